@@ -1,0 +1,47 @@
+# The two commands a new user needs: `make run` and `make test`. Each does its own set-up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/reform REDIS_URL=redis://127.0.0.1:6379/15 \
+	DJANGO_SETTINGS_MODULE=config.settings
+
+.PHONY: run test check services venv bench load clean
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## make run: SQLite + file-system broker, demo data, web + worker + beat (Ctrl-C stops all).
+run: venv
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_demo --if-empty
+	DEBUG=1 $(VENV)/bin/honcho -f Procfile start
+
+## make test: the whole suite against PostgreSQL and Redis (started if they are not answering).
+test: venv services
+	$(TEST_ENV) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+## make check: lint, layering, migrations, deploy checks, OpenAPI schema (CI runs it too).
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY=ci-$$(head -c 32 /dev/urandom | sha256sum | cut -c1-50) ALLOWED_HOSTS=reform.example.vn \
+		SECURE_SSL_REDIRECT=1 SECURE_COOKIES=1 SECURE_HSTS_SECONDS=31536000 \
+		$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+services:
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
+		echo "PostgreSQL or Redis did not come up" >&2; exit 1
+
+clean:
+	rm -rf var

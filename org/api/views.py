@@ -1,0 +1,64 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from org import services
+from org.models import Unit, User
+from org.selectors import user_is_admin
+
+from .serializers import UnitSerializer, UserSerializer
+
+
+class IsUnitAdmin(permissions.BasePermission):
+    """Reads for every signed-in user (scoped); writes for administrators."""
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or user_is_admin(request.user)
+
+
+class UnitViewSet(viewsets.ModelViewSet):
+    serializer_class = UnitSerializer
+    permission_classes = [permissions.IsAuthenticated, IsUnitAdmin]
+    filterset_fields = {"kind": ["exact"], "parent": ["exact", "isnull"], "code": ["exact"]}
+    search_fields = ["code", "name"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Unit.objects.visible_to(self.request.user).order_by("code")
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.unit_create(
+            code=d["code"], name=d["name"], kind=d["kind"], parent=d.get("parent")
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.unit_update(unit=serializer.instance, **serializer.validated_data)
+
+
+@extend_schema(description="Administrators create users with their memberships.")
+class UserViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = UserSerializer
+    filterset_fields = ["username"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if user_is_admin(user):
+            return User.objects.order_by("username")
+        return User.objects.filter(pk=user.pk)
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        if not user_is_admin(self.request.user):
+            raise PermissionDenied("Only administrators create users.")
+        d = serializer.validated_data
+        serializer.instance = services.user_create(
+            username=d["username"],
+            password=d["password"],
+            full_name=d.get("full_name", ""),
+            email=d.get("email", ""),
+            memberships=[(m["unit"], m["role"]) for m in d.get("memberships", [])],
+        )

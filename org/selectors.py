@@ -1,0 +1,61 @@
+"""Reads about units and who may do what where. Permission questions are answered here, once."""
+
+from __future__ import annotations
+
+from .models import Membership, Role, Unit
+
+
+def user_memberships(user) -> list[tuple[int, str, str]]:
+    """(unit_id, unit_path, role) for each membership of the user, cached on the user object."""
+    cached = getattr(user, "_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("unit_id", "unit__path", "role"))
+        user._memberships = cached
+    return cached
+
+
+def user_has_role(user, role: str, unit: Unit, *, inherited: bool = True) -> bool:
+    """Does the user hold `role` in `unit` (or, when inherited, in one of its ancestors)? Superusers hold
+    every role everywhere."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    ids = set(unit.ancestor_ids()) if inherited else {unit.pk}
+    return any(r == role and uid in ids for uid, _path, r in user_memberships(user))
+
+
+def user_is_member(user, unit: Unit) -> bool:
+    """Members of a unit (any role held in the unit itself) work on the unit's tasks."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(uid == unit.pk for uid, _path, _r in user_memberships(user))
+
+
+def user_is_admin(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or any(r == Role.ADMIN for _u, _p, r in user_memberships(user))
+    )
+
+
+def user_roles(user) -> set[str]:
+    if user.is_superuser:
+        return set(Role.values)
+    return {r for _u, _p, r in user_memberships(user)}
+
+
+def user_can_see_unit(user, unit: Unit) -> bool:
+    if user.is_superuser:
+        return True
+    return any(unit.path.startswith(p) for _u, p, _r in user_memberships(user))
+
+
+def unit_members(*, unit_ids, roles) -> list[tuple[int, int]]:
+    """(unit_id, user_id) pairs of active users holding one of `roles` in the given units."""
+    return list(
+        Membership.objects.filter(unit_id__in=unit_ids, role__in=roles, user__is_active=True)
+        .values_list("unit_id", "user_id")
+        .distinct()
+    )

@@ -1,0 +1,179 @@
+"""Writes for units, users and the calendar."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .calendar import calendar_changed
+from .models import CalendarDay, Membership, Role, Unit, UnitKind, User
+
+
+def _set_path(unit: Unit) -> None:
+    parent_path = unit.parent.path if unit.parent_id else "/"
+    unit.path = f"{parent_path}{unit.pk}/"
+
+
+@transaction.atomic
+def unit_create(*, code: str, name: str, kind: str, parent: Unit | None = None) -> Unit:
+    """Create a unit under `parent` (None for a root) and give it its materialised path."""
+    if kind not in UnitKind.values:
+        raise ValidationError({"kind": [f"'{kind}' is not one of {', '.join(UnitKind.values)}"]})
+    if Unit.objects.filter(code=code).exists():
+        raise ValidationError({"code": [f"A unit with code '{code}' already exists."]})
+    unit = Unit(code=code, name=name, kind=kind, parent=parent)
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    _set_path(unit)
+    Unit.objects.filter(pk=unit.pk).update(path=unit.path)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, **fields) -> Unit:
+    """Change a unit; moving it under another parent rewrites the paths of its whole subtree."""
+    old_path = unit.path
+    new_parent = fields.pop("parent", unit.parent) if "parent" in fields else unit.parent
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    if new_parent is not None and new_parent.path.startswith(old_path):
+        raise ValidationError({"parent": ["A unit cannot be moved under itself or one of its sub-units."]})
+    unit.parent = new_parent
+    unit.full_clean(exclude=["path"])
+    _set_path(unit)
+    unit.save()
+    if unit.path != old_path:
+        from django.db.models import F, Value
+        from django.db.models.functions import Concat, Substr
+
+        Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+            path=Concat(Value(unit.path), Substr(F("path"), len(old_path) + 1))
+        )
+    return unit
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+
+
+@transaction.atomic
+def units_import_csv(*, data: bytes, max_rows: int = 20000) -> ImportResult:
+    """Import units from CSV (code, name, kind, parent_code). Rows may come in any order; a parent may be an
+    existing unit or a row of the file. Any bad row refuses the whole file (nothing is written)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": ["The file is not UTF-8 text."]}) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    required = {"code", "name", "kind", "parent_code"}
+    if not reader.fieldnames or not required <= {h.strip() for h in reader.fieldnames}:
+        raise ValidationError({"file": [f"The header must be: {', '.join(sorted(required))}."]})
+    rows, errors = {}, []
+    for lineno, raw in enumerate(reader, start=2):
+        if lineno - 1 > max_rows:
+            raise ValidationError({"file": [f"More than {max_rows} rows."]})
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        code = row["code"]
+        if not code or len(code) > 32:
+            errors.append(f"row {lineno}: code is empty or longer than 32 characters")
+            continue
+        if code in rows:
+            errors.append(f"row {lineno}: code '{code}' appears twice")
+        if row["kind"] not in UnitKind.values:
+            errors.append(f"row {lineno}: kind '{row['kind']}' is not one of {', '.join(UnitKind.values)}")
+        if not row["name"] or len(row["name"]) > 255:
+            errors.append(f"row {lineno}: name is empty or too long")
+        if row["parent_code"] == code:
+            errors.append(f"row {lineno}: a unit cannot be its own parent")
+        rows[code] = (lineno, row)
+    existing = {
+        u.code: u
+        for u in Unit.objects.filter(code__in=[r["parent_code"] for _, r in rows.values()] + list(rows))
+    }
+    for lineno, row in rows.values():
+        pc = row["parent_code"]
+        if pc and pc not in rows and pc not in existing:
+            errors.append(f"row {lineno}: parent_code '{pc}' is neither in the file nor an existing unit")
+    if errors:
+        raise ValidationError({"file": errors})
+
+    created = updated = 0
+    done: dict[str, Unit] = {}
+    pending = dict(rows)
+    while pending:
+        progressed = False
+        for code, (_lineno, row) in list(pending.items()):
+            pc = row["parent_code"]
+            if pc and pc in rows and pc not in done:
+                continue
+            parent = done.get(pc) or existing.get(pc) if pc else None
+            unit = existing.get(code)
+            if unit is None:
+                unit = unit_create(code=code, name=row["name"], kind=row["kind"], parent=parent)
+                created += 1
+            else:
+                unit = unit_update(unit=unit, name=row["name"], kind=row["kind"], parent=parent)
+                updated += 1
+            done[code] = unit
+            del pending[code]
+            progressed = True
+        if not progressed:
+            raise ValidationError({"file": [f"parent cycle among units: {', '.join(sorted(pending))}"]})
+    return ImportResult(created=created, updated=updated)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    full_name: str = "",
+    email: str = "",
+    memberships: list[tuple[Unit, str]] = (),
+    is_superuser: bool = False,
+    language: str = "vi",
+) -> User:
+    """Create a user with their memberships in one transaction."""
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": ["A user with that username already exists."]})
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=email,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+        language=language,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    for unit, role in memberships:
+        membership_add(user=user, unit=unit, role=role)
+    return user
+
+
+def membership_add(*, user: User, unit: Unit, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": [f"'{role}' is not one of {', '.join(Role.values)}"]})
+    membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    if role == Role.ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return membership
+
+
+def calendar_day_set(*, date, is_working: bool, note: str = "") -> CalendarDay:
+    """Add or change an override of the national calendar; every process picks it up after commit."""
+    day, _ = CalendarDay.objects.update_or_create(
+        date=date, defaults={"is_working": is_working, "note": note}
+    )
+    transaction.on_commit(calendar_changed)
+    return day

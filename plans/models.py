@@ -1,0 +1,83 @@
+"""Reform plans (Kế hoạch CCHC): draft → issued → closed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from org.models import subtree_q, user_scope_paths
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", _("Dự thảo")
+    ISSUED = "issued", _("Đã ban hành")
+    CLOSED = "closed", _("Đã kết thúc")
+
+
+class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PlanQuerySet:
+        """SPEC §1: a plan is visible when its owner unit, or the assignee unit of one of its tasks, lies in
+        the subtree of a unit where the user holds a membership."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        paths = user_scope_paths(user)
+        return self.filter(subtree_q("owner_unit__", paths) | Q(pk__in=_plans_with_tasks_in(paths)))
+
+
+def _plans_with_tasks_in(paths):
+    from django.apps import apps
+
+    Task = apps.get_model("tasks", "Task")
+    return Task.objects.filter(subtree_q("assignee_unit__", paths)).values("plan_id")
+
+
+class Plan(ConcurrentTransitionMixin, models.Model):
+    owner_unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("đơn vị ban hành"), on_delete=models.PROTECT, related_name="plans"
+    )
+    number = models.CharField(_("số hiệu"), max_length=64, help_text=_("Ví dụ: 36/KH-UBND"))
+    title = models.CharField(_("trích yếu"), max_length=500)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    criteria_set = models.ForeignKey(
+        "scoring.CriteriaSet",
+        verbose_name=_("bộ tiêu chí"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    state = FSMField(_("trạng thái"), default=PlanState.DRAFT, choices=PlanState.choices, protected=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kế hoạch")
+        verbose_name_plural = _("kế hoạch")
+        ordering = ["-year", "owner_unit__code", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner_unit", "number", "year"], name="plans_plan_number_unique"),
+            models.CheckConstraint(condition=Q(state__in=PlanState.values), name="plans_plan_state_valid"),
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="plans_plan_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.title}"
+
+    @transition(field=state, source=PlanState.DRAFT, target=PlanState.ISSUED)
+    def issue(self):
+        pass
+
+    @transition(field=state, source=PlanState.ISSUED, target=PlanState.CLOSED)
+    def close(self):
+        pass

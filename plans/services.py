@@ -1,0 +1,100 @@
+"""Writes for plans. Every action takes the acting user and checks their right to act."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from org.models import Unit
+from org.selectors import user_has_role
+
+from .models import Plan, PlanState
+
+
+class PlanTransitionError(Exception):
+    """A plan transition not allowed from the plan's current state (answers 409)."""
+
+
+def user_can_manage_plan(user, plan_or_unit) -> bool:
+    """Leaders of the owner unit (or of a unit above it) create, issue and close its plans, and manage its
+    tasks."""
+    unit = plan_or_unit if isinstance(plan_or_unit, Unit) else plan_or_unit.owner_unit
+    return user_has_role(user, "leader", unit)
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor,
+    owner_unit: Unit,
+    number: str,
+    title: str,
+    year: int,
+    issued_on: dt.date | None = None,
+    criteria_set=None,
+) -> Plan:
+    """Create a draft plan for `owner_unit`."""
+    if not user_can_manage_plan(actor, owner_unit):
+        raise PermissionDenied("Only a leader of the owner unit may create its plans.")
+    if Plan.objects.filter(owner_unit=owner_unit, number=number, year=year).exists():
+        raise ValidationError({"number": [f"Plan {number} of {year} already exists for this unit."]})
+    plan = Plan(
+        owner_unit=owner_unit,
+        number=number,
+        title=title,
+        year=year,
+        issued_on=issued_on,
+        criteria_set=criteria_set,
+        created_by=actor,
+    )
+    plan.full_clean(exclude=["state"])
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, actor, plan: Plan, **fields) -> Plan:
+    """Change a plan's details. A closed plan is frozen."""
+    if not user_can_manage_plan(actor, plan):
+        raise PermissionDenied("Only a leader of the owner unit may change this plan.")
+    if plan.state == PlanState.CLOSED:
+        raise PlanTransitionError("A closed plan cannot be changed.")
+    if "owner_unit" in fields and fields["owner_unit"] != plan.owner_unit:
+        raise ValidationError({"owner_unit": ["The owner unit of a plan cannot be changed."]})
+    if "criteria_set" in fields and fields["criteria_set"] != plan.criteria_set and plan.tasks.exists():
+        raise ValidationError({"criteria_set": ["The criteria set cannot change once the plan has tasks."]})
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean(exclude=["state"])
+    plan.save()
+    return plan
+
+
+def _transition(*, actor, plan: Plan, name: str, now=None) -> Plan:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if not user_can_manage_plan(actor, plan):
+        raise PermissionDenied("Only a leader of the owner unit may do this.")
+    method = getattr(plan, name)
+    if not can_proceed(method):
+        raise PlanTransitionError(f"Cannot {name} a plan that is {plan.get_state_display()}.")
+    method()
+    if name == "issue" and plan.issued_on is None:
+        plan.issued_on = timezone.localdate(now)
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_issue(*, actor, plan: Plan, now=None) -> Plan:
+    """Issue a draft plan: its tasks may then be assigned."""
+    return _transition(actor=actor, plan=plan, name="issue", now=now)
+
+
+@transaction.atomic
+def plan_close(*, actor, plan: Plan, now=None) -> Plan:
+    """Close an issued plan at the end of its cycle."""
+    return _transition(actor=actor, plan=plan, name="close", now=now)

@@ -1,0 +1,169 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from org.models import Unit, User
+from plans.models import Plan
+from tasks.models import Evidence, Extension, Priority, Task, TaskEvent
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+    status = serializers.SerializerMethodField()
+    plan = serializers.PrimaryKeyRelatedField(queryset=Plan.objects.none())
+    parent = serializers.PrimaryKeyRelatedField(queryset=Task.objects.none(), allow_null=True, required=False)
+    assignee_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+    lead = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    assignee_unit_code = serializers.CharField(source="assignee_unit.code", read_only=True)
+    plan_number = serializers.CharField(source="plan.number", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "plan",
+            "plan_number",
+            "parent",
+            "title",
+            "description",
+            "assignee_unit",
+            "assignee_unit_code",
+            "lead",
+            "assigned_by",
+            "start_date",
+            "due_date",
+            "effective_due_date",
+            "priority",
+            "criterion_code",
+            "progress",
+            "metric_value",
+            "state",
+            "status",
+            "assigned_at",
+            "submitted_at",
+            "approved_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "assigned_by",
+            "effective_due_date",
+            "metric_value",
+            "state",
+            "status",
+            "assigned_at",
+            "submitted_at",
+            "approved_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Anything the user cannot see answers as if it did not exist.
+            self.fields["plan"].queryset = Plan.objects.visible_to(request.user)
+            self.fields["parent"].queryset = Task.objects.visible_to(request.user)
+            self.fields["assignee_unit"].queryset = Unit.objects.all()
+
+    def get_status(self, obj) -> str:
+        code = getattr(obj, "status_code", None)
+        return code or obj.status(timezone.localdate())
+
+
+class TaskUpdateSerializer(TaskSerializer):
+    class Meta(TaskSerializer.Meta):
+        read_only_fields = [*TaskSerializer.Meta.read_only_fields, "plan"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class ProgressSerializer(serializers.Serializer):
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True, max_length=255, allow_empty_file=True)
+    download_url = serializers.SerializerMethodField()
+    uploaded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "task",
+            "file",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "doc_number",
+            "doc_date",
+            "description",
+            "metric_value",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = [
+            "id",
+            "task",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        extra_kwargs = {"metric_value": {"min_value": 0, "max_value": 10**9}}
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/tasks/{obj.task_id}/evidence/{obj.pk}/download/"
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Extension
+        fields = [
+            "id",
+            "task",
+            "requested_by",
+            "requested_at",
+            "previous_due_date",
+            "requested_due_date",
+            "reason",
+            "state",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = [
+            "id",
+            "task",
+            "requested_by",
+            "requested_at",
+            "previous_due_date",
+            "state",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        extra_kwargs = {"reason": {"required": True, "allow_blank": False}}
+
+
+class TaskEventSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+    actor_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = TaskEvent
+        fields = ["id", "action", "from_state", "to_state", "actor", "actor_id", "at", "reason", "data"]

@@ -1,0 +1,219 @@
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, parsers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from tasks import services
+from tasks.models import Evidence, Extension, Task
+from tasks.selectors import task_list
+
+from .filters import TaskFilter
+from .serializers import (
+    EvidenceSerializer,
+    ExtensionSerializer,
+    ProgressSerializer,
+    ReasonSerializer,
+    TaskEventSerializer,
+    TaskSerializer,
+    TaskUpdateSerializer,
+)
+
+
+class TaskViewSet(viewsets.ModelViewSet):
+    """Tasks the signed-in user may see. Transitions are POSTs on the task."""
+
+    filterset_class = TaskFilter
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return task_list(user=self.request.user).order_by("effective_due_date", "id")
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return TaskUpdateSerializer
+        return TaskSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = services.task_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        progress = data.pop("progress", None)
+        task = serializer.instance
+        if data:
+            task = services.task_update(actor=self.request.user, task=task, **data)
+        if progress is not None and progress != task.progress:
+            task = services.task_report_progress(actor=self.request.user, task=task, progress=progress)
+        serializer.instance = task
+
+    def _respond(self, task):
+        task = self.get_queryset().get(pk=task.pk)
+        return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
+
+    def _transition(self, request, name):
+        task = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = services.TRANSITIONS[name](
+            actor=request.user, task=task, reason=body.validated_data.get("reason", "")
+        )
+        return self._respond(task)
+
+    @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._transition(request, "assign")
+
+    @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._transition(request, "start")
+
+    @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(request, "submit")
+
+    @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._transition(request, "approve")
+
+    @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        return self._transition(request, "return")
+
+    @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._transition(request, "cancel")
+
+    @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._transition(request, "reopen")
+
+    @extend_schema(request=ProgressSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        task = self.get_object()
+        body = ProgressSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = services.task_report_progress(actor=request.user, task=task, **body.validated_data)
+        return self._respond(task)
+
+    @extend_schema(responses=TaskEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        task = self.get_object()
+        events = task.events.select_related("actor").order_by("at", "id")
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(TaskEventSerializer(page, many=True).data)
+
+
+class _TaskChildMixin:
+    """Evidence and extensions live under a task the user can see; anything else is 404."""
+
+    lookup_value_regex = r"\d+"
+
+    def get_task(self) -> Task:
+        if not hasattr(self, "_task"):
+            self._task = get_object_or_404(
+                Task.objects.visible_to(self.request.user), pk=self.kwargs["task_pk"]
+            )
+        return self._task
+
+
+class EvidenceViewSet(
+    _TaskChildMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = EvidenceSerializer
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Evidence.objects.none()
+        return (
+            Evidence.objects.filter(task=self.get_task())
+            .select_related("uploaded_by")
+            .order_by("uploaded_at", "id")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.evidence_add(
+            actor=self.request.user, task=self.get_task(), **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.evidence_delete(actor=self.request.user, evidence=instance)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, task_pk=None, pk=None):
+        evidence = self.get_object()
+        response = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
+class ExtensionViewSet(
+    _TaskChildMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ExtensionSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Extension.objects.none()
+        return Extension.objects.filter(task=self.get_task()).order_by("-requested_at")
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.extension_request(
+            actor=self.request.user,
+            task=self.get_task(),
+            requested_due_date=d["requested_due_date"],
+            reason=d["reason"],
+        )
+
+    def _decide(self, request, approve: bool):
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ext = services.extension_decide(
+            actor=request.user,
+            extension=self.get_object(),
+            approve=approve,
+            note=body.validated_data.get("reason", ""),
+            now=timezone.now(),
+        )
+        return Response(ExtensionSerializer(ext).data)
+
+    @extend_schema(request=ReasonSerializer, responses=ExtensionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, task_pk=None, pk=None):
+        return self._decide(request, True)
+
+    @extend_schema(request=ReasonSerializer, responses=ExtensionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, task_pk=None, pk=None):
+        return self._decide(request, False)

@@ -1,0 +1,140 @@
+"""Inspecting uploaded evidence files: the type comes from the bytes, never from the name."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# MIME type detected from the content → the extensions a name may carry for it.
+ALLOWED = {
+    "application/pdf": ("pdf",),
+    "application/msword": ("doc",),
+    "application/vnd.ms-excel": ("xls",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.oasis.opendocument.text": ("odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ods",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "image/png": ("png",),
+}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A zip container whose members inflate beyond this is a zip bomb, whatever it claims to be.
+MAX_INFLATED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+MAX_MEMBERS = 5000
+
+
+@dataclass(frozen=True)
+class InspectedFile:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def clean_file_name(name: str) -> str:
+    """The last path component of a client-supplied name, without control characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = PureWindowsPath(PurePosixPath(name).name).name
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
+    return name[:200]
+
+
+def _check_zip(fileobj, size: int) -> None:
+    try:
+        with zipfile.ZipFile(fileobj) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise ValidationError(_("The document has too many parts to be a real office file."))
+            inflated = sum(i.file_size for i in infos)
+            if inflated > MAX_INFLATED_BYTES or inflated > MAX_RATIO * max(size, 1):
+                raise ValidationError(_("The document expands to an implausible size (a zip bomb?)."))
+    except zipfile.BadZipFile as exc:
+        raise ValidationError(_("The document is damaged (not a valid Office Open XML/ODF file).")) from exc
+    finally:
+        fileobj.seek(0)
+
+
+def _detect_ole(head: bytes, fileobj) -> str | None:
+    """Word 97-2003 and Excel 97-2003 are both OLE compound files; tell them apart by their streams."""
+    if not head.startswith(OLE_MAGIC):
+        return None
+    fileobj.seek(0)
+    data = fileobj.read(4 * 1024 * 1024)
+    fileobj.seek(0)
+    ucs2 = lambda s: s.encode("utf-16-le")  # noqa: E731
+    if ucs2("WordDocument") in data:
+        return "application/msword"
+    if ucs2("Workbook") in data or ucs2("Book") in data:
+        return "application/vnd.ms-excel"
+    return None
+
+
+def inspect_upload(uploaded, *, max_bytes: int | None = None) -> InspectedFile:
+    """Check an uploaded file and describe it; raise ValidationError({"file": …}) when it is refused."""
+    max_bytes = max_bytes or settings.EVIDENCE_MAX_BYTES
+    name = clean_file_name(getattr(uploaded, "name", "") or "")
+    size = uploaded.size
+    if not name:
+        raise ValidationError({"file": [_("The file has no usable name.")]})
+    if size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if size > max_bytes:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
+                    % {"size": size / 1048576, "limit": max_bytes / 1048576}
+                ]
+            }
+        )
+    uploaded.seek(0)
+    head = uploaded.read(8192)
+    uploaded.seek(0)
+    content_type = _detect_ole(head, uploaded)
+    if content_type is None:
+        kind = filetype.guess(
+            head if not head.startswith(b"PK") else uploaded.read(min(size, 8 * 1024 * 1024))
+        )
+        uploaded.seek(0)
+        content_type = kind.mime if kind else None
+    if content_type not in ALLOWED:
+        raise ValidationError(
+            {
+                "file": [
+                    _(
+                        "This kind of file is not accepted (detected: %(type)s). Accepted: PDF, DOC/DOCX, "
+                        "XLS/XLSX, ODT/ODS, JPEG, PNG."
+                    )
+                    % {"type": content_type or _("unknown")}
+                ]
+            }
+        )
+    ext = PurePosixPath(name).suffix.lower().lstrip(".")
+    if ext not in ALLOWED[content_type]:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is named .%(ext)s but its content is %(type)s.")
+                    % {"ext": ext or "?", "type": ALLOWED[content_type][0].upper()}
+                ]
+            }
+        )
+    if head.startswith(b"PK"):
+        try:
+            _check_zip(uploaded, size)
+        except ValidationError as exc:
+            raise ValidationError({"file": exc.messages}) from exc
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return InspectedFile(name=name, content_type=content_type, size=size, sha256=digest.hexdigest())

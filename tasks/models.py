@@ -1,0 +1,374 @@
+"""Tasks (Nhiệm vụ) with their state machine, evidence (Tài liệu kiểm chứng), extensions (Gia hạn) and the
+append-only history of every step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from org.models import subtree_q, user_scope_paths
+
+from .permissions import is_assignee_member, is_owner_leader
+
+
+class TaskState(models.TextChoices):
+    DRAFT = "draft", _("Dự thảo")
+    ASSIGNED = "assigned", _("Đã giao")
+    IN_PROGRESS = "in_progress", _("Đang thực hiện")
+    SUBMITTED = "submitted", _("Chờ duyệt")
+    RETURNED = "returned", _("Bị trả lại")
+    APPROVED = "approved", _("Đã duyệt")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED)
+NOT_DONE_STATES = (TaskState.DRAFT, *OPEN_STATES, TaskState.SUBMITTED)
+
+
+class TaskStatus(models.TextChoices):
+    """SPEC §2: how a task stands against its deadline."""
+
+    ON_TIME = "on_time", _("Hoàn thành đúng hạn")
+    LATE = "late", _("Hoàn thành quá hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+    PENDING = "pending", _("Trong hạn")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Bình thường")
+    HIGH = "high", _("Cao")
+    URGENT = "urgent", _("Khẩn")
+
+
+def task_status(*, state: str, effective_due_date, submitted_at, today: dt.date) -> str:
+    """The status of one task (pure; the SQL twin is TaskQuerySet.with_status)."""
+    if state == TaskState.CANCELLED:
+        return TaskStatus.CANCELLED
+    if state == TaskState.APPROVED:
+        if effective_due_date is None or (
+            submitted_at is not None and timezone.localdate(submitted_at) <= effective_due_date
+        ):
+            return TaskStatus.ON_TIME
+        return TaskStatus.LATE
+    if effective_due_date is not None and effective_due_date < today:
+        return TaskStatus.OVERDUE
+    return TaskStatus.PENDING
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TaskQuerySet:
+        """SPEC §1: a task is visible when its assignee unit or its plan's owner unit lies in the subtree of a
+        unit where the user holds a membership. Every task query that reaches a user goes through here."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        paths = user_scope_paths(user)
+        return self.filter(subtree_q("assignee_unit__", paths) | subtree_q("plan__owner_unit__", paths))
+
+    def with_status(self, today: dt.date) -> TaskQuerySet:
+        """Annotate `status_code` in SQL, exactly as `task_status` computes it."""
+        submitted_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+        return self.annotate(
+            status_code=Case(
+                When(state=TaskState.CANCELLED, then=Value(TaskStatus.CANCELLED)),
+                When(
+                    Q(state=TaskState.APPROVED) & Q(effective_due_date__isnull=True),
+                    then=Value(TaskStatus.ON_TIME),
+                ),
+                When(
+                    Q(state=TaskState.APPROVED)
+                    & Q(submitted_at__isnull=False)
+                    & Q(effective_due_date__gte=submitted_on),
+                    then=Value(TaskStatus.ON_TIME),
+                ),
+                When(state=TaskState.APPROVED, then=Value(TaskStatus.LATE)),
+                When(effective_due_date__lt=today, then=Value(TaskStatus.OVERDUE)),
+                default=Value(TaskStatus.PENDING),
+                output_field=models.CharField(),
+            )
+        )
+
+    def overdue(self, today: dt.date) -> TaskQuerySet:
+        return self.filter(state__in=NOT_DONE_STATES, effective_due_date__lt=today)
+
+
+class Task(ConcurrentTransitionMixin, models.Model):
+    plan = models.ForeignKey(
+        "plans.Plan", verbose_name=_("kế hoạch"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("nhiệm vụ cha"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subtasks",
+    )
+    title = models.CharField(_("tên nhiệm vụ"), max_length=500)
+    description = models.TextField(_("mô tả"), blank=True)
+    assignee_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("đơn vị thực hiện"),
+        on_delete=models.PROTECT,
+        related_name="assigned_tasks",
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cán bộ chủ trì"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_tasks",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người giao"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    start_date = models.DateField(_("ngày bắt đầu"), null=True, blank=True)
+    due_date = models.DateField(_("hạn hoàn thành"), null=True, blank=True)
+    # The due date moved to the next working day; kept in a column so deadlines are indexed queries.
+    effective_due_date = models.DateField(_("hạn thực tế"), null=True, blank=True, editable=False)
+    priority = models.CharField(
+        _("mức ưu tiên"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    criterion_code = models.CharField(_("mã tiêu chí"), max_length=32, blank=True)
+    progress = models.PositiveSmallIntegerField(
+        _("tiến độ (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    metric_value = models.DecimalField(
+        _("giá trị số liệu"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+    )
+    state = FSMField(_("trạng thái"), default=TaskState.DRAFT, choices=TaskState.choices, protected=True)
+    assigned_at = models.DateTimeField(_("thời điểm giao"), null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("thời điểm trình"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("thời điểm duyệt"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nhiệm vụ")
+        verbose_name_plural = _("nhiệm vụ")
+        ordering = ["effective_due_date", "id"]
+        indexes = [
+            models.Index(fields=["assignee_unit", "state"]),
+            models.Index(fields=["plan", "state"]),
+            models.Index(fields=["state", "effective_due_date"]),
+            models.Index(fields=["lead", "state"]),
+            models.Index(fields=["assignee_unit", "criterion_code"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=TaskState.values), name="tasks_task_state_valid"),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="tasks_task_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="tasks_task_progress"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(due_date__isnull=True)
+                | Q(start_date__lte=F("due_date")),
+                name="tasks_task_start_before_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def status(self, today: dt.date | None = None) -> str:
+        return task_status(
+            state=self.state,
+            effective_due_date=self.effective_due_date,
+            submitted_at=self.submitted_at,
+            today=today or timezone.localdate(),
+        )
+
+    # Transitions only change fields; services check rights, save, log and dispatch (CONVENTIONS).
+    @transition(field=state, source=TaskState.DRAFT, target=TaskState.ASSIGNED, permission=is_owner_leader)
+    def assign(self):
+        pass
+
+    @transition(
+        field=state, source=TaskState.ASSIGNED, target=TaskState.IN_PROGRESS, permission=is_assignee_member
+    )
+    def start(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[TaskState.IN_PROGRESS, TaskState.RETURNED],
+        target=TaskState.SUBMITTED,
+        permission=is_assignee_member,
+    )
+    def submit(self):
+        pass
+
+    @transition(
+        field=state, source=TaskState.SUBMITTED, target=TaskState.APPROVED, permission=is_owner_leader
+    )
+    def approve(self):
+        pass
+
+    @transition(
+        field=state, source=TaskState.SUBMITTED, target=TaskState.RETURNED, permission=is_owner_leader
+    )
+    def return_(self):  # `return` is a keyword; the action is called "return" everywhere else
+        pass
+
+    @transition(
+        field=state,
+        source=[
+            TaskState.DRAFT,
+            TaskState.ASSIGNED,
+            TaskState.IN_PROGRESS,
+            TaskState.RETURNED,
+            TaskState.SUBMITTED,
+        ],
+        target=TaskState.CANCELLED,
+        permission=is_owner_leader,
+    )
+    def cancel(self):
+        pass
+
+    @transition(
+        field=state, source=TaskState.APPROVED, target=TaskState.IN_PROGRESS, permission=is_owner_leader
+    )
+    def reopen(self):
+        pass
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    """Stored under a generated name: the user's file name never reaches the file system."""
+    ext = PurePosixPath(filename).suffix.lower()[:8]
+    now = timezone.now()
+    return f"evidence/{now:%Y/%m}/{uuid.uuid4().hex}{ext}"
+
+
+class Evidence(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(_("tệp"), upload_to=evidence_upload_to, max_length=255)
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255)
+    content_type = models.CharField(_("kiểu nội dung"), max_length=128)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+    doc_number = models.CharField(_("số văn bản"), max_length=64, blank=True)
+    doc_date = models.DateField(_("ngày văn bản"), null=True, blank=True)
+    description = models.TextField(_("trích yếu"), blank=True)
+    metric_value = models.DecimalField(
+        _("giá trị số liệu"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("thời điểm tải lên"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tài liệu kiểm chứng")
+        verbose_name_plural = _("tài liệu kiểm chứng")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["task", "uploaded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.doc_number or self.original_name}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("Chờ quyết định")
+    APPROVED = "approved", _("Đã chấp thuận")
+    REJECTED = "rejected", _("Bị từ chối")
+
+
+class Extension(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    previous_due_date = models.DateField(_("hạn cũ"))
+    requested_due_date = models.DateField(_("hạn đề nghị"))
+    reason = models.TextField(_("lý do"))
+    state = models.CharField(
+        _("trạng thái"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("ý kiến"), blank=True)
+
+    class Meta:
+        verbose_name = _("đề nghị gia hạn")
+        verbose_name_plural = _("đề nghị gia hạn")
+        ordering = ["-requested_at"]
+        constraints = [
+            # One open request per task at a time.
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(state="pending"), name="tasks_extension_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ExtensionState.values), name="tasks_extension_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} → {self.requested_due_date}"
+
+
+class TaskEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Task history is append-only.")
+
+    def delete(self):
+        raise TypeError("Task history is append-only.")
+
+
+class TaskEvent(models.Model):
+    """One step in a task's life: who did what, when, why. Append-only."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("hành động"), max_length=32)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+    reason = models.TextField(_("lý do"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = TaskEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lịch sử nhiệm vụ")
+        verbose_name_plural = _("lịch sử nhiệm vụ")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["task", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Task history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Task history is append-only.")
