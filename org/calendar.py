@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import lru_cache
+import time
 
 import holidays
 
@@ -97,8 +97,22 @@ class WorkingCalendar:
         return self.working_days_between(start - dt.timedelta(days=1), end)
 
 
-@lru_cache(maxsize=1)
-def _cached_calendar(version: int) -> WorkingCalendar:
+# How long a process trusts its calendar before checking the admin table for changes. Web, worker and beat
+# are separate processes (with no shared cache in the embedded default), so each checks the table itself.
+_RECHECK_SECONDS = 30
+_state: dict = {"signature": None, "calendar": None, "checked": 0.0}
+
+
+def _table_signature() -> tuple:
+    from django.db.models import Count, Max
+
+    from org.models import CalendarDay
+
+    agg = CalendarDay.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return (agg["n"], agg["last"])
+
+
+def _load(signature: tuple) -> WorkingCalendar:
     from org.models import CalendarDay
 
     off, working = [], []
@@ -108,19 +122,19 @@ def _cached_calendar(version: int) -> WorkingCalendar:
 
 
 def get_calendar() -> WorkingCalendar:
-    """The calendar with the admin table applied; rebuilt when the table changes (any process)."""
-    from django.core.cache import cache
-
-    version = cache.get("org:calendar-version") or 0
-    return _cached_calendar(version)
+    """The calendar with the admin table applied. Rebuilt when the table changed (checked at most every
+    30 seconds per process, by one small aggregate query)."""
+    now = time.monotonic()
+    if _state["calendar"] is None or now - _state["checked"] > _RECHECK_SECONDS:
+        signature = _table_signature()
+        if signature != _state["signature"] or _state["calendar"] is None:
+            _state["calendar"] = _load(signature)
+            _state["signature"] = signature
+        _state["checked"] = now
+    return _state["calendar"]
 
 
 def calendar_changed() -> None:
-    """Invalidate every process's cached calendar (called after the admin table changes)."""
-    from django.core.cache import cache
-
-    try:
-        cache.incr("org:calendar-version")
-    except ValueError:
-        cache.set("org:calendar-version", 1, None)
-    _cached_calendar.cache_clear()
+    """Forget this process's calendar at once (others notice within 30 seconds). Call after commit."""
+    _state["calendar"] = None
+    _state["signature"] = None

@@ -115,6 +115,7 @@ class CalendarDay(models.Model):
         _("là ngày làm việc"), help_text=_("Đánh dấu nếu là ngày làm bù; bỏ trống nếu là ngày nghỉ thêm.")
     )
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("ngày điều chỉnh lịch làm việc")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .calendar import calendar_changed
 from .models import CalendarDay, Membership, Role, Unit, UnitKind, User
 
 

@@ -156,7 +156,10 @@ def _load_yaml(data: bytes | str, *, max_bytes: int) -> Any:
         raise TypeError("data must be bytes or str")
     if len(raw) > max_bytes:
         raise CriteriaFileError(
-            [_("the file is %(size)s bytes, more than the %(limit)s allowed") % {"size": len(raw), "limit": max_bytes}]
+            [
+                _("the file is %(size)s bytes, more than the %(limit)s allowed")
+                % {"size": len(raw), "limit": max_bytes}
+            ]
         )
     try:
         text = raw.decode("utf-8")
@@ -164,13 +167,13 @@ def _load_yaml(data: bytes | str, *, max_bytes: int) -> Any:
         raise CriteriaFileError(
             [_("the file is not valid UTF-8 (byte %(position)s)") % {"position": exc.start}]
         ) from None
-    text = text.removeprefix("\ufeff")
+    # PyYAML skips a leading byte-order mark itself.
 
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise CriteriaFileError([_("the file is empty")])
+            raise _Refused(_("the file is empty"))
         _check_node_graph(node)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -193,7 +196,9 @@ def _load_yaml(data: bytes | str, *, max_bytes: int) -> Any:
         raise CriteriaFileError([str(exc)]) from None
     except (ValueError, TypeError, OverflowError) as exc:
         # e.g. a timestamp that matches YAML's pattern but is no real date (2020-02-30).
-        raise CriteriaFileError([_("the file holds a value that cannot be read: %(error)s") % {"error": exc}]) from None
+        raise CriteriaFileError(
+            [_("the file holds a value that cannot be read: %(error)s") % {"error": exc}]
+        ) from None
     finally:
         loader.dispose()
 
@@ -210,7 +215,9 @@ def _check_node_graph(root: yaml.Node) -> None:
         if key in in_progress:
             raise _Refused(_("the file has a recursive alias (an anchor used inside itself)"))
         if depth > MAX_YAML_NESTING:
-            raise _Refused(_("the file is nested more than %(limit)s levels deep") % {"limit": MAX_YAML_NESTING})
+            raise _Refused(
+                _("the file is nested more than %(limit)s levels deep") % {"limit": MAX_YAML_NESTING}
+            )
         in_progress.add(key)
         if isinstance(node, yaml.SequenceNode):
             children = list(node.value)
@@ -289,12 +296,16 @@ class _Checker:
     def check_set(self, root: Any) -> CriteriaSetSpec | None:
         if not isinstance(root, dict):
             self.errors.append(
-                _("the file must be a mapping with the fields %(fields)s") % {"fields": ", ".join(TOP_LEVEL_FIELDS)}
+                _("the file must be a mapping with the fields %(fields)s")
+                % {"fields": ", ".join(TOP_LEVEL_FIELDS)}
             )
             return None
         for key in root:
             if key not in TOP_LEVEL_FIELDS:
-                self.error(_show(key), _("unknown field (known: %(fields)s)") % {"fields": ", ".join(TOP_LEVEL_FIELDS)})
+                self.error(
+                    _show(key),
+                    _("unknown field (known: %(fields)s)") % {"fields": ", ".join(TOP_LEVEL_FIELDS)},
+                )
         for key in TOP_LEVEL_FIELDS:
             if key not in root:
                 self.error(key, _("is required"))
@@ -304,7 +315,9 @@ class _Checker:
         if "name" in root and (not isinstance(name, str) or not name.strip()):
             self.error("name", _("must be a non-empty text"))
         year = root.get("year")
-        if "year" in root and (isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999):
+        if "year" in root and (
+            isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999
+        ):
             self.error("year", _("must be a whole year such as 2020, not %(value)s") % {"value": _show(year)})
         unit_kind = root.get("unit_kind")
         if "unit_kind" in root and unit_kind not in UNIT_KINDS:
@@ -323,7 +336,9 @@ class _Checker:
             else:
                 top_max: list[Decimal | None] = []
                 for order, raw in enumerate(raw_criteria):
-                    node, node_max = self._node(raw, f"criteria[{order}]", parent_code=None, depth=0, part=None)
+                    node, node_max = self._node(
+                        raw, f"criteria[{order}]", parent_code=None, depth=0, part=None
+                    )
                     top_max.append(node_max)
                     if node is not None:
                         criteria.append(node)
@@ -380,7 +395,9 @@ class _Checker:
                 self.error(f"period.{key}", _("is required"))
                 value = None
             elif isinstance(value, datetime) or not isinstance(value, date):
-                self.error(f"period.{key}", _("must be a date YYYY-MM-DD, not %(value)s") % {"value": _show(value)})
+                self.error(
+                    f"period.{key}", _("must be a date YYYY-MM-DD, not %(value)s") % {"value": _show(value)}
+                )
                 value = None
             bounds.append(value)
         start, end = bounds
@@ -471,21 +488,28 @@ class _Checker:
         if isinstance(value, float):
             self.error(
                 path,
-                _('code %(value)s is a number with a decimal point; put it in quotes ("%(value)s"), '
-                  'as unquoted 1.10 and 1.1 are the same number')
+                _(
+                    'code %(value)s is a number with a decimal point; put it in quotes ("%(value)s"), '
+                    "as unquoted 1.10 and 1.1 are the same number"
+                )
                 % {"value": value},
             )
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value:
-            self.error(path, _("code must be a non-empty text such as \"1.2\", not %(value)s") % {"value": _show(value)})
+            self.error(
+                path,
+                _('code must be a non-empty text such as "1.2", not %(value)s') % {"value": _show(value)},
+            )
             return None
         if len(value) > MAX_CODE_LENGTH or not CODE_RE.fullmatch(value):
             self.error(
                 path,
-                _("code %(value)s is not valid: use segments of letters or digits separated by dots, "
-                  "such as 1.2.3 (at most %(limit)s characters)")
+                _(
+                    "code %(value)s is not valid: use segments of letters or digits separated by dots, "
+                    "such as 1.2.3 (at most %(limit)s characters)"
+                )
                 % {"value": _show(value), "limit": MAX_CODE_LENGTH},
             )
             return None
@@ -506,7 +530,9 @@ class _Checker:
             self.error(where, _("max must be a number, not %(value)s") % {"value": _show(raw["max"])})
             return None
         if value <= 0 or value > TOTAL_MAX:
-            self.error(where, _("max must be more than 0 and at most 100, not %(value)s") % {"value": _fmt(value)})
+            self.error(
+                where, _("max must be more than 0 and at most 100, not %(value)s") % {"value": _fmt(value)}
+            )
             return None
         if value != value.quantize(CENT):
             self.error(where, _("max %(value)s has more than 2 decimals") % {"value": _fmt(value)})
@@ -550,7 +576,9 @@ class _Checker:
 
     # Rules ----------------------------------------------------------------------------------------
 
-    def _rule(self, raw: Any, where: str, max_points: Decimal | None, part: str | None) -> dict[str, Any] | None:
+    def _rule(
+        self, raw: Any, where: str, max_points: Decimal | None, part: str | None
+    ) -> dict[str, Any] | None:
         if not isinstance(raw, dict):
             self.error(where, _("rule must be a mapping with a type"))
             return None
@@ -576,7 +604,8 @@ class _Checker:
         if part == "survey" and rule_type not in ("survey", "manual"):
             self.error(
                 where,
-                _("a criterion of part survey takes a survey or manual rule, not %(type)s") % {"type": rule_type},
+                _("a criterion of part survey takes a survey or manual rule, not %(type)s")
+                % {"type": rule_type},
             )
 
         rule: dict[str, Any] = {"type": rule_type}
@@ -612,13 +641,20 @@ class _Checker:
     def _points(self, value: Any, where: str, label: str, max_points: Decimal | None) -> Decimal | None:
         number = _number(value)
         if number is None:
-            self.error(where, _("%(field)s must be a number, not %(value)s") % {"field": label, "value": _show(value)})
+            self.error(
+                where,
+                _("%(field)s must be a number, not %(value)s") % {"field": label, "value": _show(value)},
+            )
             return None
         if number < 0 or (max_points is not None and number > max_points):
             self.error(
                 where,
                 _("%(field)s %(value)s must be within 0..%(max)s")
-                % {"field": label, "value": _fmt(number), "max": "max" if max_points is None else _fmt(max_points)},
+                % {
+                    "field": label,
+                    "value": _fmt(number),
+                    "max": "max" if max_points is None else _fmt(max_points),
+                },
             )
             return None
         return number
@@ -630,12 +666,16 @@ class _Checker:
         number = _number(raw[key])
         if number is None or number <= 0:
             self.error(
-                where, _("%(field)s must be a number above 0, not %(value)s") % {"field": key, "value": _show(raw[key])}
+                where,
+                _("%(field)s must be a number above 0, not %(value)s")
+                % {"field": key, "value": _show(raw[key])},
             )
             return None
         return _fmt(number)
 
-    def _bands(self, raw: dict, where: str, max_points: Decimal | None, *, ratio: bool) -> list[list[str]] | None:
+    def _bands(
+        self, raw: dict, where: str, max_points: Decimal | None, *, ratio: bool
+    ) -> list[list[str]] | None:
         if "bands" not in raw:
             self.error(where, _("rule field bands is required"))
             return None
@@ -648,7 +688,9 @@ class _Checker:
         previous: tuple[int, Decimal, Decimal | None] | None = None  # (band number, threshold, points)
         for number, band in enumerate(bands, start=1):
             if not isinstance(band, list) or len(band) != 2:
-                self.error(where, _("band %(number)s must be a pair [threshold, points]") % {"number": number})
+                self.error(
+                    where, _("band %(number)s must be a pair [threshold, points]") % {"number": number}
+                )
                 ok = False
                 continue
             threshold = _number(band[0])
@@ -672,23 +714,34 @@ class _Checker:
                     % {"number": number, "value": _fmt(threshold)},
                 )
                 threshold = None
-            points = self._points(band[1], where, _("band %(number)s: points") % {"number": number}, max_points)
+            points = self._points(
+                band[1], where, _("band %(number)s: points") % {"number": number}, max_points
+            )
             if threshold is None or points is None:
                 ok = False
             if threshold is not None:
                 if previous is not None and threshold >= previous[1]:
                     self.error(
                         where,
-                        _("band thresholds must strictly descend (band %(number)s: %(value)s after %(previous)s)")
+                        _(
+                            "band thresholds must strictly descend (band %(number)s: %(value)s after %(previous)s)"
+                        )
                         % {"number": number, "value": _fmt(threshold), "previous": _fmt(previous[1])},
                     )
                     ok = False
                 # A higher share of tasks done must never score less: this keeps the score monotonic.
-                elif ratio and previous is not None and None not in (points, previous[2]) and points > previous[2]:
+                elif (
+                    ratio
+                    and previous is not None
+                    and None not in (points, previous[2])
+                    and points > previous[2]
+                ):
                     self.error(
                         where,
-                        _("band %(number)s gives %(points)s points, more than the higher threshold before it "
-                          "(%(previous)s); a ratio band's points must not rise as the threshold falls")
+                        _(
+                            "band %(number)s gives %(points)s points, more than the higher threshold before it "
+                            "(%(previous)s); a ratio band's points must not rise as the threshold falls"
+                        )
                         % {"number": number, "points": _fmt(points), "previous": _fmt(previous[2])},
                     )
                     ok = False

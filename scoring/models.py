@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,3 +66,105 @@ class Criterion(models.Model):
     @property
     def is_leaf(self) -> bool:
         return self.rule is not None
+
+
+class SurveyResult(models.Model):
+    """Imported sociological-survey points of one unit on one survey criterion."""
+
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="survey_results")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="survey_results")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="survey_results")
+    points = models.DecimalField(_("điểm"), max_digits=8, decimal_places=4)
+    imported_at = models.DateTimeField(_("thời điểm nhập"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("kết quả điều tra xã hội học")
+        verbose_name_plural = _("kết quả điều tra xã hội học")
+        constraints = [models.UniqueConstraint(fields=["criterion", "unit"], name="scoring_survey_unique")]
+        indexes = [models.Index(fields=["criteria_set", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.criterion.code}: {self.points}"
+
+
+class Appraisal(models.Model):
+    """Points set by the appraisal council for one leaf of one unit, kept beside the automatic points."""
+
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="appraisals")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="appraisals")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="appraisals")
+    points = models.DecimalField(_("điểm thẩm định"), max_digits=8, decimal_places=4)
+    note = models.TextField(_("ghi chú"), blank=True)
+    appraiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("thời điểm"))
+
+    class Meta:
+        verbose_name = _("điểm thẩm định")
+        verbose_name_plural = _("điểm thẩm định")
+        constraints = [models.UniqueConstraint(fields=["criterion", "unit"], name="scoring_appraisal_unique")]
+        indexes = [models.Index(fields=["criteria_set", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.criterion.code}: {self.points}"
+
+
+class UnitScore(models.Model):
+    """A unit's totals and rank on a criteria set: derived rows, recomputed from source rows, never edited."""
+
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="unit_scores")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="scores")
+    # The peer group (SPEC §3: same criteria set, same parent unit), kept here so ranking is one query.
+    parent_unit = models.ForeignKey("org.Unit", null=True, on_delete=models.CASCADE, related_name="+")
+    evidence_points = models.DecimalField(max_digits=9, decimal_places=4)
+    survey_points = models.DecimalField(max_digits=9, decimal_places=4)
+    total = models.DecimalField(max_digits=9, decimal_places=4)
+    applicable_max = models.DecimalField(max_digits=9, decimal_places=4)
+    percent = models.DecimalField(max_digits=9, decimal_places=4)
+    projected_total = models.DecimalField(max_digits=9, decimal_places=4)
+    projected_percent = models.DecimalField(max_digits=9, decimal_places=4)
+    rank = models.PositiveIntegerField(null=True)
+    delta = models.DecimalField(max_digits=9, decimal_places=4, null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("điểm chỉ số CCHC của đơn vị")
+        verbose_name_plural = _("điểm chỉ số CCHC của đơn vị")
+        constraints = [
+            models.UniqueConstraint(fields=["criteria_set", "unit"], name="scoring_unitscore_unique")
+        ]
+        indexes = [models.Index(fields=["criteria_set", "parent_unit", "rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.total} ({self.percent}%)"
+
+
+class LeafScore(models.Model):
+    """A unit's points on one leaf criterion, with the counts they came from (derived, never edited)."""
+
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="leaf_scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="leaf_scores")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="leaf_scores")
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    pending = models.PositiveIntegerField(default=0)
+    metric = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    auto_points = models.DecimalField(max_digits=8, decimal_places=4)
+    projected_points = models.DecimalField(max_digits=8, decimal_places=4)
+    appraised_points = models.DecimalField(max_digits=8, decimal_places=4, null=True)
+    points = models.DecimalField(max_digits=8, decimal_places=4)
+    excluded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("điểm tiêu chí của đơn vị")
+        verbose_name_plural = _("điểm tiêu chí của đơn vị")
+        constraints = [models.UniqueConstraint(fields=["criterion", "unit"], name="scoring_leafscore_unique")]
+        indexes = [models.Index(fields=["criteria_set", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.criterion_id}: {self.points}"

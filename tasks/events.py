@@ -1,30 +1,34 @@
 """Domain events of tasks, for the apps above (scoring, notifications) to react to.
 
-`tasks` imports neither of them: a service calls `task_event_after_commit(...)`, which sends
-`task_changed` once the transaction has committed. Receivers must be quick (queue work, never do it) and
-must not raise: a failure of one is logged and does not affect the others or the request.
+`tasks` imports neither of them. A service calls `task_event_after_commit(change)`, which writes an outbox
+row in the same transaction as the change, and sends `task_changed` once the transaction has committed.
+Receivers queue their work (never do it inline) and raise if they could not (e.g. the broker is down); the
+outbox row is deleted only when every receiver succeeded, so a change is never lost between commit and
+queue: `outbox_dispatch_pending` (a beat job every minute) re-sends what is left. Delivery is therefore at
+least once: receivers must be idempotent (scores are recomputed from source rows; notices have unique keys
+that include the event id).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
-# kwargs: event (TaskEvent below)
+# kwargs: change (TaskChange)
 task_changed = Signal()
 
 
 @dataclass(frozen=True)
 class TaskChange:
     task_id: int
-    action: (
-        str  # assign, start, submit, approve, return, cancel, reopen, create, update, evidence, extension_*
-    )
+    action: str  # create, update, assign, start, submit, approve, return, cancel, reopen, progress, evidence,
+    # extension_requested, extension_decided
     plan_id: int
     assignee_unit_id: int
     actor_id: int | None
@@ -32,17 +36,52 @@ class TaskChange:
     affects_score: bool
     # Units whose scores may change besides the assignee unit (e.g. the previous assignee unit).
     other_unit_ids: tuple[int, ...] = ()
+    # The outbox row id: receivers use it as the idempotency key of what they create for this event.
+    event_id: int | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["other_unit_ids"] = list(self.other_unit_ids)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict, event_id: int) -> TaskChange:
+        data = {**data, "other_unit_ids": tuple(data.get("other_unit_ids", ())), "event_id": event_id}
+        return cls(**data)
 
 
 def task_event_after_commit(change: TaskChange) -> None:
-    """Send `task_changed` after the current transaction commits (at once when there is none)."""
+    """Record the change in the outbox (same transaction) and dispatch it after commit."""
+    from .models import Outbox
 
-    def send() -> None:
-        for receiver, result in task_changed.send_robust(sender=TaskChange, change=change):
-            if isinstance(result, Exception):
-                log.error("task_changed receiver %r failed: %r", receiver, result, exc_info=result)
+    row = Outbox.objects.create(payload=change.as_dict())
+    transaction.on_commit(lambda: dispatch(row.pk))
 
-    transaction.on_commit(send)
+
+def dispatch(outbox_id: int) -> bool:
+    """Send one outbox row to every receiver; delete it when all succeeded. True when delivered."""
+    from .models import Outbox
+
+    row = Outbox.objects.filter(pk=outbox_id).first()
+    if row is None:  # another dispatcher got there first
+        return True
+    change = TaskChange.from_dict(row.payload, row.pk)
+    failed = False
+    for receiver, result in task_changed.send_robust(sender=TaskChange, change=change):
+        if isinstance(result, Exception):
+            failed = True
+            log.warning("task_changed receiver %r failed, will retry: %r", receiver, result)
+    if failed:
+        Outbox.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_attempt_at=timezone.now())
+        return False
+    Outbox.objects.filter(pk=row.pk).delete()
+    return True
+
+
+def outbox_dispatch_pending(*, older_than_seconds: int = 20, limit: int = 1000) -> int:
+    """Re-send outbox rows left behind (broker down, process killed). Returns how many were delivered."""
+    from .models import Outbox
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = list(Outbox.objects.filter(created_at__lt=cutoff).order_by("id").values_list("id", flat=True)[:limit])
+    return sum(1 for pk in ids if dispatch(pk))

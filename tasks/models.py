@@ -372,3 +372,19 @@ class TaskEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Task history is append-only.")
+
+
+class Outbox(models.Model):
+    """Task changes not yet handed to every receiver (see tasks.events)."""
+
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sự kiện chờ gửi")
+        verbose_name_plural = _("sự kiện chờ gửi")
+
+    def __str__(self) -> str:
+        return f"{self.payload.get('action')} #{self.payload.get('task_id')}"

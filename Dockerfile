@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir . && rm -rf build
+COPY . .
+RUN if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; fi \
+    && SECRET_KEY=build DEBUG=0 python manage.py collectstatic --noinput
+RUN useradd --create-home app && mkdir -p /data/media && chown -R app /data /app
+USER app
+EXPOSE 8000
