@@ -2,17 +2,20 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json | sha1sum | cut -c1-12)
 TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/reform REDIS_URL=redis://127.0.0.1:6379/15 \
 	DJANGO_SETTINGS_MODULE=config.settings
 
 .PHONY: run test check services venv bench load clean
 
+# Python packages from PyPI; front-end assets (htmx) from the npm registry, served by the app itself
+# (no CDN: government intranets have no internet).
 venv: $(STAMP)
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+	npm ci --no-audit --no-fund --silent
 	@rm -f $(VENV)/.installed-* && touch $@
 
 ## make run: SQLite + file-system broker, demo data, web + worker + beat (Ctrl-C stops all).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError
@@ -33,7 +34,11 @@ class Conflict(exceptions.APIException):
 
 def validation_error_dict(exc: DjangoValidationError) -> dict:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        # Model-wide errors (Django's "__all__") under DRF's name for them, as serializers report them.
+        return {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): [str(m) for m in msgs]
+            for field, msgs in exc.message_dict.items()
+        }
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 

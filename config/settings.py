@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context.unread_count",
             ],
         },
     },
@@ -92,6 +93,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
@@ -102,6 +104,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Every asset is served by the app itself (government intranets have no internet): our own CSS/JS, and htmx
+# installed from the npm registry by `npm ci` (Makefile `venv`). Before `npm ci`, manage.py still works.
+STATICFILES_DIRS: list = [BASE_DIR / "config" / "static"]
+if (BASE_DIR / "node_modules" / "htmx.org" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # evidence is only served through a permission-checked view
 STORAGES = {
@@ -115,6 +122,11 @@ STORAGES = {
 # Evidence files (SPEC §2): bytes, not names, decide the type.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Web pages: a task is "due soon" when its effective due date is at most this many working days away.
+TASK_DUE_SOON_WORKING_DAYS = env.int("TASK_DUE_SOON_WORKING_DAYS", default=3)
+# XLSX task import: refuse bigger files or more rows (the whole file is validated before anything is written).
+TASK_IMPORT_MAX_BYTES = env.int("TASK_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+TASK_IMPORT_MAX_ROWS = env.int("TASK_IMPORT_MAX_ROWS", default=1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Cache and Celery: Redis when REDIS_URL is set, else local memory and the file-system broker.
@@ -131,9 +143,10 @@ else:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-    for _d in ("queue", "processed"):
+    for _d in ("queue", "processed", "control"):
         (_broker_dir / _d).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="reform")
 CELERY_TASK_SERIALIZER = "json"
@@ -154,6 +167,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Reform Tracker <noreply@reform-tracker.local>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+WEBHOOK_URL = env.str("WEBHOOK_URL", default="")  # notifications' chat-bridge channel; empty: off
+WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")  # HMAC-SHA256 key of X-Reform-Signature
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,8 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from config import views
+from notifications.api.views import NotificationViewSet
 from org.api.views import UnitViewSet, UserViewSet
 from plans.api.views import PlanViewSet
+from scoring.api.views import CriteriaSetViewSet
 from tasks.api.views import EvidenceViewSet, ExtensionViewSet, TaskViewSet
 
 router = DefaultRouter()
@@ -15,6 +18,8 @@ router.register("plans", PlanViewSet, basename="plan")
 router.register("tasks", TaskViewSet, basename="task")
 router.register(r"tasks/(?P<task_pk>\d+)/evidence", EvidenceViewSet, basename="task-evidence")
 router.register(r"tasks/(?P<task_pk>\d+)/extensions", ExtensionViewSet, basename="task-extension")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("criteria-sets", CriteriaSetViewSet, basename="criteria-set")
 
 api_urls = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -28,4 +33,14 @@ urlpatterns = [
     path("api/", include(api_urls)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("notifications/", include("notifications.urls")),
+    # Server-rendered pages.
+    path("", views.home, name="home"),
+    path("accounts/", include("org.urls")),
+    path("plans/", include("plans.urls")),
+    path("", include("tasks.urls")),
 ]
+
+handler403 = "config.views.error_403"
+handler404 = "config.views.error_404"
+handler500 = "config.views.error_500"

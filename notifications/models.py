@@ -1,0 +1,331 @@
+"""The reminder policy settings, users' channel preferences, and the notification ledger.
+
+`Notification` is both the in-app row and the ledger: a reminder's unique key (task, recipient, kind,
+effective due date, offset) and an event notice's (event id, recipient, kind) make every one of them at
+most once whatever runs twice. `Delivery` is one channel's attempt to carry it (email, webhook), claimed by
+workers with `select_for_update(skip_locked=True)` and marked sent only after the channel accepted it.
+`Digest` is one user's daily email, which carries the deliveries held for it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .policy import InvalidPolicy, ReminderPolicy
+
+REMINDER_KINDS = ("at_risk", "overdue", "escalation")  # plus due_<k>, one per before-due offset
+EVENT_KINDS = ("assigned", "submitted", "returned", "approved", "extension_requested", "extension_decided")
+
+KIND_LABELS = {
+    "due_7": _("Nhắc trước hạn 7 ngày"),
+    "due_3": _("Nhắc trước hạn 3 ngày"),
+    "due_1": _("Nhắc trước hạn 1 ngày"),
+    "due_0": _("Nhắc đến hạn"),
+    "at_risk": _("Nguy cơ trễ hạn"),
+    "overdue": _("Quá hạn"),
+    "escalation": _("Báo cáo lãnh đạo (quá hạn)"),
+    "assigned": _("Được giao nhiệm vụ"),
+    "submitted": _("Trình duyệt"),
+    "returned": _("Bị trả lại"),
+    "approved": _("Được duyệt"),
+    "extension_requested": _("Đề nghị gia hạn"),
+    "extension_decided": _("Quyết định gia hạn"),
+}
+
+# A before-due kind is due_<k> for whatever offsets the policy has; the others are fixed.
+_KIND_REGEX = r"^(due_[0-9]+|at_risk|overdue|escalation)$"
+
+
+def kind_label(kind: str) -> str:
+    if kind in KIND_LABELS:
+        return str(KIND_LABELS[kind])
+    if kind.startswith("due_"):
+        return str(_("Nhắc trước hạn %(n)s ngày")) % {"n": kind[4:]}
+    return kind
+
+
+def is_reminder_kind(kind: str) -> bool:
+    return kind in REMINDER_KINDS or kind.startswith("due_")
+
+
+class ReminderPolicySetting(models.Model):
+    """The reminder policy as admins edit it: one global row (no plan) and optional per-plan rows. A
+    per-plan row stores only the fields it changes, on top of the global policy."""
+
+    plan = models.ForeignKey(
+        "plans.Plan",
+        verbose_name=_("kế hoạch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Để trống: chính sách chung cho mọi kế hoạch."),
+    )
+    data = models.JSONField(
+        _("thiết lập"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'JSON, ví dụ {"before_offsets": [7, 3, 1, 0], "overdue_first": 1, "overdue_every": 3, '
+            '"escalation_first": 5, "escalation_every": 5, "at_risk_min_length": 20, '
+            '"at_risk_progress_below": 50, "send_at": "08:00", "send_until": "17:00"}. '
+            "Trường bỏ trống lấy giá trị mặc định (hoặc của chính sách chung)."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chính sách nhắc việc")
+        verbose_name_plural = _("chính sách nhắc việc")
+        constraints = [
+            # One global row (plan NULL counts as plan 0) and at most one row per plan.
+            models.UniqueConstraint(Coalesce("plan", Value(0)), name="notifications_policy_one_per_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Chính sách chung")) if self.plan_id is None else f"{_('Kế hoạch')} {self.plan}"
+
+    def policy(self, base: ReminderPolicy | None = None) -> ReminderPolicy:
+        """The policy this row gives, over `base` (the global policy) for a per-plan row."""
+        base = base or ReminderPolicy()
+        return ReminderPolicy.from_dict({**base.to_dict(), **(self.data or {})})
+
+    def clean(self) -> None:
+        base = None
+        if self.plan_id is not None:
+            row = ReminderPolicySetting.objects.filter(plan__isnull=True).first()
+            try:
+                base = row.policy() if row else None
+            except InvalidPolicy:
+                base = None
+        try:
+            self.policy(base)
+        except InvalidPolicy as exc:
+            raise ValidationError(
+                {"data": [f"{name}: {message}" for name, message in exc.errors.items()]}
+            ) from None
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("Gửi ngay")
+    DIGEST = "digest", _("Tóm tắt hằng ngày (07:30 ngày làm việc)")
+    OFF = "off", _("Không gửi email")
+
+
+class NotificationPreference(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email_mode = models.CharField(
+        _("nhận email"), max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tùy chọn thông báo")
+        verbose_name_plural = _("tùy chọn thông báo")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email_mode__in=EmailMode.values), name="notifications_pref_mode_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_email_mode_display()}"
+
+
+class Notification(models.Model):
+    """One notice to one user: a reminder (unique per task, recipient, kind, effective due date and
+    offset) or an event notice (unique per event id, recipient and kind). Shown in the app; carried by
+    the deliveries."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhận"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("loại"), max_length=32)
+    task = models.ForeignKey(
+        "tasks.Task", verbose_name=_("nhiệm vụ"), on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(
+        "plans.Plan", verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("tiêu đề"), max_length=500)
+    body = models.TextField(_("nội dung"), blank=True)
+    due_date = models.DateField(_("hạn (thực tế)"), null=True, blank=True)
+    # Working days before the effective due date (>= 0), or minus working days overdue; reminders only.
+    offset = models.SmallIntegerField(_("độ lệch (ngày làm việc)"), null=True, blank=True)
+    # The outbox row of the task event; event notices only.
+    event_id = models.BigIntegerField(_("mã sự kiện"), null=True, blank=True)
+    created_at = models.DateTimeField(_("thời điểm tạo"), default=timezone.now)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "recipient", "kind", "due_date", "offset"],
+                condition=Q(event_id__isnull=True),
+                name="notifications_reminder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["event_id", "recipient", "kind"],
+                condition=Q(event_id__isnull=False),
+                name="notifications_notice_once",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        event_id__isnull=True,
+                        offset__isnull=False,
+                        due_date__isnull=False,
+                        kind__regex=_KIND_REGEX,
+                    )
+                    | Q(event_id__isnull=False, offset__isnull=True, kind__in=EVENT_KINDS)
+                ),
+                name="notifications_reminder_or_notice",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notif_recipient_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notif_recipient_recent"),
+            models.Index(fields=["task", "kind", "due_date", "offset"], name="notif_task_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_reminder(self) -> bool:
+        return self.event_id is None
+
+    def get_kind_display(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def url(self) -> str:
+        return task_url(self.task_id)
+
+    @property
+    def url_path(self) -> str:
+        return task_path(self.task_id)
+
+
+def task_path(task_id: int) -> str:
+    return f"/tasks/{task_id}/"
+
+
+def task_url(task_id: int) -> str:
+    """The absolute link to the task page that texts and emails carry (settings.SITE_URL)."""
+    return f"{settings.SITE_URL.rstrip('/')}{task_path(task_id)}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    SENDING = "sending", _("Đang gửi")
+    SENT = "sent", _("Đã gửi")
+    FAILED = "failed", _("Thất bại")
+    SKIPPED = "skipped", _("Bỏ qua")
+    DIGEST = "digest", _("Chờ bản tóm tắt")
+
+
+class Digest(models.Model):
+    """One user's daily email for one working day, carrying the email deliveries held for it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("ngày"))
+    state = models.CharField(
+        _("trạng thái"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bản tóm tắt hằng ngày")
+        verbose_name_plural = _("bản tóm tắt hằng ngày")
+        ordering = ["-day", "recipient_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="notifications_digest_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values), name="notifications_digest_state_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="notif_digest_due"),
+            models.Index(fields=["state", "claimed_at"], name="notif_digest_claimed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} — {self.day:%d/%m/%Y}"
+
+
+class Delivery(models.Model):
+    """One channel carrying one notification. Pending rows are claimed by workers (skip locked), sent, and
+    marked sent only after the channel accepted them; failures back off and are kept, with the error."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("thông báo"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    state = models.CharField(
+        _("trạng thái"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    digest = models.ForeignKey(
+        Digest,
+        verbose_name=_("bản tóm tắt"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lượt gửi")
+        verbose_name_plural = _("lượt gửi")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="notifications_delivery_once"),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="notifications_delivery_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values), name="notifications_delivery_state_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="notif_delivery_due"),
+            models.Index(fields=["state", "claimed_at"], name="notif_delivery_claimed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} — {self.notification}"

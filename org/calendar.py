@@ -11,8 +11,8 @@ without depending on each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 import time
+from collections.abc import Iterable
 
 import holidays
 

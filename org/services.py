@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .calendar import calendar_changed
 from .models import CalendarDay, Membership, Role, Unit, UnitKind, User
 
 
+def _db_path(pk: int) -> str:
+    # Read from the database: an object loaded before one of its ancestors moved holds an old path.
+    return Unit.objects.values_list("path", flat=True).get(pk=pk)
+
+
 def _set_path(unit: Unit) -> None:
-    parent_path = unit.parent.path if unit.parent_id else "/"
+    parent_path = _db_path(unit.parent_id) if unit.parent_id else "/"
     unit.path = f"{parent_path}{unit.pk}/"
 
 
@@ -35,11 +41,11 @@ def unit_create(*, code: str, name: str, kind: str, parent: Unit | None = None) 
 @transaction.atomic
 def unit_update(*, unit: Unit, **fields) -> Unit:
     """Change a unit; moving it under another parent rewrites the paths of its whole subtree."""
-    old_path = unit.path
+    old_path = _db_path(unit.pk)
     new_parent = fields.pop("parent", unit.parent) if "parent" in fields else unit.parent
     for name, value in fields.items():
         setattr(unit, name, value)
-    if new_parent is not None and new_parent.path.startswith(old_path):
+    if new_parent is not None and _db_path(new_parent.pk).startswith(old_path):
         raise ValidationError({"parent": ["A unit cannot be moved under itself or one of its sub-units."]})
     unit.parent = new_parent
     unit.full_clean(exclude=["path"])
@@ -71,10 +77,15 @@ def units_import_csv(*, data: bytes, max_rows: int = 20000) -> ImportResult:
         raise ValidationError({"file": ["The file is not UTF-8 text."]}) from exc
     reader = csv.DictReader(io.StringIO(text))
     required = {"code", "name", "kind", "parent_code"}
-    if not reader.fieldnames or not required <= {h.strip() for h in reader.fieldnames}:
-        raise ValidationError({"file": [f"The header must be: {', '.join(sorted(required))}."]})
+    try:
+        fieldnames = reader.fieldnames
+        if not fieldnames or not required <= {h.strip() for h in fieldnames}:
+            raise ValidationError({"file": [f"The header must be: {', '.join(sorted(required))}."]})
+        records = list(enumerate(reader, start=2))
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ValidationError({"file": [f"row {reader.line_num}: {exc}"]}) from exc
     rows, errors = {}, []
-    for lineno, raw in enumerate(reader, start=2):
+    for lineno, raw in records:
         if lineno - 1 > max_rows:
             raise ValidationError({"file": [f"More than {max_rows} rows."]})
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
@@ -107,23 +118,27 @@ def units_import_csv(*, data: bytes, max_rows: int = 20000) -> ImportResult:
     pending = dict(rows)
     while pending:
         progressed = False
-        for code, (_lineno, row) in list(pending.items()):
+        for code, (lineno, row) in list(pending.items()):
             pc = row["parent_code"]
             if pc and pc in rows and pc not in done:
                 continue
             parent = done.get(pc) or existing.get(pc) if pc else None
             unit = existing.get(code)
-            if unit is None:
-                unit = unit_create(code=code, name=row["name"], kind=row["kind"], parent=parent)
-                created += 1
-            else:
-                unit = unit_update(unit=unit, name=row["name"], kind=row["kind"], parent=parent)
-                updated += 1
+            try:
+                if unit is None:
+                    unit = unit_create(code=code, name=row["name"], kind=row["kind"], parent=parent)
+                    created += 1
+                else:
+                    unit = unit_update(unit=unit, name=row["name"], kind=row["kind"], parent=parent)
+                    updated += 1
+            except ValidationError as exc:  # e.g. moving an existing unit under its own sub-unit
+                raise ValidationError({"file": [f"row {lineno}: {m}" for m in exc.messages]}) from exc
             done[code] = unit
             del pending[code]
             progressed = True
         if not progressed:
-            raise ValidationError({"file": [f"parent cycle among units: {', '.join(sorted(pending))}"]})
+            cycle = ", ".join(f"row {lineno} ({code})" for code, (lineno, _r) in sorted(pending.items()))
+            raise ValidationError({"file": [f"parent cycle among units: {cycle}"]})
     return ImportResult(created=created, updated=updated)
 
 
@@ -176,3 +191,15 @@ def calendar_day_set(*, date, is_working: bool, note: str = "") -> CalendarDay:
     )
     transaction.on_commit(calendar_changed)
     return day
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the interface language a user chose; it is applied again at each sign-in."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [f"'{language}' is not an available language."]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

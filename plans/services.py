@@ -69,6 +69,14 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
         raise ValidationError({"criteria_set": ["The criteria set cannot change once the plan has tasks."]})
     for name, value in fields.items():
         setattr(plan, name, value)
+    if (
+        Plan.objects.filter(owner_unit=plan.owner_unit, number=plan.number, year=plan.year)
+        .exclude(pk=plan.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"number": [f"Plan {plan.number} of {plan.year} already exists for this unit."]}
+        )
     plan.full_clean(exclude=["state"])
     plan.save()
     return plan

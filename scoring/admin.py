@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CriteriaSet, Criterion
+from .models import Appraisal, CriteriaSet, Criterion, LeafScore, SurveyResult, UnitScore
 
 
 class CriterionInline(admin.TabularInline):
@@ -21,3 +21,92 @@ class CriteriaSetAdmin(admin.ModelAdmin):
     list_filter = ["year", "unit_kind"]
     search_fields = ["code", "name"]
     inlines = [CriterionInline]
+
+
+@admin.register(SurveyResult)
+class SurveyResultAdmin(admin.ModelAdmin):
+    """Survey results are imported from their file (which is validated whole); here they are looked up."""
+
+    list_display = ["criteria_set", "unit", "criterion", "points", "imported_at", "imported_by"]
+    list_filter = ["criteria_set"]
+    search_fields = ["unit__code", "unit__name", "criterion__code"]
+    list_select_related = ["criteria_set", "unit", "criterion", "imported_by"]
+    readonly_fields = ["criteria_set", "unit", "criterion", "points", "imported_at", "imported_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appraisal)
+class AppraisalAdmin(admin.ModelAdmin):
+    """Appraisals are entered through the API or the pages (which check who may appraise and recompute the
+    scores); here they are looked up."""
+
+    list_display = ["criteria_set", "unit", "criterion", "points", "appraiser", "updated_at"]
+    list_filter = ["criteria_set"]
+    search_fields = ["unit__code", "unit__name", "criterion__code", "note"]
+    list_select_related = ["criteria_set", "unit", "criterion", "appraiser"]
+    readonly_fields = ["criteria_set", "unit", "criterion", "points", "note", "appraiser", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class _DerivedAdmin(admin.ModelAdmin):
+    """Derived rows: recomputed from source rows, never edited by hand (use `manage.py recompute_scores`)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UnitScore)
+class UnitScoreAdmin(_DerivedAdmin):
+    list_display = [
+        "criteria_set",
+        "unit",
+        "parent_unit",
+        "total",
+        "applicable_max",
+        "percent",
+        "rank",
+        "delta",
+        "projected_total",
+        "computed_at",
+    ]
+    list_filter = ["criteria_set"]
+    search_fields = ["unit__code", "unit__name"]
+    list_select_related = ["criteria_set", "unit", "parent_unit"]
+    ordering = ["criteria_set", "parent_unit", "rank"]
+
+
+@admin.register(LeafScore)
+class LeafScoreAdmin(_DerivedAdmin):
+    list_display = [
+        "criteria_set",
+        "unit",
+        "criterion",
+        "on_time",
+        "late",
+        "overdue",
+        "pending",
+        "metric",
+        "auto_points",
+        "appraised_points",
+        "points",
+        "excluded",
+    ]
+    list_filter = ["criteria_set", "excluded"]
+    search_fields = ["unit__code", "criterion__code"]
+    list_select_related = ["criteria_set", "unit", "criterion"]

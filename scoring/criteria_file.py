@@ -13,6 +13,7 @@ are refused because PyYAML flattens them eagerly, which an attacker can make exp
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -350,7 +351,8 @@ class _Checker:
                             _("the top-level maxima add up to %(total)s, not 100") % {"total": _fmt(total)},
                         )
         if self.node_count > MAX_CRITERIA:
-            self.error("criteria", _("more than %(limit)s criteria") % {"limit": MAX_CRITERIA})
+            # First, so that the cut-off of a long error list never hides it.
+            self.errors.insert(0, "criteria: " + _("more than %(limit)s criteria") % {"limit": MAX_CRITERIA})
 
         if self.errors:
             return None
@@ -387,10 +389,8 @@ class _Checker:
         for key in ("start", "end"):
             value = raw.get(key)
             if isinstance(value, str):
-                try:
+                with contextlib.suppress(ValueError):  # stays text, refused below
                     value = date.fromisoformat(value.strip())
-                except ValueError:
-                    pass
             if key not in raw:
                 self.error(f"period.{key}", _("is required"))
                 value = None
@@ -685,7 +685,7 @@ class _Checker:
             return None
         out: list[list[str]] = []
         ok = True
-        previous: tuple[int, Decimal, Decimal | None] | None = None  # (band number, threshold, points)
+        previous: tuple[Decimal, Decimal | None] | None = None  # the last valid threshold and its points
         for number, band in enumerate(bands, start=1):
             if not isinstance(band, list) or len(band) != 2:
                 self.error(
@@ -693,59 +693,62 @@ class _Checker:
                 )
                 ok = False
                 continue
-            threshold = _number(band[0])
-            if threshold is None:
-                self.error(
-                    where,
-                    _("band %(number)s: the threshold must be a number, not %(value)s")
-                    % {"number": number, "value": _show(band[0])},
-                )
-            elif ratio and not 0 <= threshold <= 1:
-                self.error(
-                    where,
-                    _("band %(number)s: the threshold %(value)s must be a ratio between 0 and 1")
-                    % {"number": number, "value": _fmt(threshold)},
-                )
-                threshold = None
-            elif not ratio and threshold < 0:
-                self.error(
-                    where,
-                    _("band %(number)s: the threshold %(value)s must not be negative")
-                    % {"number": number, "value": _fmt(threshold)},
-                )
-                threshold = None
-            points = self._points(
-                band[1], where, _("band %(number)s: points") % {"number": number}, max_points
-            )
+            threshold = self._threshold(band[0], number, where, ratio=ratio)
+            label = _("band %(number)s: points") % {"number": number}
+            points = self._points(band[1], where, label, max_points)
             if threshold is None or points is None:
                 ok = False
-            if threshold is not None:
-                if previous is not None and threshold >= previous[1]:
-                    self.error(
-                        where,
-                        _(
-                            "band thresholds must strictly descend (band %(number)s: %(value)s after %(previous)s)"
-                        )
-                        % {"number": number, "value": _fmt(threshold), "previous": _fmt(previous[1])},
-                    )
-                    ok = False
-                # A higher share of tasks done must never score less: this keeps the score monotonic.
-                elif (
-                    ratio
-                    and previous is not None
-                    and None not in (points, previous[2])
-                    and points > previous[2]
-                ):
-                    self.error(
-                        where,
-                        _(
-                            "band %(number)s gives %(points)s points, more than the higher threshold before it "
-                            "(%(previous)s); a ratio band's points must not rise as the threshold falls"
-                        )
-                        % {"number": number, "points": _fmt(points), "previous": _fmt(previous[2])},
-                    )
-                    ok = False
-                previous = (number, threshold, points)
-            if threshold is not None and points is not None:
+            if threshold is None:
+                continue
+            if previous is not None and not self._band_order(
+                number, threshold, points, previous, where, ratio=ratio
+            ):
+                ok = False
+            previous = (threshold, points)
+            if points is not None:
                 out.append([_fmt(threshold), _fmt(points)])
         return out if ok else None
+
+    def _threshold(self, value: Any, number: int, where: str, *, ratio: bool) -> Decimal | None:
+        threshold = _number(value)
+        values = {"number": number, "value": _show(value) if threshold is None else _fmt(threshold)}
+        if threshold is None:
+            problem = _("band %(number)s: the threshold must be a number, not %(value)s")
+        elif ratio and not 0 <= threshold <= 1:
+            problem = _("band %(number)s: the threshold %(value)s must be a ratio between 0 and 1")
+        elif not ratio and threshold < 0:
+            problem = _("band %(number)s: the threshold %(value)s must not be negative")
+        else:
+            return threshold
+        self.error(where, problem % values)
+        return None
+
+    def _band_order(
+        self,
+        number: int,
+        threshold: Decimal,
+        points: Decimal | None,
+        previous: tuple[Decimal, Decimal | None],
+        where: str,
+        *,
+        ratio: bool,
+    ) -> bool:
+        previous_threshold, previous_points = previous
+        if threshold >= previous_threshold:
+            message = _(
+                "band thresholds must strictly descend (band %(number)s: %(value)s after %(previous)s)"
+            )
+            values = {"number": number, "value": _fmt(threshold), "previous": _fmt(previous_threshold)}
+            self.error(where, message % values)
+            return False
+        # A higher share of tasks done must never score less: it keeps the score monotonic. Metric bands
+        # are exempt, since for some metrics less is better (complaints, late dossiers).
+        if ratio and points is not None and previous_points is not None and points > previous_points:
+            message = _(
+                "band %(number)s gives %(points)s points, more than the higher threshold before it "
+                "(%(previous)s); a ratio band's points must not rise as the threshold falls"
+            )
+            values = {"number": number, "points": _fmt(points), "previous": _fmt(previous_points)}
+            self.error(where, message % values)
+            return False
+        return True

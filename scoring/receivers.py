@@ -4,12 +4,26 @@ from django.dispatch import receiver
 
 from tasks.events import TaskChange, task_changed
 
+# Steps that change what scoring reads even though the task service does not flag them: assignment turns
+# a draft (not counted) into a pending task (counted). Scoring decides what it reads, so it says so here.
+COUNTED_ACTIONS = frozenset({"assign"})
+
+
+def change_affects_scores(change: TaskChange) -> bool:
+    """Does this task change alter what the recompute reads (state, dates, metric, criterion, unit)?"""
+    return change.affects_score or change.action in COUNTED_ACTIONS
+
+
+def units_of_change(change: TaskChange) -> list[int]:
+    """The units whose scores may change: the assignee unit and any other named by the change."""
+    return sorted({change.assignee_unit_id, *change.other_unit_ids})
+
 
 @receiver(task_changed, dispatch_uid="scoring.on_task_changed")
 def on_task_changed(sender, change: TaskChange, **kwargs) -> None:
     """Queue a recompute of the affected units; raises if the broker is down (the outbox retries)."""
-    if not change.affects_score:
+    if not change_affects_scores(change):
         return
     from .tasks import recompute_for_task_change
 
-    recompute_for_task_change.delay(change.plan_id, sorted({change.assignee_unit_id, *change.other_unit_ids}))
+    recompute_for_task_change.delay(change.plan_id, units_of_change(change))

@@ -9,30 +9,33 @@ changed unit), the full recompute command and the nightly reconciliation all giv
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import logging
+import zipfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from org.models import Unit
-from org.selectors import user_has_role, user_is_admin
-from tasks.models import Task, TaskState, TaskStatus
+from org.models import Role, Unit
+from org.selectors import user_has_role, user_is_admin, user_memberships
+from tasks.models import TaskState, TaskStatus
 
 from .criteria_file import CriteriaFileError, iter_nodes, parse_criteria_file
 from .models import Appraisal, CriteriaSet, Criterion, LeafScore, SurveyResult, UnitScore
 from .rules import METRIC_RULES, LeafCounts, NodeDef, aggregate, competition_ranks, final_points, score_leaf
+from .selectors import previous_set, scored_tasks
 
 log = logging.getLogger(__name__)
 BATCH = 500
+#: Points (survey results, appraisals) are stored with 4 decimals; more would be silently rounded.
+POINTS_PLACES = 4
 
 
 # --- Criteria sets ---------------------------------------------------------------------------------------
@@ -41,7 +44,10 @@ BATCH = 500
 @transaction.atomic
 def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
     """Import a criteria set from its YAML file. A bad file is refused whole (ValidationError naming the
-    criterion and the problem); nothing is written."""
+    criterion and the problem); nothing is written. `actor=None` is the command line (trusted).
+
+    Criteria are written one tree level per query; `order` is the position in the document, so ordering
+    by it walks the tree depth first, as the file reads. The set's scores are computed after commit."""
     if actor is not None and not user_is_admin(actor):
         raise PermissionDenied(_("Only administrators import criteria sets."))
     try:
@@ -52,7 +58,7 @@ def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
         raise ValidationError(
             {"file": [_("A criteria set with code %(code)s already exists.") % {"code": spec.code}]}
         )
-    source = data.decode("utf-8") if isinstance(data, bytes) else data
+    source = bytes(data).decode("utf-8-sig") if not isinstance(data, str) else data
     cs = CriteriaSet.objects.create(
         code=spec.code,
         name=spec.name,
@@ -62,20 +68,37 @@ def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
         period_end=spec.period_end,
         source=source,
     )
-    by_code: dict[str, Criterion] = {}
-    for node, parent_code, depth, order in iter_nodes(spec):
-        by_code[node.code] = Criterion.objects.create(
+    levels: dict[int, list[tuple[Criterion, str | None]]] = defaultdict(list)
+    for position, (node, parent_code, depth, _sibling) in enumerate(iter_nodes(spec)):
+        criterion = Criterion(
             criteria_set=cs,
-            parent=by_code.get(parent_code) if parent_code else None,
             code=node.code,
             title=node.title,
             max_points=node.max_points,
             part=node.part,
             rule=node.rule,
             depth=depth,
-            order=order,
+            order=position,
         )
+        levels[depth].append((criterion, parent_code))
+    by_code: dict[str, Criterion] = {}
+    for depth in sorted(levels):
+        rows = []
+        for criterion, parent_code in levels[depth]:
+            criterion.parent = by_code[parent_code] if parent_code else None
+            rows.append(criterion)
+        created = Criterion.objects.bulk_create(rows)
+        if any(c.pk is None for c in created):  # a backend that cannot return ids from a bulk insert
+            created = list(Criterion.objects.filter(criteria_set=cs, depth=depth))
+        by_code.update((c.code, c) for c in created)
+    transaction.on_commit(lambda: _queue_set_recompute(cs.pk), robust=True)
     return cs
+
+
+def _queue_set_recompute(criteria_set_id: int) -> None:
+    from .tasks import recompute_set
+
+    recompute_set.delay(criteria_set_id)
 
 
 # --- Survey and appraisal --------------------------------------------------------------------------------
@@ -89,88 +112,124 @@ class SurveyImportResult:
 
 SURVEY_MAX_BYTES = 5 * 1024 * 1024
 SURVEY_MAX_ROWS = 50_000
+SURVEY_HEADER = ["unit_code", "criterion_code", "points"]
+_MAX_INFLATED_BYTES = 100 * 1024 * 1024
 
 
-def _survey_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
-    """(row number, cells) from a CSV or XLSX file, header row included."""
+def _cell_text(value) -> str:
+    """A spreadsheet cell as text. Floats lose their binary noise (0.30000000000000004 → 0.3) but keep
+    every digit a person could have typed."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(round(value, 9))
+    return str(value).strip()
+
+
+def _survey_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    """(row number, cells) from a CSV or XLSX file (told apart by content, not name), header included."""
     if len(data) > SURVEY_MAX_BYTES:
         raise ValidationError({"file": [_("The file is larger than 5 MB.")]})
-    if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-        import zipfile
-
-        from openpyxl import load_workbook
-
-        from tasks.files import MAX_INFLATED_BYTES
-
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                if sum(i.file_size for i in zf.infolist()) > MAX_INFLATED_BYTES:
-                    raise ValidationError({"file": [_("The workbook expands to an implausible size.")]})
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except ValidationError:
-            raise
-        except Exception as exc:  # openpyxl raises many kinds on a damaged file
-            raise ValidationError({"file": [_("The file is not a readable XLSX workbook.")]}) from exc
-        rows = []
-        for n, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
-            if n > SURVEY_MAX_ROWS + 1:
-                raise ValidationError({"file": [_("More than %(n)d rows.") % {"n": SURVEY_MAX_ROWS}]})
-            cells = ["" if v is None else str(v).strip() for v in row]
-            if any(cells):
-                rows.append((n, cells))
-        wb.close()
-        return rows
+    if data[:4] == b"PK\x03\x04":
+        return _xlsx_rows(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError({"file": [_("The file is neither UTF-8 CSV nor XLSX.")]}) from exc
+    if "\x00" in text:
+        raise ValidationError({"file": [_("The file is neither UTF-8 CSV nor XLSX.")]})
+    first = text.split("\n", 1)[0]
+    # Spreadsheets set to Vietnamese write CSV with ";" (the decimal separator is the comma).
+    delimiter = ";" if first.count(";") > first.count(",") else ","
     rows = []
-    for n, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if n > SURVEY_MAX_ROWS + 1:
-            raise ValidationError({"file": [_("More than %(n)d rows.") % {"n": SURVEY_MAX_ROWS}]})
-        cells = [c.strip() for c in cells]
-        if any(cells):
-            rows.append((n, cells))
+    try:
+        for n, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+            if n > SURVEY_MAX_ROWS + 1:
+                raise ValidationError({"file": [_("More than %(n)d rows.") % {"n": SURVEY_MAX_ROWS}]})
+            cells = [c.strip() for c in cells]
+            if any(cells):
+                rows.append((n, cells))
+    except csv.Error as exc:
+        raise ValidationError({"file": [_("The CSV file cannot be read: %(e)s") % {"e": exc}]}) from exc
     return rows
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    rows = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if sum(i.file_size for i in zf.infolist()) > _MAX_INFLATED_BYTES:
+                raise ValidationError({"file": [_("The workbook expands to an implausible size.")]})
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for n, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
+                if n > SURVEY_MAX_ROWS + 1:
+                    raise ValidationError({"file": [_("More than %(n)d rows.") % {"n": SURVEY_MAX_ROWS}]})
+                cells = [_cell_text(v) for v in row[:10]]
+                if any(cells):
+                    rows.append((n, cells))
+        finally:
+            wb.close()
+    except ValidationError:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many kinds on a damaged file
+        raise ValidationError({"file": [_("The file is not a readable XLSX workbook.")]}) from exc
+    return rows
+
+
+def _points_value(raw: str) -> Decimal | None:
+    """Points as typed: "7.5" or "7,5"; None when not a finite number."""
+    if "_" in raw:  # Decimal() reads "1_0" as 10; a person did not mean that
+        return None
+    try:
+        points = Decimal(raw.replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return points if points.is_finite() else None
 
 
 def survey_parse(
     *, criteria_set: CriteriaSet, data: bytes, filename: str = ""
 ) -> list[tuple[Unit, Criterion, Decimal]]:
     """Read and check a survey file (unit_code, criterion_code, points). Every error names its row; any
-    error refuses the whole file."""
-    rows = _survey_rows(data, filename)
+    error refuses the whole file. `filename` is only used in messages: the content decides the format."""
+    rows = _survey_rows(bytes(data))
     if not rows:
         raise ValidationError({"file": [_("The file is empty.")]})
     header = [c.lower() for c in rows[0][1][:3]]
-    if header != ["unit_code", "criterion_code", "points"]:
+    if header != SURVEY_HEADER:
         raise ValidationError({"file": [_("The first row must be: unit_code, criterion_code, points.")]})
     body = rows[1:]
-    units = {u.code: u for u in Unit.objects.filter(code__in=[r[0] for _n, r in body if r])}
+    if not body:
+        raise ValidationError({"file": [_("The file has no rows under its header.")]})
+    units = {u.code: u for u in Unit.objects.filter(code__in={r[0] for _n, r in body if r})}
     criteria = {c.code: c for c in criteria_set.criteria.filter(part="survey", rule__type="survey")}
     errors, parsed, seen = [], [], set()
     for n, cells in body:
-        cells = (cells + ["", "", ""])[:3]
-        unit_code, code, raw = cells
+        unit_code, code, raw = (cells + ["", "", ""])[:3]
         unit = units.get(unit_code)
         criterion = criteria.get(code)
         if unit is None:
-            errors.append(_("row %(n)d: unknown unit code '%(c)s'") % {"n": n, "c": unit_code})
+            errors.append(_("row %(n)d: unknown unit code '%(c)s'") % {"n": n, "c": unit_code[:40]})
         elif unit.kind != criteria_set.unit_kind:
             errors.append(_("row %(n)d: unit %(c)s is not scored on this set") % {"n": n, "c": unit_code})
         if criterion is None:
             errors.append(
                 _("row %(n)d: '%(c)s' is not a survey criterion of %(s)s")
-                % {"n": n, "c": code, "s": criteria_set.code}
+                % {"n": n, "c": code[:40], "s": criteria_set.code}
             )
-        try:
-            points = Decimal(raw.replace(",", "."))
-            if not points.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors.append(_("row %(n)d: points '%(p)s' is not a number") % {"n": n, "p": raw})
+        points = _points_value(raw)
+        if points is None:
+            errors.append(_("row %(n)d: points '%(p)s' is not a number") % {"n": n, "p": raw[:40]})
             continue
-        if criterion is not None and not Decimal(0) <= points <= criterion.max_points:
+        if points.as_tuple().exponent < -POINTS_PLACES:
+            errors.append(
+                _("row %(n)d: points %(p)s have more than %(k)d decimals")
+                % {"n": n, "p": raw[:40], "k": POINTS_PLACES}
+            )
+        elif criterion is not None and not Decimal(0) <= points <= criterion.max_points:
             errors.append(
                 _("row %(n)d: points %(p)s outside 0..%(m)s") % {"n": n, "p": raw, "m": criterion.max_points}
             )
@@ -180,26 +239,40 @@ def survey_parse(
         if unit is not None and criterion is not None:
             parsed.append((unit, criterion, points))
     if errors:
-        raise ValidationError({"file": errors[:200]})
+        shown = errors[:200]
+        if len(errors) > len(shown):
+            shown.append(_("… and %(n)d more errors.") % {"n": len(errors) - len(shown)})
+        raise ValidationError({"file": shown})
     return parsed
+
+
+def user_is_appraiser(user) -> bool:
+    """Does the user hold the appraiser role anywhere (superusers do everywhere)?"""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(r == Role.APPRAISER for _u, _p, r in user_memberships(user))
 
 
 def user_can_appraise(user, unit: Unit) -> bool:
     """Appraisers import surveys and enter appraisals for units in their subtree."""
-    return user_has_role(user, "appraiser", unit)
+    return user_has_role(user, Role.APPRAISER, unit)
 
 
 @transaction.atomic
 def survey_import(
     *, actor, criteria_set: CriteriaSet, data: bytes, filename: str = "", now=None
 ) -> SurveyImportResult:
-    """Import survey results; the affected units' scores update after commit."""
+    """Import survey results (CSV or XLSX: unit_code, criterion_code, points), replacing earlier results of
+    the same unit and criterion. Only appraisers (403), only for units in their subtree; a bad row refuses
+    the whole file (400 naming the rows). The affected units' scores update after commit."""
     now = now or timezone.now()
+    if not user_is_appraiser(actor):
+        raise PermissionDenied(_("Only appraisers import survey results."))
     parsed = survey_parse(criteria_set=criteria_set, data=data, filename=filename)
     refused = sorted({u.code for u, _c, _p in parsed if not user_can_appraise(actor, u)})
     if refused:
         raise PermissionDenied(
-            _("You may not enter survey results for: %(units)s") % {"units": ", ".join(refused)}
+            _("You may not enter survey results for: %(units)s") % {"units": ", ".join(refused[:50])}
         )
     SurveyResult.objects.bulk_create(
         [
@@ -208,6 +281,7 @@ def survey_import(
             )
             for u, c, p in parsed
         ],
+        batch_size=2000,
         update_conflicts=True,
         unique_fields=["criterion", "unit"],
         update_fields=["points", "imported_at", "imported_by"],
@@ -228,7 +302,8 @@ def appraisal_set(
     note: str = "",
     now=None,
 ) -> Appraisal | None:
-    """Set (or, with points=None, clear) the appraised points of one leaf for one unit."""
+    """Set (or, with points=None, clear) the appraised points of one leaf for one unit, with a note. The
+    automatic points stay beside them; the unit's scores update after commit."""
     now = now or timezone.now()
     if not user_can_appraise(actor, unit):
         raise PermissionDenied(_("Only appraisers of this unit's subtree enter appraisals."))
@@ -248,9 +323,14 @@ def appraisal_set(
         Appraisal.objects.filter(criterion=criterion, unit=unit).delete()
         appraisal = None
     else:
-        if not Decimal(0) <= points <= criterion.max_points:
+        points = Decimal(points)
+        if not points.is_finite() or not Decimal(0) <= points <= criterion.max_points:
             raise ValidationError(
                 {"points": [_("Points must be between 0 and %(max)s.") % {"max": criterion.max_points}]}
+            )
+        if points.as_tuple().exponent < -POINTS_PLACES:
+            raise ValidationError(
+                {"points": [_("Points have at most %(k)d decimals.") % {"k": POINTS_PLACES}]}
             )
         appraisal, _created = Appraisal.objects.update_or_create(
             criterion=criterion,
@@ -258,7 +338,7 @@ def appraisal_set(
             defaults={
                 "criteria_set": criteria_set,
                 "points": points,
-                "note": note,
+                "note": (note or "").strip(),
                 "appraiser": actor,
                 "updated_at": now,
             },
@@ -271,12 +351,14 @@ def appraisal_set(
 
 
 def scores_request(*, criteria_set_id: int, unit_ids: Iterable[int]) -> None:
-    """Queue a recompute of these units after commit (done by a worker within seconds)."""
+    """Queue a recompute of these units after commit (done by a worker within seconds). The write that
+    asked for it is committed whatever happens: should the broker be down, the failure is logged (not
+    raised into the user's request) and the nightly reconciliation brings the scores up to date."""
     from .tasks import recompute_units
 
     ids = sorted(set(unit_ids))
     if ids:
-        transaction.on_commit(lambda: recompute_units.delay(criteria_set_id, ids))
+        transaction.on_commit(lambda: recompute_units.delay(criteria_set_id, ids), robust=True)
 
 
 @dataclass
@@ -303,51 +385,50 @@ def _leaves(cs: CriteriaSet) -> tuple[list[_Leaf], list[NodeDef]]:
     return leaves, nodes
 
 
+_STATUSES = (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.OVERDUE, TaskStatus.PENDING)
+
+
 def _count_fields() -> dict:
-    return {
-        "on_time": Count("id", filter=Q(status_code=TaskStatus.ON_TIME)),
-        "late": Count("id", filter=Q(status_code=TaskStatus.LATE)),
-        "overdue": Count("id", filter=Q(status_code=TaskStatus.OVERDUE)),
-        "pending": Count("id", filter=Q(status_code=TaskStatus.PENDING)),
-    }
+    return {status.value: Count("id", filter=Q(status_code=status)) for status in _STATUSES}
 
 
-def _counts(cs: CriteriaSet, unit_ids: list[int], today: dt.date, leaves: list[_Leaf]):
-    """The unit's linked-task counts, gathered with three aggregate queries for the whole batch:
-    per (unit, criterion code), per unit (scope: plan), per unit for plans owned by another unit
-    (scope: assigned_by_higher); plus the metric of the most recently approved linked task."""
-    base = (
-        Task.objects.filter(plan__criteria_set=cs, assignee_unit_id__in=unit_ids)
-        .exclude(state=TaskState.CANCELLED)
-        .with_status(today)
+def _add(into: dict[str, int], row: dict) -> None:
+    for status in _STATUSES:
+        into[status.value] = into.get(status.value, 0) + row[status.value]
+
+
+def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
+    """The units' linked-task counts with one aggregate query for the whole batch, grouped by unit,
+    criterion code and whether the plan's owner is another unit; the `scope: plan` and
+    `scope: assigned_by_higher` counts are sums of those groups. A second query reads the metric of the
+    most recently approved linked task per unit and metric leaf."""
+    higher = Case(
+        When(plan__owner_unit_id=F("assignee_unit_id"), then=Value(False)),
+        default=Value(True),
+        output_field=BooleanField(),
     )
-    by_leaf: dict[tuple[int, str], dict] = {}
-    for row in base.values("assignee_unit_id", "criterion_code").annotate(**_count_fields()).order_by():
-        by_leaf[(row["assignee_unit_id"], row["criterion_code"])] = row
-    by_plan: dict[int, dict] = {}
-    scopes = {leaf.rule.get("scope", "leaf") for leaf in leaves}
-    if "plan" in scopes:
-        for row in base.values("assignee_unit_id").annotate(**_count_fields()).order_by():
-            by_plan[row["assignee_unit_id"]] = row
-    by_higher: dict[int, dict] = {}
-    if "assigned_by_higher" in scopes:
-        for row in (
-            base.exclude(plan__owner_unit_id=F("assignee_unit_id"))
-            .values("assignee_unit_id")
-            .annotate(**_count_fields())
-            .order_by()
-        ):
-            by_higher[row["assignee_unit_id"]] = row
+    by_leaf: dict[tuple[int, str], dict] = defaultdict(dict)
+    by_plan: dict[int, dict] = defaultdict(dict)
+    by_higher: dict[int, dict] = defaultdict(dict)
+    rows = (
+        scored_tasks(criteria_set=cs, unit_ids=unit_ids, today=today)
+        .annotate(by_higher=higher)
+        .values("assignee_unit_id", "criterion_code", "by_higher")
+        .annotate(**_count_fields())
+        .order_by()
+    )
+    for row in rows:
+        unit_id = row["assignee_unit_id"]
+        _add(by_leaf[(unit_id, row["criterion_code"])], row)
+        _add(by_plan[unit_id], row)
+        if row["by_higher"]:
+            _add(by_higher[unit_id], row)
     metric_codes = [leaf.code for leaf in leaves if leaf.rule.get("type") in METRIC_RULES]
     metrics: dict[tuple[int, str], Decimal | None] = {}
     if metric_codes:
         for unit_id, code, value in (
-            Task.objects.filter(
-                plan__criteria_set=cs,
-                assignee_unit_id__in=unit_ids,
-                criterion_code__in=metric_codes,
-                state=TaskState.APPROVED,
-            )
+            scored_tasks(criteria_set=cs, unit_ids=unit_ids, today=None)
+            .filter(criterion_code__in=metric_codes, state=TaskState.APPROVED)
             .order_by("approved_at", "id")
             .values_list("assignee_unit_id", "criterion_code", "metric_value")
         ):
@@ -359,34 +440,61 @@ def _leaf_counts(row: dict | None, metric) -> LeafCounts:
     if not row:
         return LeafCounts(metric=metric)
     return LeafCounts(
-        on_time=row["on_time"],
-        late=row["late"],
-        overdue=row["overdue"],
-        pending=row["pending"],
+        on_time=row.get("on_time", 0),
+        late=row.get("late", 0),
+        overdue=row.get("overdue", 0),
+        pending=row.get("pending", 0),
         metric=metric,
     )
 
 
-def _previous_set(cs: CriteriaSet) -> CriteriaSet | None:
-    return (
-        CriteriaSet.objects.filter(unit_kind=cs.unit_kind, year=cs.year - 1)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+def _dependent_sets(cs: CriteriaSet) -> list[CriteriaSet]:
+    """The sets whose delta reads `cs`'s totals: next year's sets of the same unit kind, when `cs` is the
+    set `previous_set` picks for them (the latest imported of its year)."""
+    latest = previous_set(unit_kind=cs.unit_kind, year=cs.year + 1)
+    if latest is None or latest.pk != cs.pk:
+        return []
+    return list(CriteriaSet.objects.filter(unit_kind=cs.unit_kind, year=cs.year + 1))
+
+
+@dataclass
+class _Context:
+    """What every batch of one recompute shares, read once."""
+
+    cs: CriteriaSet
+    leaves: list[_Leaf]
+    nodes: list[NodeDef]
+    today: object
+    now: object
+    previous: CriteriaSet | None
+    dependents: list[CriteriaSet]
 
 
 @transaction.atomic
-def _recompute_batch(
-    cs: CriteriaSet,
-    units: list[tuple[int, int | None]],
-    leaves,
-    nodes,
-    today,
-    now,
-    previous: CriteriaSet | None,
-) -> None:
+def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
+    """Recompute and upsert the scores of one batch of units. Returns the parent ids whose peer groups
+    need re-ranking (the current ones and those the units had when last scored) and how many units of the
+    batch are scored on the set."""
+    cs = ctx.cs
+    # Serialise recomputes of the same unit (row locks on the units, in id order): a job that read older
+    # task rows can then never overwrite the result of one that read newer rows. FOR NO KEY UPDATE does not
+    # block inserts that reference the units.
+    units = list(
+        Unit.objects.filter(pk__in=unit_ids, kind=cs.unit_kind)
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", "parent_id")
+    )
     unit_ids = [u for u, _p in units]
-    by_leaf, by_plan, by_higher, metrics = _counts(cs, unit_ids, today, leaves)
+    parents = {p for _u, p in units}
+    if not unit_ids:
+        return parents, 0
+    parents |= set(
+        UnitScore.objects.filter(criteria_set=cs, unit_id__in=unit_ids).values_list(
+            "parent_unit_id", flat=True
+        )
+    )
+    by_leaf, by_plan, by_higher, metrics = _counts(cs, unit_ids, ctx.today, ctx.leaves)
     surveys = {
         (s["unit_id"], s["criterion_id"]): s["points"]
         for s in SurveyResult.objects.filter(criteria_set=cs, unit_id__in=unit_ids).values(
@@ -400,16 +508,16 @@ def _recompute_batch(
         )
     }
     previous_totals = {}
-    if previous is not None:
+    if ctx.previous is not None:
         previous_totals = dict(
-            UnitScore.objects.filter(criteria_set=previous, unit_id__in=unit_ids).values_list(
+            UnitScore.objects.filter(criteria_set=ctx.previous, unit_id__in=unit_ids).values_list(
                 "unit_id", "total"
             )
         )
     leaf_rows, unit_rows = [], []
     for unit_id, parent_id in units:
         points, projected, excluded = {}, {}, set()
-        for leaf in leaves:
+        for leaf in ctx.leaves:
             scope = leaf.rule.get("scope", "leaf")
             row = (
                 by_plan.get(unit_id)
@@ -428,7 +536,8 @@ def _recompute_batch(
             final = final_points(result.auto_points, appraised)
             points[leaf.code] = final
             projected[leaf.code] = final_points(result.projected_points, appraised)
-            if result.excluded and appraised is None:
+            is_excluded = result.excluded and appraised is None
+            if is_excluded:
                 excluded.add(leaf.code)
             leaf_rows.append(
                 LeafScore(
@@ -444,11 +553,11 @@ def _recompute_batch(
                     projected_points=result.projected_points,
                     appraised_points=appraised,
                     points=final,
-                    excluded=result.excluded and appraised is None,
+                    excluded=is_excluded,
                 )
             )
-        totals = aggregate(nodes, points, excluded)
-        projected_totals = aggregate(nodes, projected, excluded)
+        totals = aggregate(ctx.nodes, points, excluded)
+        projected_totals = aggregate(ctx.nodes, projected, excluded)
         prev = previous_totals.get(unit_id)
         unit_rows.append(
             UnitScore(
@@ -463,7 +572,7 @@ def _recompute_batch(
                 projected_total=projected_totals.total,
                 projected_percent=projected_totals.percent,
                 delta=None if prev is None else totals.total - prev,
-                computed_at=now,
+                computed_at=ctx.now,
             )
         )
     LeafScore.objects.bulk_create(
@@ -502,6 +611,24 @@ def _recompute_batch(
             "computed_at",
         ],
     )
+    totals_now = {row.unit_id: row.total for row in unit_rows}
+    for dependent in ctx.dependents:
+        _deltas_write(dependent, totals_now)
+    return parents, len(units)
+
+
+def _deltas_write(cs: CriteriaSet, previous_totals: dict[int, Decimal | None]) -> int:
+    """Set the delta of these units' scores on `cs` from their previous-year totals (None: no score)."""
+    changed = []
+    for pk, unit_id, total, delta in UnitScore.objects.filter(
+        criteria_set=cs, unit_id__in=list(previous_totals)
+    ).values_list("pk", "unit_id", "total", "delta"):
+        prev = previous_totals[unit_id]
+        new = None if prev is None else total - prev
+        if new != delta:
+            changed.append(UnitScore(pk=pk, delta=new))
+    UnitScore.objects.bulk_update(changed, ["delta"], batch_size=2000)
+    return len(changed)
 
 
 def scored_units(cs: CriteriaSet):
@@ -509,31 +636,74 @@ def scored_units(cs: CriteriaSet):
     return Unit.objects.filter(kind=cs.unit_kind)
 
 
-def scores_recompute(
-    *, criteria_set: CriteriaSet, unit_ids: Iterable[int] | None = None, now=None, progress=None
-) -> int:
-    """Recompute the scores of the given units (all scored units when None) and re-rank their peer groups.
-    Returns the number of units recomputed. `progress(n)` is called after each batch."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    leaves, nodes = _leaves(criteria_set)
-    qs = scored_units(criteria_set)
+def _drop_unscored(cs: CriteriaSet, unit_ids: set[int] | None, dependents: list[CriteriaSet]) -> set:
+    """Delete the score rows of units no longer scored on `cs` (their kind changed): among `unit_ids`, or
+    all of them when None. Returns the parent ids of the peer groups they leave."""
+    qs = UnitScore.objects.filter(criteria_set=cs).exclude(unit__kind=cs.unit_kind)
     if unit_ids is not None:
-        qs = qs.filter(pk__in=list(unit_ids))
-    units = list(qs.order_by("pk").values_list("pk", "parent_id"))
-    previous = _previous_set(criteria_set)
+        qs = qs.filter(unit_id__in=unit_ids)
+    gone = list(qs.values_list("unit_id", "parent_unit_id"))
+    if not gone:
+        return set()
+    ids = [u for u, _p in gone]
+    with transaction.atomic():
+        LeafScore.objects.filter(criteria_set=cs, unit_id__in=ids).delete()
+        UnitScore.objects.filter(criteria_set=cs, unit_id__in=ids).delete()
+        for dependent in dependents:
+            _deltas_write(dependent, dict.fromkeys(ids))
+    return {p for _u, p in gone}
+
+
+def scores_recompute(
+    *,
+    criteria_set: CriteriaSet,
+    unit_ids: Iterable[int] | None = None,
+    now=None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Recompute the scores of the given units (all scored units when None) from the source rows, re-rank
+    their peer groups and refresh the deltas of next year's sets that compare with them. Idempotent: any
+    number of runs, in any order, leave the same rows. Returns the number of units recomputed;
+    `progress(n)` is called after each batch of n units.
+
+    Queries: a fixed handful per run plus about ten per batch of `BATCH` units, however many tasks."""
+    now = now or timezone.now()
+    ctx = _Context(
+        cs=criteria_set,
+        leaves=[],
+        nodes=[],
+        today=timezone.localdate(now),
+        now=now,
+        previous=None,
+        dependents=[],
+    )
+    ctx.leaves, ctx.nodes = _leaves(criteria_set)
+    if unit_ids is None:
+        requested = None
+        units = list(scored_units(criteria_set).order_by("pk").values_list("pk", flat=True))
+    else:
+        requested = set(unit_ids)
+        units = sorted(requested)
+    ctx.previous = previous_set(unit_kind=criteria_set.unit_kind, year=criteria_set.year)
+    ctx.dependents = _dependent_sets(criteria_set)
+    parents = _drop_unscored(criteria_set, requested, ctx.dependents)
+    done = 0
     for start in range(0, len(units), BATCH):
         batch = units[start : start + BATCH]
-        _recompute_batch(criteria_set, batch, leaves, nodes, today, now, previous)
+        batch_parents, scored = _recompute_batch(ctx, batch)
+        parents |= batch_parents
+        done += scored
         if progress:
             progress(len(batch))
-    ranks_recompute(criteria_set=criteria_set, parent_ids={p for _u, p in units}, all_groups=unit_ids is None)
-    return len(units)
+    ranks_recompute(criteria_set=criteria_set, parent_ids=parents, all_groups=unit_ids is None)
+    return done
 
 
 @transaction.atomic
 def ranks_recompute(*, criteria_set: CriteriaSet, parent_ids: set, all_groups: bool = False) -> int:
-    """Rank units within each peer group (same set, same parent) by percent: 1, 1, 3. Returns rows changed."""
+    """Rank units within each peer group (same set, same parent) by percent: 1, 1, 3. Returns rows changed.
+
+    The group's rows are locked in unit order, the order score upserts take, so two jobs never deadlock."""
     qs = UnitScore.objects.filter(criteria_set=criteria_set)
     if not all_groups:
         with_parent = [p for p in parent_ids if p is not None]
@@ -542,8 +712,8 @@ def ranks_recompute(*, criteria_set: CriteriaSet, parent_ids: set, all_groups: b
             cond |= Q(parent_unit__isnull=True)
         qs = qs.filter(cond)
     groups: dict[int | None, list[tuple[int, Decimal, int | None]]] = defaultdict(list)
-    for pk, parent, percent, rank in qs.select_for_update().values_list(
-        "pk", "parent_unit_id", "percent", "rank"
+    for pk, parent, percent, rank in (
+        qs.order_by("unit_id").select_for_update().values_list("pk", "parent_unit_id", "percent", "rank")
     ):
         groups[parent].append((pk, percent, rank))
     changed = []
@@ -555,23 +725,48 @@ def ranks_recompute(*, criteria_set: CriteriaSet, parent_ids: set, all_groups: b
     return len(changed)
 
 
+SNAPSHOT_FIELDS = (
+    "evidence_points",
+    "survey_points",
+    "total",
+    "applicable_max",
+    "percent",
+    "rank",
+    "delta",
+    "projected_total",
+    "projected_percent",
+)
+
+
 def score_snapshot(criteria_set: CriteriaSet) -> dict:
     """What a unit's published scores are now, to compare before and after a reconciliation."""
     return {
         row[0]: row[1:]
         for row in UnitScore.objects.filter(criteria_set=criteria_set).values_list(
-            "unit_id", "evidence_points", "survey_points", "total", "percent", "rank", "projected_total"
+            "unit_id", *SNAPSHOT_FIELDS
         )
     }
 
 
 def scores_reconcile(*, criteria_set: CriteriaSet, now=None) -> list[int]:
     """The nightly safety net: recompute everything and report the units whose scores had to change (a
-    day passing turns pending tasks overdue, so some change is expected; anything else is logged)."""
+    day passing turns pending tasks overdue, and calendar edits move effective due dates, so some change
+    is expected; each one is logged with what changed)."""
     before = score_snapshot(criteria_set)
     scores_recompute(criteria_set=criteria_set, now=now)
     after = score_snapshot(criteria_set)
-    changed = sorted(u for u in after if before.get(u) != after[u])
+    changed = sorted(u for u in set(after) | set(before) if before.get(u) != after.get(u))
     if changed:
-        log.warning("reconcile %s: %d unit(s) changed: %s", criteria_set.code, len(changed), changed[:50])
+        details = []
+        for unit_id in changed[:50]:
+            old, new = before.get(unit_id), after.get(unit_id)
+            diff = {
+                name: (None if old is None else old[i], None if new is None else new[i])
+                for i, name in enumerate(SNAPSHOT_FIELDS)
+                if (old is None or new is None or old[i] != new[i])
+            }
+            details.append(f"unit {unit_id}: {diff}")
+        log.warning(
+            "reconcile %s: %d unit(s) changed:\n%s", criteria_set.code, len(changed), "\n".join(details)
+        )
     return changed

@@ -1,21 +1,28 @@
-"""Celery jobs of scoring (thin: ids in, call a service)."""
+"""Celery jobs of scoring (thin: ids in, call a service). Every job is idempotent: it recomputes from the
+source rows, so a retry or a duplicate delivery changes nothing."""
+
+import logging
 
 from celery import shared_task
 from django.utils import timezone
 
 from .models import CriteriaSet
 
+log = logging.getLogger(__name__)
 
-@shared_task(
-    name="scoring.recompute_units",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=10,
-)
+_RETRYING = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 10,
+}
+
+
+@shared_task(name="scoring.recompute_units", **_RETRYING)
 def recompute_units(criteria_set_id: int, unit_ids: list[int]) -> int:
+    """Recompute some units of a set (after a survey import or an appraisal)."""
     from .services import scores_recompute
 
     cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
@@ -24,16 +31,9 @@ def recompute_units(criteria_set_id: int, unit_ids: list[int]) -> int:
     return scores_recompute(criteria_set=cs, unit_ids=unit_ids)
 
 
-@shared_task(
-    name="scoring.recompute_for_task_change",
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=10,
-)
+@shared_task(name="scoring.recompute_for_task_change", **_RETRYING)
 def recompute_for_task_change(plan_id: int, unit_ids: list[int]) -> int:
+    """Recompute the units a task change touched, on the criteria set of the task's plan."""
     from plans.models import Plan
 
     from .services import scores_recompute
@@ -44,9 +44,27 @@ def recompute_for_task_change(plan_id: int, unit_ids: list[int]) -> int:
     return scores_recompute(criteria_set=plan.criteria_set, unit_ids=unit_ids)
 
 
+@shared_task(name="scoring.recompute_set", **_RETRYING)
+def recompute_set(criteria_set_id: int) -> int:
+    """Recompute every unit of a set (after the set was imported)."""
+    from .services import scores_recompute
+
+    cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
+    if cs is None:
+        return 0
+    return scores_recompute(criteria_set=cs)
+
+
 @shared_task(name="scoring.reconcile_all", acks_late=True, ignore_result=True)
 def reconcile_all() -> dict:
+    """Nightly: recompute every set, oldest year first (so deltas read final totals), and report which
+    units had to change."""
     from .services import scores_reconcile
 
     now = timezone.now()
-    return {cs.code: len(scores_reconcile(criteria_set=cs, now=now)) for cs in CriteriaSet.objects.all()}
+    report = {}
+    for cs in CriteriaSet.objects.order_by("year", "created_at", "id"):
+        changed = scores_reconcile(criteria_set=cs, now=now)
+        report[cs.code] = len(changed)
+    log.info("nightly score reconciliation: units changed per set: %s", report)
+    return report

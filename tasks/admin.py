@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 
 from .models import Evidence, Extension, Task, TaskEvent
 
@@ -34,6 +37,56 @@ class TaskEventInline(admin.TabularInline):
         return False
 
 
+class TaskAdminForm(forms.ModelForm):
+    """Checks what the services check, so a refused change shows next to the field instead of failing."""
+
+    class Meta:
+        model = Task
+        fields = [
+            "plan",
+            "parent",
+            "title",
+            "description",
+            "assignee_unit",
+            "lead",
+            "start_date",
+            "due_date",
+            "priority",
+            "criterion_code",
+        ]
+
+    def clean(self):
+        from .models import TaskState
+        from .services import validate_task_links
+
+        data = super().clean()
+        task = self.instance
+        if task.pk and task.state in (TaskState.APPROVED, TaskState.CANCELLED):
+            raise forms.ValidationError(
+                _("An approved or cancelled task cannot be changed; reopen it first.")
+            )
+        plan = data.get("plan") or (task.plan if task.plan_id else None)
+        if plan is None:
+            return data
+        if task.pk and task.state != TaskState.DRAFT and not data.get("due_date"):
+            self.add_error("due_date", _("An assigned task needs a due date."))
+        try:
+            validate_task_links(
+                plan=plan,
+                parent=data.get("parent"),
+                lead=data.get("lead"),
+                assignee_unit=data.get("assignee_unit"),
+                criterion_code=data.get("criterion_code") or "",
+                start_date=data.get("start_date"),
+                due_date=data.get("due_date"),
+            )
+        except DjangoValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return data
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     """Read and correct task details; state changes go through the pages or the API (history and rights)."""
@@ -53,8 +106,10 @@ class TaskAdmin(admin.ModelAdmin):
     list_filter = ["state", "priority", "plan__year", "assignee_unit__kind"]
     search_fields = ["title", "plan__number", "assignee_unit__code", "assignee_unit__name", "criterion_code"]
     autocomplete_fields = ["plan", "parent", "assignee_unit", "lead", "assigned_by"]
+    form = TaskAdminForm
     readonly_fields = [
         "state",
+        "progress",
         "effective_due_date",
         "metric_value",
         "assigned_at",
@@ -67,11 +122,27 @@ class TaskAdmin(admin.ModelAdmin):
     inlines = [EvidenceInline, TaskEventInline]
     list_select_related = ["plan", "assignee_unit", "lead"]
 
-    def save_model(self, request, obj, form, change):
-        from .services import effective_due_date
+    def get_readonly_fields(self, request, obj=None):
+        # The plan of an existing task never changes; everything else goes through the services below.
+        return [*self.readonly_fields, "plan"] if obj else self.readonly_fields
 
-        obj.effective_due_date = effective_due_date(obj.due_date)
-        super().save_model(request, obj, form, change)
+    def save_model(self, request, obj, form, change):
+        """Through the services, like every other write: rights, freeze rules, history and score updates."""
+        from .services import EDITABLE_FIELDS, task_create, task_update
+
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in EDITABLE_FIELDS}
+        if change:
+            original = Task.objects.get(pk=obj.pk)
+            task = task_update(actor=request.user, task=original, **data) if data else original
+        else:
+            fields = {f: form.cleaned_data.get(f) for f in EDITABLE_FIELDS}
+            fields["criterion_code"] = fields.get("criterion_code") or ""
+            fields["priority"] = fields.get("priority") or "normal"
+            task = task_create(actor=request.user, plan=form.cleaned_data["plan"], **fields)
+        obj.pk = task.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tasks are cancelled, never deleted: their history must stay
 
 
 @admin.register(Evidence)

@@ -83,5 +83,7 @@ def outbox_dispatch_pending(*, older_than_seconds: int = 20, limit: int = 1000) 
     from .models import Outbox
 
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    ids = list(Outbox.objects.filter(created_at__lt=cutoff).order_by("id").values_list("id", flat=True)[:limit])
+    ids = list(
+        Outbox.objects.filter(created_at__lt=cutoff).order_by("id").values_list("id", flat=True)[:limit]
+    )
     return sum(1 for pk in ids if dispatch(pk))

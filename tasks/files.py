@@ -45,7 +45,11 @@ def clean_file_name(name: str) -> str:
     name = unicodedata.normalize("NFC", name or "")
     name = PureWindowsPath(PurePosixPath(name).name).name
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    return name[:200]
+    if len(name) > 200:
+        # Long Vietnamese titles are common: shorten the stem, never the extension that names the type.
+        suffix = PurePosixPath(name).suffix[:16]
+        name = name[: 200 - len(suffix)].rstrip(" .") + suffix
+    return name
 
 
 def _check_zip(fileobj, size: int) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from org.calendar import get_calendar
 from org.selectors import user_memberships
 
-from .models import NOT_DONE_STATES, Task, TaskState
+from .models import NOT_DONE_STATES, OPEN_STATES, Task, TaskState, TaskStatus
 
 
 def task_list(*, user, today: dt.date | None = None):
@@ -35,3 +39,172 @@ def my_tasks_q(user) -> Q:
 
 def tasks_overdue(qs, today: dt.date):
     return qs.filter(state__in=NOT_DONE_STATES, effective_due_date__lt=today)
+
+
+# --- Reads for the web pages ------------------------------------------------------------------------------
+
+
+class TaskTone(models.TextChoices):
+    """How a task is coloured in lists, the way Vietnamese task trackers do: in time (green), due soon
+    (amber), overdue (red), done on time (green, solid), done late (purple), cancelled (grey)."""
+
+    IN_TIME = "in_time", _("Trong hạn")
+    DUE_SOON = "due_soon", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+    DONE_ON_TIME = "done_on_time", _("Hoàn thành đúng hạn")
+    DONE_LATE = "done_late", _("Hoàn thành quá hạn")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+def due_soon_until(today: dt.date) -> dt.date:
+    """The last day that counts as "due soon": `TASK_DUE_SOON_WORKING_DAYS` working days from today."""
+    return get_calendar().add_working_days(today, settings.TASK_DUE_SOON_WORKING_DAYS)
+
+
+def task_tone(task: Task, *, today: dt.date, soon_until: dt.date) -> str:
+    """The tone of one task (the SQL twin is `with_tone`)."""
+    status = task.status(today)
+    if status == TaskStatus.CANCELLED:
+        return TaskTone.CANCELLED
+    if status == TaskStatus.ON_TIME:
+        return TaskTone.DONE_ON_TIME
+    if status == TaskStatus.LATE:
+        return TaskTone.DONE_LATE
+    if status == TaskStatus.OVERDUE:
+        return TaskTone.OVERDUE
+    if task.effective_due_date is not None and task.effective_due_date <= soon_until:
+        return TaskTone.DUE_SOON
+    return TaskTone.IN_TIME
+
+
+def with_tone(qs, *, soon_until: dt.date):
+    """Annotate `tone` on a queryset already annotated by `with_status`."""
+    return qs.annotate(
+        tone=Case(
+            When(status_code=TaskStatus.CANCELLED, then=Value(TaskTone.CANCELLED)),
+            When(status_code=TaskStatus.ON_TIME, then=Value(TaskTone.DONE_ON_TIME)),
+            When(status_code=TaskStatus.LATE, then=Value(TaskTone.DONE_LATE)),
+            When(status_code=TaskStatus.OVERDUE, then=Value(TaskTone.OVERDUE)),
+            When(effective_due_date__lte=soon_until, then=Value(TaskTone.DUE_SOON)),
+            default=Value(TaskTone.IN_TIME),
+            output_field=models.CharField(),
+        )
+    )
+
+
+def awaiting_my_approval_q(user) -> Q:
+    """Submitted tasks of plans owned by a unit the user leads (or a unit under it)."""
+    if user.is_superuser:
+        return Q(state=TaskState.SUBMITTED)
+    q = Q(pk__in=[])
+    for _u, path, role in user_memberships(user):
+        if role == "leader":
+            q |= Q(plan__owner_unit__path__startswith=path)
+    return q & Q(state=TaskState.SUBMITTED)
+
+
+# Buckets of the task lists: the tabs of "Việc của tôi" and of the task and plan pages.
+BUCKETS = ("open", "due_soon", "overdue", "returned", "to_approve", "done", "all")
+
+
+def bucket_q(bucket: str, *, user, today: dt.date, soon_until: dt.date) -> Q:
+    """What a tab shows. "open" is everything not finished; "done" is approved."""
+    not_done = [s for s in NOT_DONE_STATES if s != TaskState.DRAFT]
+    return {
+        "open": Q(state__in=(*OPEN_STATES, TaskState.SUBMITTED, TaskState.DRAFT)),
+        "due_soon": Q(
+            state__in=OPEN_STATES, effective_due_date__gte=today, effective_due_date__lte=soon_until
+        ),
+        "overdue": Q(state__in=not_done, effective_due_date__lt=today),
+        "returned": Q(state=TaskState.RETURNED),
+        "to_approve": awaiting_my_approval_q(user),
+        "done": Q(state=TaskState.APPROVED),
+        "all": Q(),
+    }[bucket]
+
+
+def my_task_list(*, user, today: dt.date | None = None):
+    """The user's own work (`my_tasks_q`), drafts left out: they are not assigned to anyone yet."""
+    return (
+        task_list(user=user, today=today)
+        .filter(my_tasks_q(user) | awaiting_my_approval_q(user))
+        .exclude(state=TaskState.DRAFT)
+    )
+
+
+def bucket_counts(qs, *, user, today: dt.date, soon_until: dt.date, buckets=BUCKETS) -> dict[str, int]:
+    """How many tasks of `qs` fall in each bucket, in one query."""
+    return qs.aggregate(
+        **{b: Count("id", filter=bucket_q(b, user=user, today=today, soon_until=soon_until)) for b in buckets}
+    )
+
+
+def task_search(qs, text: str):
+    """Search titles, descriptions, plan numbers and unit names or codes."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return qs
+    q = Q()
+    for word in text.split()[:8]:
+        q &= (
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(plan__number__icontains=word)
+            | Q(assignee_unit__name__icontains=word)
+            | Q(assignee_unit__code__iexact=word)
+        )
+    return qs.filter(q)
+
+
+def plan_progress_by_unit(*, user, plan, today: dt.date | None = None) -> list[dict]:
+    """SPEC §2 by assignee unit for one plan, counting only the tasks the user may see and not the cancelled
+    ones: done on time, done late, open in time (pending), overdue. One grouped query."""
+    today = today or timezone.localdate()
+    rows = (
+        Task.objects.visible_to(user)
+        .filter(plan=plan)
+        .exclude(state=TaskState.CANCELLED)
+        .with_status(today)
+        .values("assignee_unit_id", "assignee_unit__code", "assignee_unit__name", "status_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_unit: dict[int, dict] = {}
+    for row in rows:
+        unit = by_unit.setdefault(
+            row["assignee_unit_id"],
+            {
+                "unit_id": row["assignee_unit_id"],
+                "code": row["assignee_unit__code"],
+                "name": row["assignee_unit__name"],
+                "on_time": 0,
+                "late": 0,
+                "pending": 0,
+                "overdue": 0,
+            },
+        )
+        unit[row["status_code"]] += row["n"]
+    result = sorted(by_unit.values(), key=lambda r: r["code"])
+    for unit in result:
+        unit["total"] = unit["on_time"] + unit["late"] + unit["pending"] + unit["overdue"]
+        _shares(unit)
+    return result
+
+
+def progress_totals(rows: list[dict]) -> dict:
+    """The sum of `plan_progress_by_unit` rows, with the same shares."""
+    totals = {k: sum(r[k] for r in rows) for k in ("on_time", "late", "pending", "overdue", "total")}
+    return _shares(totals)
+
+
+def _shares(row: dict) -> dict:
+    """Done count, on-time percent, and each part's width and offset in a 100-wide stacked bar."""
+    total = row["total"]
+    row["done"] = row["on_time"] + row["late"]
+    row["on_time_percent"] = round(100 * row["on_time"] / total, 1) if total else 0
+    x = 0.0
+    for key in ("on_time", "late", "pending", "overdue"):
+        width = 100 * row[key] / total if total else 0
+        row[f"{key}_x"], row[f"{key}_width"] = round(x, 2), round(width, 2)
+        x += width
+    return row

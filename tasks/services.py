@@ -92,7 +92,7 @@ def _announce(task: Task, action: str, actor, *, affects_score: bool, other_unit
     )
 
 
-def _validate_links(
+def validate_task_links(
     *,
     plan: Plan,
     parent: Task | None,
@@ -148,7 +148,7 @@ def task_create(
         raise PermissionDenied(_("Only a leader of the plan's owner unit may add tasks."))
     if plan.state == PlanState.CLOSED:
         raise PlanTransitionError(_("The plan is closed."))
-    _validate_links(
+    validate_task_links(
         plan=plan,
         parent=parent,
         lead=lead,
@@ -199,9 +199,11 @@ def task_update(*, actor, task: Task, now=None, **fields) -> Task:
             setattr(task, name, value)
     if not changes:
         return task
+    if task.due_date is None and task.state != TaskState.DRAFT:
+        raise ValidationError({"due_date": [_("An assigned task needs a due date.")]})
     if "assignee_unit" in changes and task.state != TaskState.DRAFT:
         raise ValidationError({"assignee_unit": [_("The assignee unit can only change before assignment.")]})
-    _validate_links(
+    validate_task_links(
         plan=task.plan,
         parent=task.parent,
         lead=task.lead,
@@ -512,6 +514,11 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
         raise PermissionDenied(_("Only a leader of the plan's owner unit decides extensions."))
     if ext.state != ExtensionState.PENDING:
         raise TaskTransitionError(_("This request has already been decided."))
+    if approve and task.state not in (*OPEN_STATES, TaskState.SUBMITTED):
+        # Moving the deadline of a finished task would rewrite whether it was done on time.
+        raise TaskTransitionError(
+            _("The task is %(state)s: its due date can no longer move.") % {"state": task.get_state_display()}
+        )
     if not approve and not (note or "").strip():
         raise ValidationError({"reason": [_("A reason is required to reject a request.")]})
     ext.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
@@ -535,10 +542,167 @@ def tasks_refresh_effective_due_dates(*, since: dt.date | None = None) -> int:
     if since:
         qs = qs.filter(due_date__gte=since - dt.timedelta(days=31))
     changed = []
-    for task in qs.only("id", "due_date", "effective_due_date").iterator(chunk_size=5000):
+    fields = ("id", "due_date", "effective_due_date", "plan_id", "assignee_unit_id")
+    for task in qs.only(*fields).iterator(chunk_size=5000):
         eff = calendar.next_working_day(task.due_date)
         if eff != task.effective_due_date:
             task.effective_due_date = eff
             changed.append(task)
-    Task.objects.bulk_update(changed, ["effective_due_date"], batch_size=1000)
+    with transaction.atomic():
+        Task.objects.bulk_update(changed, ["effective_due_date"], batch_size=1000)
+        # Statuses (on time or late, overdue or pending) and reminders depend on the effective due date.
+        for task in changed:
+            _announce(task, "calendar", None, affects_score=True)
     return len(changed)
+
+
+@transaction.atomic
+def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]:
+    """Add a plan's tasks from an XLSX file (the template `tasks.xlsx.import_template` offers: unit code,
+    title, dates, criterion code, priority, lead, description). Every row is checked first; any bad row
+    refuses the whole file with the errors by row number, and nothing is written. The tasks are drafts."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from org.models import Membership
+
+    from . import xlsx
+
+    now = now or timezone.now()
+    if not user_can_manage_plan(actor, plan):
+        raise PermissionDenied(_("Only a leader of the plan's owner unit may add tasks."))
+    if plan.state == PlanState.CLOSED:
+        raise PlanTransitionError(_("The plan is closed."))
+    rows = xlsx.read_task_rows(
+        data, max_bytes=settings.TASK_IMPORT_MAX_BYTES, max_rows=settings.TASK_IMPORT_MAX_ROWS
+    )
+    if not rows:
+        raise ValidationError({"file": [_("The file has no task rows under the header.")]})
+
+    text = xlsx.cell_text
+    # Everything the rows refer to, in a few queries for the whole file.
+    units = {
+        u.code: u
+        for u in Unit.objects.visible_to(actor).filter(code__in={text(r.get("unit_code")) for _n, r in rows})
+    }
+    usernames = {text(r.get("lead")) for _n, r in rows} - {""}
+    leads = {u.username: u for u in get_user_model().objects.filter(username__in=usernames, is_active=True)}
+    lead_units: dict[str, set[int]] = {}
+    for username, unit_id in Membership.objects.filter(user__username__in=usernames).values_list(
+        "user__username", "unit_id"
+    ):
+        lead_units.setdefault(username, set()).add(unit_id)
+    scored_codes = (
+        set(plan.criteria_set.criteria.filter(rule__isnull=False).values_list("code", flat=True))
+        if plan.criteria_set_id
+        else set()
+    )
+    seen = set(plan.tasks.exclude(state=TaskState.CANCELLED).values_list("assignee_unit__code", "title"))
+
+    errors: list[str] = []
+    clean: list[tuple[int, dict]] = []
+    for rownum, raw in rows:
+        problems: list[str] = []
+        code = text(raw.get("unit_code"))
+        title = " ".join(text(raw.get("title")).split())
+        unit = units.get(code)
+        if not code:
+            problems.append(_("the unit code is empty"))
+        elif unit is None:
+            problems.append(_("there is no unit with code '%(code)s' that you may assign") % {"code": code})
+        if not title:
+            problems.append(_("the task title is empty"))
+        elif len(title) > 500:
+            problems.append(_("the task title is longer than 500 characters"))
+        dates = {}
+        for key, label in (("start_date", _("start date")), ("due_date", _("due date"))):
+            try:
+                dates[key] = xlsx.date_from_cell(raw.get(key))
+            except (ValueError, OverflowError):
+                problems.append(
+                    _("the %(field)s '%(value)s' is not a date (dd/mm/yyyy)")
+                    % {"field": label, "value": text(raw.get(key))[:40]}
+                )
+                dates[key] = None
+        if dates["due_date"] is None and not text(raw.get("due_date")):
+            problems.append(_("the due date is empty"))
+        if dates["start_date"] and dates["due_date"] and dates["start_date"] > dates["due_date"]:
+            problems.append(_("the due date is before the start date"))
+        criterion = text(raw.get("criterion_code"))
+        if criterion and criterion not in scored_codes:
+            problems.append(
+                _("'%(code)s' is not a scored criterion of the plan's criteria set") % {"code": criterion}
+                if plan.criteria_set_id
+                else _("the plan is not bound to a criteria set, so the criterion code must be empty")
+            )
+        priority = xlsx.priority_from_cell(raw.get("priority"))
+        if priority is None:
+            problems.append(
+                _("the priority '%(value)s' is not one of: normal, high, urgent")
+                % {"value": text(raw.get("priority"))[:40]}
+            )
+        username = text(raw.get("lead"))
+        lead = leads.get(username) if username else None
+        if username and lead is None:
+            problems.append(_("there is no active user '%(name)s'") % {"name": username[:60]})
+        elif lead is not None and unit is not None and unit.pk not in lead_units.get(username, set()):
+            problems.append(
+                _("'%(name)s' is not a member of unit %(code)s") % {"name": username, "code": code}
+            )
+        if unit is not None and title:
+            if (code, title) in seen:
+                problems.append(
+                    _("the task '%(title)s' for unit %(code)s is already in the plan or the file")
+                    % {"title": title[:80], "code": code}
+                )
+            seen.add((code, title))
+        description = text(raw.get("description"))
+        errors.extend(_("Row %(row)d: %(message)s.") % {"row": rownum, "message": p} for p in problems)
+        if not problems:
+            clean.append(
+                (
+                    rownum,
+                    {
+                        "assignee_unit": unit,
+                        "title": title,
+                        "start_date": dates["start_date"],
+                        "due_date": dates["due_date"],
+                        "criterion_code": criterion,
+                        "priority": priority,
+                        "lead": lead,
+                        "description": description,
+                    },
+                )
+            )
+    if errors:
+        shown = errors[:50]
+        if len(errors) > len(shown):
+            shown.append(_("… and %(n)d more errors.") % {"n": len(errors) - len(shown)})
+        raise ValidationError({"file": shown})
+
+    created = []
+    for rownum, fields in clean:
+        try:
+            created.append(task_create(actor=actor, plan=plan, now=now, **fields))
+        except ValidationError as exc:  # checked above; kept so a missed case still names its row
+            messages = [m for msgs in getattr(exc, "message_dict", {"": exc.messages}).values() for m in msgs]
+            raise ValidationError(
+                {"file": [_("Row %(row)d: %(message)s.") % {"row": rownum, "message": m} for m in messages]}
+            ) from exc
+    return created
+
+
+@transaction.atomic
+def tasks_assign_drafts(*, actor, plan: Plan, now=None) -> list[Task]:
+    """Assign every draft task of an issued plan that has a due date, each as `task_assign` does (its own
+    history row and announcement), e.g. right after an XLSX import. Drafts without a due date stay drafts."""
+    if not user_can_manage_plan(actor, plan):
+        raise PermissionDenied(_("Only a leader of the plan's owner unit may assign its tasks."))
+    if plan.state != PlanState.ISSUED:
+        raise TaskTransitionError(_("Issue the plan before assigning its tasks."))
+    ids = (
+        plan.tasks.filter(state=TaskState.DRAFT, due_date__isnull=False)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    return [task_assign(actor=actor, task=Task(pk=pk), now=now) for pk in list(ids)]

@@ -128,3 +128,58 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"f-user{n}")
     full_name = factory.Faker("name", locale="vi_VN")
+
+
+# --- Scoring helpers -----------------------------------------------------------------------------------
+
+
+def criteria_set_from(text: str):
+    """Import a criteria set from YAML text through the service (as the command does)."""
+    from scoring.services import criteria_set_import
+
+    return criteria_set_import(data=text)
+
+
+def bound_plan(world: World, criteria_set, *, owner: Unit | None = None, leader=None, number: str = "01/KH"):
+    """An issued plan bound to `criteria_set`, owned by `owner` (default: the city) and made by `leader`."""
+    owner = owner or world.city
+    leader = leader or world.city_leader
+    plan = plan_services.plan_create(
+        actor=leader,
+        owner_unit=owner,
+        number=number,
+        title=f"Kế hoạch CCHC {number}",
+        year=criteria_set.year,
+        criteria_set=criteria_set,
+    )
+    return plan_services.plan_issue(actor=leader, plan=plan)
+
+
+def drive(task, steps, *, leader, member, at=None, metric_value=None, reason: str = "lý do"):
+    """Drive a task through `steps` (assign, start, evidence, submit, approve, return, cancel, reopen) with
+    the real services. `at` is the moment of every step (None: now); `metric_value` goes with the evidence."""
+    for step in steps:
+        if step == "evidence":
+            task_services.evidence_add(
+                actor=member,
+                task=task,
+                file=pdf_file(),
+                doc_number="01/BC",
+                metric_value=metric_value,
+                now=at,
+            )
+        elif step in ("start", "submit"):
+            task = task_services.TRANSITIONS[step](actor=member, task=task, now=at)
+        else:
+            task = task_services.TRANSITIONS[step](actor=leader, task=task, reason=reason, now=at)
+    return task
+
+
+STEPS_TO = {
+    "draft": [],
+    "assigned": ["assign"],
+    "in_progress": ["assign", "start"],
+    "submitted": ["assign", "start", "evidence", "submit"],
+    "approved": ["assign", "start", "evidence", "submit", "approve"],
+    "cancelled": ["cancel"],
+}

@@ -5,8 +5,18 @@ from rest_framework import serializers
 from org.models import Membership, Role, Unit, User
 
 
+class VisibleUnitField(serializers.PrimaryKeyRelatedField):
+    """A unit id, among the units the requesting user can see: an administrator of one subtree cannot place
+    units or grant memberships in another (any other id answers as if it did not exist)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = Unit.objects.all()
+        return queryset.visible_to(request.user) if request is not None else queryset
+
+
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), allow_null=True, required=False)
+    parent = VisibleUnitField(queryset=Unit.objects.all(), allow_null=True, required=False)
 
     class Meta:
         model = Unit
@@ -14,7 +24,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(serializers.Serializer):
-    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    unit = VisibleUnitField(queryset=Unit.objects.all())
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -35,12 +45,18 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "password", "full_name", "email", "memberships", "is_active"]
         read_only_fields = ["id", "is_active"]
 
-    def validate_password(self, value):
+    def validate(self, attrs):
+        # Validated against the user it is for, so that a password close to the username or e-mail is refused.
+        candidate = User(
+            username=attrs.get("username", ""),
+            full_name=attrs.get("full_name", ""),
+            email=attrs.get("email", ""),
+        )
         try:
-            validate_password(value)
+            validate_password(attrs["password"], candidate)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(list(exc.messages)) from exc
-        return value
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -42,6 +42,8 @@ class UserViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = UserSerializer
+    # Checked before the body is read: a non-admin gets 403, never field errors.
+    permission_classes = [permissions.IsAuthenticated, IsUnitAdmin]
     filterset_fields = ["username"]
 
     def get_queryset(self):

@@ -22,6 +22,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "state", "created_at"]
+        # The same range as the table's check constraint, reported on the field.
+        extra_kwargs = {"year": {"min_value": 2000, "max_value": 2100}}
         # Uniqueness is checked by the service, with a message that names the plan.
         validators = []
 

@@ -120,6 +120,11 @@ class _TaskChildMixin:
 
     lookup_value_regex = r"\d+"
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Before the body is read: a stranger gets 404, never field errors about a task they cannot see.
+        self.get_task()
+
     def get_task(self) -> Task:
         if not hasattr(self, "_task"):
             self._task = get_object_or_404(

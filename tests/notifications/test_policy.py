@@ -239,6 +239,16 @@ def test_at_risk_not_before_the_assigned_day():
     assert ("at_risk", 20, date(2019, 12, 31)) in triples(sequence)
 
 
+def test_at_risk_and_a_before_due_reminder_on_the_same_day():
+    # A custom due_9 falls on the midpoint (16/1/2020): the nudge is sent when progress is behind,
+    # the plain reminder otherwise; both keep their own ledger key.
+    policy = ReminderPolicy(before_offsets=(9, 0))
+    sequence = reminder_sequence(TET, policy, CAL, until=date(2020, 1, 16))
+    assert triples(sequence) == [("due_9", 9, date(2020, 1, 16)), ("at_risk", 9, date(2020, 1, 16))]
+    assert due_now(TET, at(2020, 1, 16, 8, 0), policy) == [("at_risk", 9, date(2020, 1, 16))]
+    assert due_now(task(progress=80), at(2020, 1, 16, 8, 0), policy) == [("due_9", 9, date(2020, 1, 16))]
+
+
 def test_no_at_risk_without_any_start():
     undated = task(assigned_on=None, start_date=None)
     assert "at_risk" not in [r.kind for r in reminder_sequence(undated, POLICY, CAL, until=date(2020, 2, 5))]

@@ -493,7 +493,7 @@ class Command(BaseCommand):
 
     def _print_logins(self):
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s):" % PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         logins = getattr(self, "logins", None) or [
             ("admin", "quản trị"),
             ("lanhdao.tinh", "lãnh đạo tỉnh"),

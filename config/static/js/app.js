@@ -1,0 +1,91 @@
+/* Reform Tracker: the little JavaScript the pages need (everything works without it too).
+   - drag and drop onto file fields, the chosen file's name, a size check before a long upload;
+   - the upload progress bar (htmx reports upload progress);
+   - confirmation of destructive forms (data-confirm);
+   - a readable message when an htmx request fails. */
+(function () {
+  "use strict";
+  var body = document.body;
+
+  function flash(text) {
+    var box = document.getElementById("flash");
+    if (!box) { window.alert(text); return; }
+    box.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "msg msg-error";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    box.appendChild(p);
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function sizeOk(input) {
+    var max = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
+    if (!max || !input.files || !input.files[0]) return true;
+    if (input.files[0].size <= max) return true;
+    flash((body.dataset.msgTooBig || "File too large.") + " (" + Math.round(max / 1048576) + " MB)");
+    input.value = "";
+    return false;
+  }
+
+  function showName(zone, input) {
+    var out = zone.querySelector("[data-filename]");
+    if (out) out.textContent = input.files && input.files[0] ? input.files[0].name : "";
+  }
+
+  function setUpDropzones(root) {
+    (root || document).querySelectorAll("[data-dropzone]").forEach(function (zone) {
+      if (zone.dataset.ready) return;
+      zone.dataset.ready = "1";
+      var input = zone.querySelector("input[type=file]");
+      if (!input) return;
+      input.addEventListener("change", function () { sizeOk(input); showName(zone, input); });
+      ["dragenter", "dragover"].forEach(function (t) {
+        zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("dragover"); });
+      });
+      ["dragleave", "drop"].forEach(function (t) {
+        zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.remove("dragover"); });
+      });
+      zone.addEventListener("drop", function (e) {
+        if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+        input.files = e.dataTransfer.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setUpDropzones(document); });
+  document.addEventListener("htmx:load", function (e) { setUpDropzones(e.target); });
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var message = form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
+
+  // Upload progress (htmx fires htmx:xhr:progress while the body is sent).
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var bar = e.target.querySelector && e.target.querySelector("progress.uploadbar");
+    if (!bar || !e.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((e.detail.loaded / e.detail.total) * 100);
+  });
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var bar = e.target.querySelector && e.target.querySelector("progress.uploadbar");
+    if (bar) { bar.hidden = false; bar.value = 0; }
+    var buttons = e.target.querySelectorAll ? e.target.querySelectorAll("button[type=submit]") : [];
+    buttons.forEach(function (b) { if (e.target.tagName === "FORM" && e.target.enctype === "multipart/form-data") b.disabled = true; });
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var buttons = e.target.querySelectorAll ? e.target.querySelectorAll("button[type=submit]") : [];
+    buttons.forEach(function (b) { b.disabled = false; });
+  });
+
+  document.addEventListener("htmx:responseError", function (e) {
+    var status = e.detail.xhr ? e.detail.xhr.status : "";
+    flash((body.dataset.msgError || "Request failed.") + (status ? " (HTTP " + status + ")" : ""));
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flash(body.dataset.msgOffline || "Network error.");
+  });
+})();

@@ -1,0 +1,70 @@
+"""Reads for notifications. A user only ever reads their own notifications: everything a user is shown
+starts from `notification_list(user=…)`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import QuerySet
+
+from .models import EmailMode, Notification, NotificationPreference, ReminderPolicySetting
+from .policy import InvalidPolicy, ReminderPolicy
+
+log = logging.getLogger(__name__)
+
+
+def notification_list(*, user, unread: bool | None = None, kind: str | None = None) -> QuerySet:
+    """The user's notifications, newest first; `unread=True` only unread ones, `unread=False` only read."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(recipient=user).select_related("task", "plan")
+    if unread is True:
+        qs = qs.filter(read_at__isnull=True)
+    elif unread is False:
+        qs = qs.filter(read_at__isnull=False)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def preference_get(*, user) -> NotificationPreference:
+    """The user's preference, or the default (immediate email) unsaved."""
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return pref or NotificationPreference(user=user, email_mode=EmailMode.IMMEDIATE)
+
+
+def email_modes(user_ids) -> dict[int, str]:
+    """user id → email mode, the default for users without a saved preference."""
+    saved = dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "email_mode")
+    )
+    return {uid: saved.get(uid, EmailMode.IMMEDIATE) for uid in user_ids}
+
+
+def reminder_policies() -> tuple[ReminderPolicy, dict[int, ReminderPolicy]]:
+    """The global policy and the per-plan ones (plan id → policy, over the global one). A row that does
+    not validate (edited outside the admin) is logged and ignored, never a reason to send nothing."""
+    rows = list(ReminderPolicySetting.objects.all())
+    base = ReminderPolicy()
+    for row in rows:
+        if row.plan_id is None:
+            try:
+                base = row.policy()
+            except InvalidPolicy as exc:
+                log.error("the global reminder policy is invalid, using the defaults: %s", exc)
+    overrides: dict[int, ReminderPolicy] = {}
+    for row in rows:
+        if row.plan_id is not None:
+            try:
+                overrides[row.plan_id] = row.policy(base)
+            except InvalidPolicy as exc:
+                log.error(
+                    "the reminder policy of plan %s is invalid, using the global one: %s", row.plan_id, exc
+                )
+    return base, overrides

@@ -1,0 +1,121 @@
+"""What notifications say, in the recipient's language (Vietnamese by default, English by preference).
+
+Every text names the task, the plan, the due date, how early or late it is, and links to the task page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from .models import task_url
+from .policy import DueReminder, describe
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What a text needs to know about a task (gathered in bulk by the planner)."""
+
+    id: int
+    title: str
+    plan_number: str
+    plan_title: str
+    unit_name: str
+    due_date: dt.date | None
+    progress: int
+
+
+def _date(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
+def _lines(task: TaskInfo, status: str, extra: list[str] = ()) -> str:
+    lines = [
+        _("Nhiệm vụ: %(title)s") % {"title": task.title},
+        _("Kế hoạch: %(number)s — %(title)s") % {"number": task.plan_number, "title": task.plan_title},
+        _("Đơn vị thực hiện: %(unit)s") % {"unit": task.unit_name},
+        _("Hạn hoàn thành: %(date)s") % {"date": _date(task.due_date)},
+    ]
+    if status:
+        lines.append(status)
+    lines.extend(extra)
+    lines.append(_("Xem nhiệm vụ: %(url)s") % {"url": task_url(task.id)})
+    return "\n".join(lines)
+
+
+def _status(reminder: DueReminder, task: TaskInfo) -> str:
+    n = abs(reminder.offset)
+    if reminder.kind == "at_risk":
+        return _(
+            "Đã qua nửa thời gian thực hiện, tiến độ mới đạt %(progress)d%%; còn %(n)d ngày làm việc đến hạn."
+        ) % {"progress": task.progress, "n": n}
+    if reminder.offset > 0:
+        return _("Còn %(n)d ngày làm việc đến hạn.") % {"n": n}
+    if reminder.offset == 0:
+        return _("Hôm nay là ngày đến hạn.")
+    return _("Đã quá hạn %(n)d ngày làm việc.") % {"n": n}
+
+
+def reminder_text(task: TaskInfo, reminder: DueReminder, language: str) -> tuple[str, str]:
+    """(title, body) of a reminder for a recipient who reads `language`."""
+    with translation.override(language or "vi"):
+        prefix = _("Báo cáo lãnh đạo") if reminder.kind == "escalation" else _("Nhắc việc")
+        title = f"[{prefix}] {task.title} — {describe(reminder)}"
+        return title[:500], _lines(task, _status(reminder, task))
+
+
+NOTICE_TITLES = {
+    "assigned": gettext_noop("Nhiệm vụ mới được giao"),
+    "submitted": gettext_noop("Nhiệm vụ trình duyệt"),
+    "returned": gettext_noop("Nhiệm vụ bị trả lại"),
+    "approved": gettext_noop("Nhiệm vụ đã được duyệt"),
+    "extension_requested": gettext_noop("Đề nghị gia hạn nhiệm vụ"),
+    "extension_decided": gettext_noop("Quyết định về đề nghị gia hạn"),
+}
+
+
+def notice_text(
+    task: TaskInfo,
+    kind: str,
+    language: str,
+    *,
+    actor: str = "",
+    reason: str = "",
+    approved: bool | None = None,
+    new_due: dt.date | None = None,
+) -> tuple[str, str]:
+    """(title, body) of an event notice (assigned, submitted, returned, approved, extension asked or
+    decided)."""
+    with translation.override(language or "vi"):
+        head = _(NOTICE_TITLES[kind])
+        extra: list[str] = []
+        if kind == "extension_decided" and approved is not None:
+            if approved:
+                head = _("Đề nghị gia hạn được chấp thuận")
+                extra.append(_("Hạn mới: %(date)s") % {"date": _date(new_due)})
+            else:
+                head = _("Đề nghị gia hạn bị từ chối")
+        if kind == "extension_requested" and new_due:
+            extra.append(_("Hạn đề nghị: %(date)s") % {"date": _date(new_due)})
+        if actor:
+            extra.append(_("Người thực hiện: %(name)s") % {"name": actor})
+        if reason:
+            extra.append(_("Lý do, ý kiến: %(reason)s") % {"reason": reason})
+        title = f"{head}: {task.title}"
+        return title[:500], _lines(task, "", extra)
+
+
+def digest_text(items: list[tuple[str, str]], day: dt.date, language: str) -> tuple[str, str]:
+    """(subject, body) of a daily digest listing (title, body) items."""
+    with translation.override(language or "vi"):
+        subject = _("Tóm tắt thông báo ngày %(date)s (%(n)d mục)") % {"date": _date(day), "n": len(items)}
+        parts = [_("Các thông báo của bạn kể từ bản tóm tắt trước:"), ""]
+        for i, (title, body) in enumerate(items, 1):
+            parts.append(f"{i}. {title}")
+            parts.extend(f"   {line}" for line in body.splitlines())
+            parts.append("")
+        return subject, "\n".join(parts)

@@ -1,0 +1,97 @@
+"""Forms of the plan pages. They parse and check input; `plans.services` decides and writes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Unit, subtree_q
+from org.selectors import user_memberships
+
+from .models import Plan, PlanState
+
+
+def manageable_units(user):
+    """Units whose plans the user may create: those they lead and the units below them (SPEC §1)."""
+    units = Unit.objects.all()
+    if user.is_superuser:
+        return units
+    return units.filter(subtree_q("", [p for _u, p, r in user_memberships(user) if r == "leader"]))
+
+
+class PlanForm(forms.Form):
+    owner_unit = forms.ModelChoiceField(label=_("Đơn vị ban hành"), queryset=Unit.objects.none())
+    number = forms.CharField(label=_("Số hiệu"), max_length=64, help_text=_("Ví dụ: 36/KH-UBND"))
+    title = forms.CharField(label=_("Trích yếu"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    issued_on = forms.DateField(
+        label=_("Ngày ban hành"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Để trống: lấy ngày bấm “Ban hành”."),
+    )
+    criteria_set = forms.ModelChoiceField(
+        label=_("Bộ tiêu chí"),
+        # The related model, not an import: plans sits below scoring.
+        queryset=Plan._meta.get_field("criteria_set").related_model.objects.all(),
+        required=False,
+        empty_label=_("— Không gắn bộ tiêu chí —"),
+        help_text=_("Nhiệm vụ gắn mã tiêu chí sẽ được tính vào Chỉ số CCHC của đơn vị thực hiện."),
+    )
+
+    def __init__(self, *args, user, plan: Plan | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        units = manageable_units(user).order_by("path")
+        self.fields["owner_unit"].queryset = units
+        if plan is None and len(units[:2]) == 1:
+            self.fields["owner_unit"].initial = units[0].pk
+        self.fields["year"].initial = timezone.localdate().year
+        if plan is not None:
+            self.fields["owner_unit"].disabled = True
+            self.fields["owner_unit"].queryset = Unit.objects.filter(pk=plan.owner_unit_id)
+            if plan.tasks.exists():
+                self.fields["criteria_set"].disabled = True
+                self.fields["criteria_set"].help_text = _(
+                    "Kế hoạch đã có nhiệm vụ nên không đổi bộ tiêu chí."
+                )
+
+    def clean(self):
+        data = super().clean()
+        unit, number, year = data.get("owner_unit"), data.get("number"), data.get("year")
+        if unit and number and year:
+            clash = Plan.objects.filter(owner_unit=unit, number=number.strip(), year=year)
+            if self.plan is not None:
+                clash = clash.exclude(pk=self.plan.pk)
+            if clash.exists():
+                self.add_error(
+                    "number", _("Đơn vị đã có kế hoạch số này trong năm %(year)s.") % {"year": year}
+                )
+        return data
+
+
+class PlanFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Tìm kiếm"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("Số hiệu, trích yếu…")}),
+    )
+    year = forms.IntegerField(label=_("Năm"), required=False, min_value=2000, max_value=2100)
+    state = forms.ChoiceField(
+        label=_("Trạng thái"), required=False, choices=[("", _("Tất cả"))] + list(PlanState.choices)
+    )
+
+    def filter(self, qs):
+        if not self.is_valid():
+            return qs
+        d = self.cleaned_data
+        for word in (d.get("q") or "").split()[:8]:
+            qs = qs.filter(Q(number__icontains=word) | Q(title__icontains=word))
+        if d.get("year"):
+            qs = qs.filter(year=d["year"])
+        if d.get("state"):
+            qs = qs.filter(state=d["state"])
+        return qs

@@ -1,0 +1,268 @@
+"""Scoring API (SPEC §5): criteria sets, ranking tables, breakdowns, survey import, appraisals, export.
+
+Thin: parse the request, check what the user may see (404) or do (403), call a service or a selector.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, parsers, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from org.models import Unit
+from org.selectors import user_is_admin
+from scoring import selectors, services
+from scoring.models import CriteriaSet
+from scoring.xlsx import XLSX_CONTENT_TYPE, score_workbook
+
+from .serializers import (
+    AppraisalInputSerializer,
+    AppraisalSerializer,
+    BreakdownSerializer,
+    CriteriaSetDetailSerializer,
+    CriteriaSetSerializer,
+    FileUploadSerializer,
+    ScoreRowSerializer,
+    SurveyImportSerializer,
+)
+
+#: Criteria files are small (the parser refuses more than 1 MB); survey files at most 5 MB.
+CRITERIA_MAX_BYTES = 1_000_000
+SURVEY_MAX_BYTES = services.SURVEY_MAX_BYTES
+#: An export without `parent` gets unit sheets only up to this many units; more needs a peer group.
+EXPORT_MAX_UNIT_SHEETS = 200
+
+
+class YAMLParser(parsers.BaseParser):
+    """A criteria-set file sent as the raw request body; the service reads and checks it."""
+
+    media_type = "application/yaml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read(CRITERIA_MAX_BYTES + 1) if stream is not None else b""
+
+
+class XYAMLParser(YAMLParser):
+    media_type = "application/x-yaml"
+
+
+class TextYAMLParser(YAMLParser):
+    media_type = "text/yaml"
+
+
+class XLSXRenderer(renderers.BaseRenderer):
+    """Renders the workbook bytes; an error (a dict) is answered as JSON, as everywhere else."""
+
+    media_type = XLSX_CONTENT_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes | bytearray):
+            return bytes(data)
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+PARENT_PARAM = OpenApiParameter(
+    "parent", OpenApiTypes.INT, description="Only the peer group under this parent unit (unit id)."
+)
+UNIT_PARAM = OpenApiParameter("unit_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Leaf code")
+
+
+def _read_upload(request, limit: int) -> tuple[bytes, str]:
+    upload = request.data.get("file") if hasattr(request.data, "get") else None
+    if upload is None or not hasattr(upload, "read"):
+        raise ValidationError({"file": [_("Upload the file in the field 'file'.")]})
+    return upload.read(limit + 1), getattr(upload, "name", "") or ""
+
+
+@extend_schema(tags=["criteria-sets"])
+class CriteriaSetViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Criteria sets (visible to every signed-in user; administrators import them), their ranking tables,
+    unit breakdowns, survey import, appraisals and the score-sheet export."""
+
+    queryset = CriteriaSet.objects.none()
+    filter_backends: list = []
+    lookup_value_regex = r"\d+"
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, YAMLParser, XYAMLParser, TextYAMLParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return CriteriaSet.objects.none()
+        return selectors.criteria_set_list()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CriteriaSetDetailSerializer
+        return CriteriaSetSerializer
+
+    def _detail(self, cs: CriteriaSet) -> dict:
+        tree = selectors.criteria_tree(criteria_set=cs)
+        return CriteriaSetDetailSerializer(cs, context={"request": self.request, "tree": tree}).data
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._detail(self.get_object()))
+
+    @extend_schema(
+        request={
+            "multipart/form-data": FileUploadSerializer,
+            "application/yaml": OpenApiTypes.BINARY,
+        },
+        responses={201: CriteriaSetDetailSerializer},
+        description="Import a criteria set from its YAML file (administrators). A wrong file is refused "
+        "whole: 400 with {'file': ['criterion 1.2: …']} and nothing written.",
+    )
+    def create(self, request, *args, **kwargs):
+        if not user_is_admin(request.user):
+            raise PermissionDenied(_("Only administrators import criteria sets."))
+        if isinstance(request.data, bytes):
+            data = request.data
+        else:
+            data, _name = _read_upload(request, CRITERIA_MAX_BYTES)
+        if not data:
+            raise ValidationError({"file": [_("The file is empty.")]})
+        cs = services.criteria_set_import(data=data, actor=request.user)
+        return Response(self._detail(cs), status=status.HTTP_201_CREATED)
+
+    def _parent_param(self):
+        raw = self.request.query_params.get("parent")
+        if raw in (None, ""):
+            return None
+        if not raw.isdigit():
+            raise ValidationError({"parent": [_("A unit id (a whole number) is expected.")]})
+        return int(raw)
+
+    @extend_schema(parameters=[PARENT_PARAM], responses=ScoreRowSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def scores(self, request, pk=None, **kwargs):
+        """The ranking table: per peer group (units with the same parent), by rank."""
+        cs = self.get_object()
+        rows = selectors.ranking(criteria_set=cs, parent_unit=self._parent_param())
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ScoreRowSerializer(page, many=True).data)
+
+    def _unit(self, unit_id) -> Unit:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404
+        return unit
+
+    @extend_schema(parameters=[UNIT_PARAM], responses=BreakdownSerializer)
+    @action(detail=True, methods=["get"], url_path=r"scores/(?P<unit_id>\d+)")
+    def breakdown(self, request, pk=None, unit_id=None, **kwargs):
+        """A unit's per-criterion breakdown: points, reasons, linked tasks and the projected score. Only
+        for members of the unit or of a unit above it (else 404)."""
+        cs = self.get_object()
+        unit = self._unit(unit_id)
+        if unit.kind != cs.unit_kind or not selectors.user_can_see_breakdown(request.user, unit):
+            raise Http404
+        bd = selectors.breakdown(criteria_set=cs, unit=unit)
+        return Response(BreakdownSerializer(bd).data)
+
+    @extend_schema(
+        request={"multipart/form-data": FileUploadSerializer},
+        responses={200: SurveyImportSerializer},
+        description="Import survey results (CSV or XLSX with the header unit_code, criterion_code, points). "
+        "Appraisers only, for units in their subtree; any bad row refuses the file (400, rows named).",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser, parsers.FormParser])
+    def survey(self, request, pk=None, **kwargs):
+        cs = self.get_object()
+        if not services.user_is_appraiser(request.user):
+            raise PermissionDenied(_("Only appraisers import survey results."))
+        data, name = _read_upload(request, SURVEY_MAX_BYTES)
+        result = services.survey_import(actor=request.user, criteria_set=cs, data=data, filename=name)
+        return Response({"rows": result.rows, "units": result.unit_ids})
+
+    @extend_schema(
+        parameters=[UNIT_PARAM, CODE_PARAM],
+        request=AppraisalInputSerializer,
+        responses={200: AppraisalSerializer},
+        description="Set a leaf's appraised points for a unit (0..max, or null to clear) with a note. "
+        "Appraisers of the unit's subtree only (403); a unit you cannot see or an unknown leaf is 404.",
+    )
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path=r"appraisals/(?P<unit_id>\d+)/(?P<code>[0-9A-Za-z_.\-]+)",
+        parser_classes=[parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser],
+    )
+    def appraisal(self, request, pk=None, unit_id=None, code=None, **kwargs):
+        cs = self.get_object()
+        unit = Unit.objects.visible_to(request.user).filter(pk=unit_id).first()
+        if unit is None or unit.kind != cs.unit_kind:
+            raise Http404
+        if not selectors.leaf_criteria(criteria_set=cs).filter(code=code).exists():
+            raise Http404
+        body = AppraisalInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        appraisal = services.appraisal_set(
+            actor=request.user,
+            criteria_set=cs,
+            unit=unit,
+            code=code,
+            points=body.validated_data["points"],
+            note=body.validated_data.get("note", ""),
+        )
+        data = {
+            "unit": unit.pk,
+            "code": code,
+            "points": None if appraisal is None else appraisal.points,
+            "note": "" if appraisal is None else appraisal.note,
+            "appraiser": None if appraisal is None else appraisal.appraiser_id,
+            "updated_at": None if appraisal is None else appraisal.updated_at,
+        }
+        return Response(AppraisalSerializer(data).data)
+
+    @extend_schema(
+        parameters=[PARENT_PARAM],
+        responses={
+            (200, XLSX_CONTENT_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The score sheets (XLSX)"
+            )
+        },
+        description="The score sheets as XLSX (also at export.xlsx): a ranking sheet and one sheet per "
+        "unit whose breakdown you may see.",
+    )
+    @action(detail=True, methods=["get"], url_path="export", renderer_classes=[XLSXRenderer])
+    def export(self, request, pk=None, **kwargs):
+        cs = self.get_object()
+        parent = self._parent_param()
+        rows = list(selectors.ranking(criteria_set=cs, parent_unit=parent))
+        unit_ids = [r.unit_id for r in rows]
+        visible = list(
+            selectors.units_with_visible_breakdown(request.user).filter(pk__in=unit_ids).order_by("code")
+        )
+        if parent is None and len(visible) > EXPORT_MAX_UNIT_SHEETS:
+            raise ValidationError(
+                {
+                    "parent": [
+                        _("More than %(n)d units: choose a peer group (parent unit) to export.")
+                        % {"n": EXPORT_MAX_UNIT_SHEETS}
+                    ]
+                }
+            )
+        by_unit = selectors.breakdowns(criteria_set=cs, units=visible)
+        order = {r.unit_id: i for i, r in enumerate(rows)}
+        sheets = sorted(by_unit.values(), key=lambda bd: order[bd.unit.pk])
+        content = score_workbook(criteria_set=cs, rows=rows, breakdowns=sheets)
+        safe_code = re.sub(r"[^A-Za-z0-9._-]+", "-", cs.code)  # a header value: plain ASCII only
+        filename = f"diem-cchc-{safe_code}-{timezone.localdate():%Y%m%d}.xlsx"
+        return Response(content, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,380 @@
+"""Reads for scoring: criteria trees, ranking tables and score breakdowns, and who may see them.
+
+SPEC §1: criteria sets and ranking tables are visible to every signed-in user; a unit's breakdown only to
+users holding a membership (any role) in that unit or one of its ancestors, and to superusers.
+
+Every read here takes a constant number of queries, whatever the number of units, criteria or tasks: the
+web pages, the API and the XLSX export all build on these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.models import Unit
+from org.selectors import user_can_see_unit
+from tasks.models import Task, TaskState, TaskStatus
+
+from .models import Appraisal, CriteriaSet, Criterion, LeafScore, SurveyResult, UnitScore
+from .rules import LeafCounts, NodeDef, aggregate, score_leaf
+
+ZERO = Decimal(0)
+#: Tasks that count nowhere: drafts are not yet assigned to the unit, cancelled ones never count.
+UNSCORED_STATES = (TaskState.DRAFT, TaskState.CANCELLED)
+
+
+# --- Shared by the recompute and the reads ---------------------------------------------------------------
+
+
+def scored_tasks(*, criteria_set: CriteriaSet, unit_ids: Iterable[int], today: dt.date | None = None):
+    """The tasks scoring reads for these units: assigned to them, in plans bound to the set, neither draft
+    nor cancelled. With `today`, annotated with `status_code` (on_time, late, overdue, pending)."""
+    qs = Task.objects.filter(plan__criteria_set=criteria_set, assignee_unit_id__in=list(unit_ids)).exclude(
+        state__in=UNSCORED_STATES
+    )
+    return qs.with_status(today) if today is not None else qs
+
+
+def previous_set(*, unit_kind: str, year: int) -> CriteriaSet | None:
+    """The set a delta compares with: the latest imported set of the same unit kind for `year - 1`."""
+    qs = CriteriaSet.objects.filter(unit_kind=unit_kind, year=year - 1)
+    return qs.order_by("-created_at", "-id").first()
+
+
+# --- Criteria sets -----------------------------------------------------------------------------------------
+
+
+def criteria_set_list() -> QuerySet[CriteriaSet]:
+    """Every criteria set (visible to every signed-in user), newest year first."""
+    return CriteriaSet.objects.order_by("-year", "code")
+
+
+@dataclass
+class CriterionNode:
+    """One criterion with its children, for showing a set's tree."""
+
+    id: int
+    code: str
+    title: str
+    max_points: Decimal
+    part: str
+    rule: dict | None
+    depth: int
+    children: list[CriterionNode] = field(default_factory=list)
+
+
+def criteria_tree(*, criteria_set: CriteriaSet) -> list[CriterionNode]:
+    """The set's criteria as a tree in document order (one query)."""
+    nodes: dict[int, CriterionNode] = {}
+    roots: list[CriterionNode] = []
+    for c in criteria_set.criteria.order_by("order", "id"):
+        node = CriterionNode(c.pk, c.code, c.title, c.max_points, c.part, c.rule, c.depth)
+        nodes[c.pk] = node
+        if c.parent_id is None:
+            roots.append(node)
+        else:
+            nodes[c.parent_id].children.append(node)
+    return roots
+
+
+# --- Ranking -----------------------------------------------------------------------------------------------
+
+
+def ranking(*, criteria_set: CriteriaSet, parent_unit: Unit | int | None = None) -> QuerySet[UnitScore]:
+    """The ranking table: one UnitScore per unit scored on the set (with `unit` and `parent_unit` loaded),
+    grouped by peer group (same parent unit), each group by rank then unit code. With `parent_unit`, one
+    peer group only. One query, however many units."""
+    qs = UnitScore.objects.filter(criteria_set=criteria_set).select_related("unit", "parent_unit")
+    if parent_unit is not None:
+        qs = qs.filter(parent_unit_id=getattr(parent_unit, "pk", parent_unit))
+    return qs.order_by(
+        F("parent_unit__code").asc(nulls_first=True), F("rank").asc(nulls_last=True), "unit__code"
+    )
+
+
+def peer_groups(*, criteria_set: CriteriaSet) -> QuerySet[Unit]:
+    """The parent units of the set's peer groups (for a filter), by code."""
+    return Unit.objects.filter(
+        pk__in=UnitScore.objects.filter(criteria_set=criteria_set).values("parent_unit_id")
+    ).order_by("code")
+
+
+# --- Breakdown ---------------------------------------------------------------------------------------------
+
+
+def user_can_see_breakdown(user, unit: Unit) -> bool:
+    """SPEC §1: a unit's score breakdown is for users holding a membership (any role, appraisers included)
+    in the unit or one of its ancestors, and for superusers."""
+    return bool(user and user.is_authenticated) and user_can_see_unit(user, unit)
+
+
+def units_with_visible_breakdown(user) -> QuerySet[Unit]:
+    """The units whose breakdown the user may see: the subtrees of their memberships."""
+    return Unit.objects.visible_to(user)
+
+
+@dataclass
+class LinkedTask:
+    id: int
+    title: str
+    state: str
+    status: str  # on_time, late, overdue, pending
+    effective_due_date: dt.date | None
+    metric_value: Decimal | None
+
+    @property
+    def status_label(self) -> str:
+        return str(TaskStatus(self.status).label)
+
+
+@dataclass
+class NodeScore:
+    """One criterion of a unit's breakdown. Leaves carry the automatic, appraised and final points, the
+    reason in words, the appraisal note and the tasks behind the points; every node carries its max, its
+    applicable max (0 when excluded), its final, automatic and projected points."""
+
+    code: str
+    title: str
+    part: str
+    depth: int
+    parent_code: str | None
+    is_leaf: bool
+    max_points: Decimal
+    applicable_max: Decimal
+    points: Decimal
+    auto_points: Decimal
+    projected_points: Decimal
+    rule_type: str | None = None
+    appraised_points: Decimal | None = None
+    appraisal_note: str = ""
+    excluded: bool = False
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    pending: int = 0
+    metric: Decimal | None = None
+    reason: str = ""
+    computed: bool = True
+    tasks: list[LinkedTask] = field(default_factory=list)
+
+    @property
+    def points_lost(self) -> Decimal:
+        """What the node misses of what it could score (0 for an excluded leaf)."""
+        return max(self.applicable_max - self.points, ZERO)
+
+    @property
+    def points_to_win(self) -> Decimal:
+        """What completing every pending task on time would still bring."""
+        return max(self.projected_points - self.points, ZERO)
+
+
+@dataclass
+class Breakdown:
+    criteria_set: CriteriaSet
+    unit: Unit
+    score: UnitScore | None  # None until the unit's scores were first computed
+    nodes: list[NodeScore]  # every criterion, in document order
+
+    @property
+    def leaves(self) -> list[NodeScore]:
+        return [n for n in self.nodes if n.is_leaf]
+
+    @property
+    def points_lost(self) -> Decimal:
+        return ZERO if self.score is None else max(self.score.applicable_max - self.score.total, ZERO)
+
+    @property
+    def points_to_win(self) -> Decimal:
+        return ZERO if self.score is None else max(self.score.projected_total - self.score.total, ZERO)
+
+    @property
+    def losses(self) -> list[NodeScore]:
+        """Every leaf below its max, the largest loss first ('points lost')."""
+        below = [n for n in self.leaves if n.points_lost > 0]
+        return sorted(below, key=lambda n: (-n.points_lost, n.code))
+
+
+def breakdown(*, criteria_set: CriteriaSet, unit: Unit, today: dt.date | None = None) -> Breakdown:
+    """A unit's per-criterion breakdown (six queries). Check `user_can_see_breakdown` first."""
+    return breakdowns(criteria_set=criteria_set, units=[unit], today=today)[unit.pk]
+
+
+def breakdowns(
+    *, criteria_set: CriteriaSet, units: Iterable[Unit], today: dt.date | None = None
+) -> dict[int, Breakdown]:
+    """Breakdowns of many units with six queries in all: criteria, unit scores, leaf scores, appraisals,
+    survey results and the linked tasks. Reasons are worded at read time from the stored counts (through
+    `scoring.rules.score_leaf`), so they come in the reader's language; task statuses are as of `today`."""
+    units = list(units)
+    unit_ids = [u.pk for u in units]
+    today = today or timezone.localdate()
+    criteria = list(criteria_set.criteria.select_related("parent").order_by("order", "id"))
+    defs = [NodeDef(c.code, c.max_points, c.part, c.parent.code if c.parent_id else None) for c in criteria]
+    scores = {s.unit_id: s for s in UnitScore.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids)}
+    leaf_scores = {
+        (ls.unit_id, ls.criterion_id): ls
+        for ls in LeafScore.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids)
+    }
+    notes = {
+        (a.unit_id, a.criterion_id): a.note
+        for a in Appraisal.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids).only(
+            "unit_id", "criterion_id", "note"
+        )
+    }
+    surveys = {
+        (s.unit_id, s.criterion_id): s.points
+        for s in SurveyResult.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids).only(
+            "unit_id", "criterion_id", "points"
+        )
+    }
+    tasks_by_unit: dict[int, list[tuple[LinkedTask, str, bool]]] = defaultdict(list)
+    for row in (
+        scored_tasks(criteria_set=criteria_set, unit_ids=unit_ids, today=today)
+        .order_by("effective_due_date", "id")
+        .values(
+            "id",
+            "title",
+            "state",
+            "status_code",
+            "effective_due_date",
+            "metric_value",
+            "criterion_code",
+            "assignee_unit_id",
+            "plan__owner_unit_id",
+        )
+    ):
+        task = LinkedTask(
+            row["id"],
+            row["title"],
+            row["state"],
+            row["status_code"],
+            row["effective_due_date"],
+            row["metric_value"],
+        )
+        higher = row["plan__owner_unit_id"] != row["assignee_unit_id"]
+        tasks_by_unit[row["assignee_unit_id"]].append((task, row["criterion_code"], higher))
+
+    result = {}
+    for unit in units:
+        result[unit.pk] = _unit_breakdown(
+            criteria_set,
+            unit,
+            criteria,
+            defs,
+            scores.get(unit.pk),
+            leaf_scores,
+            notes,
+            surveys,
+            tasks_by_unit.get(unit.pk, []),
+        )
+    return result
+
+
+def _linked(rule: dict, code: str, tasks: list[tuple[LinkedTask, str, bool]]) -> list[LinkedTask]:
+    scope = rule.get("scope", "leaf")
+    if scope == "plan":
+        return [t for t, _c, _h in tasks]
+    if scope == "assigned_by_higher":
+        return [t for t, _c, higher in tasks if higher]
+    return [t for t, c, _h in tasks if c == code]
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _leaf_reason(rule: dict, auto_reason: str, auto: Decimal, appraised: Decimal | None) -> str:
+    if appraised is None:
+        return auto_reason
+    if rule.get("type") == "manual":
+        return _("đã thẩm định: %(points)s điểm") % {"points": _fmt(appraised)}
+    return _("thẩm định: %(points)s điểm (tự chấm %(auto)s điểm: %(reason)s)") % {
+        "points": _fmt(appraised),
+        "auto": _fmt(auto),
+        "reason": auto_reason,
+    }
+
+
+def _unit_breakdown(cs, unit, criteria, defs, score, leaf_scores, notes, surveys, tasks) -> Breakdown:
+    nodes: list[NodeScore] = []
+    final, auto, projected = {}, {}, {}
+    excluded_final, excluded_auto = set(), set()
+    leaf_nodes: dict[str, NodeScore] = {}
+    for c in criteria:
+        if c.rule is None:
+            continue
+        key = (unit.pk, c.pk)
+        ls = leaf_scores.get(key)
+        node = NodeScore(
+            code=c.code,
+            title=c.title,
+            part=c.part,
+            depth=c.depth,
+            parent_code=c.parent.code if c.parent_id else None,
+            is_leaf=True,
+            max_points=c.max_points,
+            applicable_max=c.max_points,
+            points=ZERO,
+            auto_points=ZERO,
+            projected_points=ZERO,
+            rule_type=c.rule.get("type"),
+            appraisal_note=notes.get(key, ""),
+            tasks=_linked(c.rule, c.code, tasks),
+        )
+        if ls is None:
+            node.computed = False
+            node.reason = _("chưa tính điểm")
+        else:
+            counts = LeafCounts(
+                on_time=ls.on_time, late=ls.late, overdue=ls.overdue, pending=ls.pending, metric=ls.metric
+            )
+            result = score_leaf(c.rule, c.max_points, counts, survey_points=surveys.get(key))
+            node.on_time, node.late = counts.on_time, counts.late
+            node.overdue, node.pending, node.metric = counts.overdue, counts.pending, ls.metric
+            node.points, node.auto_points = ls.points, ls.auto_points
+            node.appraised_points = ls.appraised_points
+            appraised = ls.appraised_points
+            node.projected_points = ls.projected_points if appraised is None else appraised
+            node.excluded = ls.excluded
+            node.reason = _leaf_reason(c.rule, result.reason, ls.auto_points, ls.appraised_points)
+            if ls.excluded:
+                excluded_final.add(c.code)
+            if result.excluded:
+                excluded_auto.add(c.code)
+        final[c.code], auto[c.code], projected[c.code] = node.points, node.auto_points, node.projected_points
+        leaf_nodes[c.code] = node
+    totals = aggregate(defs, final, excluded_final)
+    auto_totals = aggregate(defs, auto, excluded_auto)
+    projected_totals = aggregate(defs, projected, excluded_final)
+    for c in criteria:
+        node = leaf_nodes.get(c.code)
+        if node is None:
+            node = NodeScore(
+                code=c.code,
+                title=c.title,
+                part=c.part,
+                depth=c.depth,
+                parent_code=c.parent.code if c.parent_id else None,
+                is_leaf=False,
+                max_points=c.max_points,
+                applicable_max=ZERO,
+                points=totals.node_points[c.code],
+                auto_points=auto_totals.node_points[c.code],
+                projected_points=projected_totals.node_points[c.code],
+            )
+        node.applicable_max = totals.node_applicable_max[c.code]
+        nodes.append(node)
+    return Breakdown(criteria_set=cs, unit=unit, score=score, nodes=nodes)
+
+
+def leaf_criteria(*, criteria_set: CriteriaSet) -> QuerySet[Criterion]:
+    """The set's leaf criteria (those with a rule), in document order."""
+    return criteria_set.criteria.filter(rule__isnull=False).order_by("order", "id")

@@ -1,0 +1,288 @@
+"""Forms of the task pages. They only parse and check input; the services decide and write."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Unit
+from plans.models import Plan
+
+from .models import Priority, Task, TaskState
+from .selectors import BUCKETS, TaskTone
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class CommaDecimalField(forms.DecimalField):
+    """Accepts 97,5 (Vietnamese) as well as 97.5."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "").replace(",", ".")
+        return super().to_python(value)
+
+
+BUCKET_LABELS = {
+    "open": _("Đang mở"),
+    "due_soon": _("Sắp đến hạn"),
+    "overdue": _("Quá hạn"),
+    "returned": _("Bị trả lại"),
+    "to_approve": _("Chờ tôi duyệt"),
+    "done": _("Đã duyệt"),
+    "all": _("Tất cả"),
+}
+# Above this many visible units, the unit filter is a code box rather than a long list (light pages).
+UNIT_SELECT_LIMIT = 200
+
+
+class TaskFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Tìm kiếm"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("Tên nhiệm vụ, số kế hoạch, đơn vị…")}),
+    )
+    tab = forms.ChoiceField(choices=[(b, BUCKET_LABELS[b]) for b in BUCKETS], required=False)
+    tone = forms.ChoiceField(label=_("Tình hình"), required=False)
+    state = forms.ChoiceField(label=_("Trạng thái"), required=False)
+    plan = forms.ModelChoiceField(label=_("Kế hoạch"), queryset=Plan.objects.none(), required=False)
+    unit = forms.CharField(label=_("Đơn vị thực hiện"), required=False, max_length=32)
+    priority = forms.ChoiceField(label=_("Mức ưu tiên"), required=False)
+
+    def __init__(self, data=None, *, user, with_plan: bool = True, **kwargs):
+        super().__init__(data, **kwargs)
+        everything = [("", _("Tất cả"))]
+        self.fields["tone"].choices = everything + list(TaskTone.choices)
+        self.fields["state"].choices = everything + list(TaskState.choices)
+        self.fields["priority"].choices = everything + list(Priority.choices)
+        if with_plan:
+            self.fields["plan"].queryset = Plan.objects.visible_to(user).select_related("owner_unit")
+            self.fields["plan"].empty_label = _("Tất cả")
+        else:
+            del self.fields["plan"]
+        units = Unit.objects.visible_to(user)
+        if units.count() <= UNIT_SELECT_LIMIT:
+            self.fields["unit"] = forms.ChoiceField(
+                label=_("Đơn vị thực hiện"),
+                required=False,
+                choices=everything + [(u.code, f"{u.name} ({u.code})") for u in units.order_by("path")],
+            )
+        else:
+            self.fields["unit"].widget.attrs["placeholder"] = _("Mã đơn vị")
+
+    def filter(self, qs):
+        if not self.is_valid():
+            return qs
+        d = self.cleaned_data
+        if d.get("tone"):
+            qs = qs.filter(tone=d["tone"])
+        if d.get("state"):
+            qs = qs.filter(state=d["state"])
+        if d.get("plan"):
+            qs = qs.filter(plan=d["plan"])
+        if d.get("unit"):
+            qs = qs.filter(assignee_unit__code=d["unit"].strip())
+        if d.get("priority"):
+            qs = qs.filter(priority=d["priority"])
+        return qs
+
+    @property
+    def active_filters(self) -> int:
+        if not self.is_valid():
+            return 0
+        return sum(1 for k in ("tone", "state", "plan", "unit", "priority") if self.cleaned_data.get(k))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+
+
+class ProgressForm(forms.Form):
+    progress = forms.IntegerField(
+        label=_("Tiến độ (%)"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"step": 5, "inputmode": "numeric"}),
+    )
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=2000)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("Tệp"))
+    doc_number = forms.CharField(label=_("Số văn bản"), required=False, max_length=64)
+    doc_date = forms.DateField(label=_("Ngày văn bản"), required=False, widget=DateInput())
+    description = forms.CharField(
+        label=_("Trích yếu"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    metric_value = CommaDecimalField(
+        label=_("Giá trị số liệu"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Nếu tiêu chí chấm theo số liệu, ví dụ 97,5 (%) hồ sơ đúng hạn."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs.update(
+            {
+                "accept": ".pdf,.doc,.docx,.xls,.xlsx,.odt,.ods,.jpg,.jpeg,.png",
+                "data-max-bytes": settings.EVIDENCE_MAX_BYTES,
+            }
+        )
+        self.fields["file"].help_text = _(
+            "PDF, DOC/DOCX, XLS/XLSX, ODT/ODS, JPEG hoặc PNG; tối đa %(mb)d MB."
+        ) % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+
+
+class ExtensionRequestForm(forms.Form):
+    requested_due_date = forms.DateField(label=_("Hạn đề nghị"), widget=DateInput())
+    reason = forms.CharField(label=_("Lý do"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Quyết định"),
+        choices=[("approve", _("Chấp thuận")), ("reject", _("Từ chối"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Ý kiến"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc khi từ chối."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Cần nêu lý do từ chối."))
+        return data
+
+
+class TaskForm(forms.Form):
+    """Add a task to a plan, or change one. Choices are limited to what the user may see."""
+
+    title = forms.CharField(label=_("Tên nhiệm vụ"), max_length=500)
+    description = forms.CharField(
+        label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+    assignee_unit = forms.ModelChoiceField(label=_("Đơn vị thực hiện"), queryset=Unit.objects.none())
+    lead = forms.ModelChoiceField(
+        label=_("Cán bộ chủ trì"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_("Để trống: mọi cán bộ của đơn vị thực hiện đều nhận nhắc việc."),
+    )
+    start_date = forms.DateField(label=_("Ngày bắt đầu"), required=False, widget=DateInput())
+    due_date = forms.DateField(
+        label=_("Hạn hoàn thành"),
+        required=False,
+        widget=DateInput(),
+        help_text=_(
+            "Cần có hạn để giao nhiệm vụ. Hạn rơi vào ngày nghỉ được tính sang ngày làm việc kế tiếp."
+        ),
+    )
+    priority = forms.ChoiceField(label=_("Mức ưu tiên"), choices=Priority.choices, initial=Priority.NORMAL)
+    criterion_code = forms.ChoiceField(label=_("Tiêu chí"), required=False)
+    parent = forms.ModelChoiceField(label=_("Nhiệm vụ cha"), queryset=Task.objects.none(), required=False)
+
+    def __init__(self, *args, user, plan: Plan, task: Task | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        units = Unit.objects.visible_to(user).order_by("path")
+        self.fields["assignee_unit"].queryset = units
+        self.fields["assignee_unit"].widget.attrs.update({"data-lead-options": "1"})
+        unit_id = self.data.get("assignee_unit") if self.is_bound else None
+        if not unit_id and task is not None:
+            unit_id = task.assignee_unit_id
+        self.fields["lead"].queryset = lead_choices(unit_id)
+        criteria = []
+        if plan.criteria_set_id:
+            criteria = list(
+                plan.criteria_set.criteria.filter(rule__isnull=False)
+                .order_by("order")
+                .values_list("code", "title")
+            )
+        if criteria:
+            self.fields["criterion_code"].choices = [("", _("— Không gắn tiêu chí —"))] + [
+                (code, f"{code} — {title[:90]}") for code, title in criteria
+            ]
+        else:
+            del self.fields["criterion_code"]
+        parents = Task.objects.visible_to(user).filter(plan=plan, parent__isnull=True)
+        if task is not None:
+            parents = parents.exclude(pk=task.pk)
+        self.fields["parent"].queryset = parents.order_by("id")
+        self.fields["parent"].empty_label = _("— Không —")
+        if task is not None and task.state != TaskState.DRAFT:
+            self.fields["assignee_unit"].disabled = True
+            self.fields["assignee_unit"].help_text = _("Đơn vị thực hiện chỉ đổi được trước khi giao.")
+
+    def clean(self):
+        data = super().clean()
+        start, due = data.get("start_date"), data.get("due_date")
+        if start and due and start > due:
+            self.add_error("due_date", _("Hạn hoàn thành phải sau ngày bắt đầu."))
+        return data
+
+    def service_fields(self) -> dict:
+        d = dict(self.cleaned_data)
+        d.setdefault("criterion_code", "")
+        d["criterion_code"] = d.get("criterion_code") or ""
+        return d
+
+
+def lead_choices(unit_id):
+    """Active users holding a membership in the unit (the lead official must be one of them)."""
+    User = get_user_model()
+    try:
+        unit_id = int(unit_id)
+    except (TypeError, ValueError):
+        return User.objects.none()
+    return User.objects.filter(memberships__unit_id=unit_id, is_active=True).distinct().order_by("full_name")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp Excel (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["data-max-bytes"] = settings.TASK_IMPORT_MAX_BYTES
+        self.fields["file"].help_text = _("Tối đa %(rows)d dòng, %(mb)d MB.") % {
+            "rows": settings.TASK_IMPORT_MAX_ROWS,
+            "mb": settings.TASK_IMPORT_MAX_BYTES // (1024 * 1024),
+        }
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if PurePosixPath(f.name or "").suffix.lower() != ".xlsx":
+            raise forms.ValidationError(_("Chọn tệp .xlsx (Excel 2007 trở lên), theo mẫu của trang này."))
+        if f.size > settings.TASK_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Tệp quá lớn (tối đa %(mb)d MB).") % {"mb": settings.TASK_IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
+        return f

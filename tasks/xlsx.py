@@ -1,0 +1,378 @@
+"""XLSX files of a plan: the task import template, reading an import file, and the export of a plan's tasks
+with its progress by unit. Writing and parsing only: what a row means is decided in
+`services.tasks_import_xlsx`, who sees what in the selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .models import Priority, TaskStatus
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# An .xlsx is a zip: refuse one whose parts inflate beyond this (a zip bomb) before openpyxl parses it.
+_MAX_INFLATED_BYTES = 100 * 1024 * 1024
+_MAX_MEMBERS = 2000
+_MAX_COLUMNS = 30
+# A run of this many empty rows ends the data (sheets often carry formatting far below the last row).
+_EMPTY_RUN_ENDS_DATA = 100
+
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+_DATE_FORMAT = "DD/MM/YYYY"
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    key: str
+    msgid: str  # Vietnamese; the template's header is its translation into the user's language
+    english: str  # accepted in a file's header too, whatever the language of the page
+    required: bool
+    width: int
+
+    @property
+    def label(self) -> str:
+        return _(self.msgid)
+
+
+IMPORT_COLUMNS = (
+    ImportColumn("unit_code", gettext_noop("Mã đơn vị"), "Unit code", True, 14),
+    ImportColumn("title", gettext_noop("Tên nhiệm vụ"), "Task title", True, 60),
+    ImportColumn("start_date", gettext_noop("Ngày bắt đầu"), "Start date", False, 14),
+    ImportColumn("due_date", gettext_noop("Hạn hoàn thành"), "Due date", True, 16),
+    ImportColumn("criterion_code", gettext_noop("Mã tiêu chí"), "Criterion code", False, 14),
+    ImportColumn("priority", gettext_noop("Mức ưu tiên"), "Priority", False, 14),
+    ImportColumn(
+        "lead", gettext_noop("Cán bộ chủ trì (tên đăng nhập)"), "Lead official (username)", False, 22
+    ),
+    ImportColumn("description", gettext_noop("Mô tả"), "Description", False, 50),
+)
+
+
+def normalise_header(text) -> str:
+    """'Mã đơn vị' → 'ma_don_vi', 'Unit code' → 'unit_code': headers match whatever the accents, case or
+    spacing."""
+    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def _aliases() -> dict[str, str]:
+    aliases = {}
+    for col in IMPORT_COLUMNS:
+        # The Vietnamese msgid itself, not its translation: the file may come from a colleague in either
+        # language.
+        for name in (col.key, col.msgid, col.english):
+            aliases[normalise_header(name)] = col.key
+    # Short forms people type.
+    aliases.update({"ma_dv": "unit_code", "don_vi": "unit_code", "han": "due_date", "ten": "title"})
+    return aliases
+
+
+def priority_from_cell(value) -> str | None:
+    """'Khẩn', 'urgent', 'URGENT' → 'urgent'; '' → 'normal'; anything else → None."""
+    text = normalise_header(value)
+    if not text:
+        return Priority.NORMAL
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for choice in Priority:
+                if text in (choice.value, normalise_header(choice.label)):
+                    return choice.value
+    return {"khan_cap": Priority.URGENT, "thuong": Priority.NORMAL}.get(text)
+
+
+def date_from_cell(value) -> dt.date | None:
+    """A date cell, an Excel serial number, or text as dd/mm/yyyy or yyyy-mm-dd; raises ValueError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if 1 <= value < 2958466:
+            return from_excel(float(value)).date()
+        raise ValueError(value)
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > _MAX_MEMBERS or sum(i.file_size for i in infos) > _MAX_INFLATED_BYTES:
+                raise ValidationError({"file": [_("The file expands to an implausible size.")]})
+    except zipfile.BadZipFile as exc:
+        raise ValidationError({"file": [_("This is not an Excel .xlsx file.")]}) from exc
+
+
+def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[int, dict]]:
+    """The data rows of the first sheet as (Excel row number, {column key: raw value}), header in row 1.
+    Raises ValidationError({"file": …}) for a file that cannot be read, a header without the required
+    columns, or too many rows."""
+    if len(data) > max_bytes:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is %(size).1f MB; the limit is %(limit).1f MB.")
+                    % {"size": len(data) / 1048576, "limit": max_bytes / 1048576}
+                ]
+            }
+        )
+    _check_zip(data)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
+        raise ValidationError({"file": [_("This is not an Excel .xlsx file.")]}) from exc
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True, max_col=_MAX_COLUMNS)
+        header = next(rows, None) or ()
+        aliases = _aliases()
+        columns: dict[int, str] = {}
+        for index, cell in enumerate(header):
+            key = aliases.get(normalise_header(cell))
+            if key and key not in columns.values():
+                columns[index] = key
+        missing = [c for c in IMPORT_COLUMNS if c.required and c.key not in columns.values()]
+        if missing:
+            raise ValidationError(
+                {
+                    "file": [
+                        _("Row 1 must be the header; missing column(s): %(columns)s.")
+                        % {"columns": ", ".join(c.label for c in missing)}
+                    ]
+                }
+            )
+        result: list[tuple[int, dict]] = []
+        empty_run = 0
+        for rownum, values in enumerate(rows, start=2):
+            row = {key: values[i] for i, key in columns.items() if i < len(values)}
+            if all(cell_text(v) == "" for v in row.values()):
+                empty_run += 1
+                if empty_run >= _EMPTY_RUN_ENDS_DATA:
+                    break
+                continue
+            empty_run = 0
+            if len(result) >= max_rows:
+                raise ValidationError(
+                    {"file": [_("The file has more than %(max)d task rows; split it.") % {"max": max_rows}]}
+                )
+            result.append((rownum, row))
+        return result
+    except ValidationError:
+        raise
+    except Exception as exc:  # a damaged sheet part
+        raise ValidationError({"file": [_("This is not an Excel .xlsx file.")]}) from exc
+    finally:
+        wb.close()
+
+
+def _header_row(ws, labels: list[str], widths: list[int]) -> None:
+    for i, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
+        cell = ws.cell(row=1, column=i, value=label)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+
+
+def _to_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def import_template(*, plan, units, criteria) -> bytes:
+    """The import template for a plan: an empty task sheet with the header, and a sheet of instructions
+    listing the unit codes the user may assign and the plan's scored criterion codes.
+    `units`: (code, name) pairs; `criteria`: (code, title) pairs."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Nhiệm vụ")[:31]
+    _header_row(
+        ws,
+        [f"{c.label} *" if c.required else c.label for c in IMPORT_COLUMNS],
+        [c.width for c in IMPORT_COLUMNS],
+    )
+    keys = [c.key for c in IMPORT_COLUMNS]
+    for key in ("start_date", "due_date"):
+        letter = get_column_letter(keys.index(key) + 1)
+        for row in range(2, 502):
+            ws[f"{letter}{row}"].number_format = _DATE_FORMAT
+    priority_letter = get_column_letter(keys.index("priority") + 1)
+    choices = ",".join(str(p.label) for p in Priority)
+    validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
+    validation.add(f"{priority_letter}2:{priority_letter}1001")
+    ws.add_data_validation(validation)
+
+    info = wb.create_sheet(_("Hướng dẫn")[:31])
+    info.column_dimensions["A"].width = 18
+    info.column_dimensions["B"].width = 90
+    lines = [
+        (_("Kế hoạch"), f"{plan.number} — {plan.title}"),
+        ("", ""),
+        (_("Cách nhập"), _("Mỗi dòng của trang đầu tiên là một nhiệm vụ; giữ nguyên dòng tiêu đề.")),
+        ("", _("Cột có dấu * là bắt buộc: mã đơn vị, tên nhiệm vụ, hạn hoàn thành.")),
+        ("", _("Ngày ghi theo dạng ngày/tháng/năm, ví dụ 30/11/2026.")),
+        ("", _("Mức ưu tiên: Bình thường, Cao hoặc Khẩn (bỏ trống là Bình thường).")),
+        ("", _("Nếu có dòng sai, hệ thống báo số dòng và không nhập dòng nào.")),
+        ("", ""),
+    ]
+    for label, text in lines:
+        info.append([label, text])
+    info.append([_("Mã đơn vị"), _("Tên đơn vị")])
+    _bold_last(info)
+    for code, name in units:
+        info.append([code, name])
+    info.append(["", ""])
+    info.append([_("Mã tiêu chí"), _("Tên tiêu chí")])
+    _bold_last(info)
+    if criteria:
+        for code, title in criteria:
+            info.append([code, title])
+    else:
+        info.append(["", _("Kế hoạch chưa gắn bộ tiêu chí: để trống cột mã tiêu chí.")])
+    return _to_bytes(wb)
+
+
+def _bold_last(ws) -> None:
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+
+
+def plan_export(*, plan, tasks, progress_rows, today: dt.date) -> bytes:
+    """A plan's tasks (those the user may see) and its progress by unit, for a report. `tasks` is an
+    iterable of tasks annotated with `status_code`; `progress_rows` as `plan_progress_by_unit` gives them."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Nhiệm vụ")[:31])
+    columns = [
+        (_("STT"), 6),
+        (_("Mã đơn vị"), 12),
+        (_("Đơn vị thực hiện"), 30),
+        (_("Tên nhiệm vụ"), 60),
+        (_("Ngày bắt đầu"), 13),
+        (_("Hạn hoàn thành"), 13),
+        (_("Hạn thực tế"), 13),
+        (_("Trạng thái"), 16),
+        (_("Tình hình"), 20),
+        (_("Tiến độ (%)"), 10),
+        (_("Mã tiêu chí"), 11),
+        (_("Cán bộ chủ trì"), 22),
+        (_("Thời điểm trình"), 17),
+        (_("Thời điểm duyệt"), 17),
+    ]
+    for i, (_label, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.append([_header_cell(ws, label) for label, _w in columns])
+    statuses = dict(TaskStatus.choices)
+    tz = timezone.get_default_timezone()
+    for n, task in enumerate(tasks, start=1):
+        ws.append(
+            [
+                n,
+                task.assignee_unit.code,
+                task.assignee_unit.name,
+                task.title,
+                _date_cell(ws, task.start_date),
+                _date_cell(ws, task.due_date),
+                _date_cell(ws, task.effective_due_date),
+                str(task.get_state_display()),
+                str(statuses.get(task.status_code, task.status_code)),
+                task.progress,
+                task.criterion_code,
+                task.lead.display_name if task.lead_id else "",
+                _datetime_cell(ws, task.submitted_at, tz),
+                _datetime_cell(ws, task.approved_at, tz),
+            ]
+        )
+
+    ws2 = wb.create_sheet(_("Tiến độ theo đơn vị")[:31])
+    columns2 = [
+        (_("Mã đơn vị"), 12),
+        (_("Đơn vị"), 34),
+        (_("Tổng số"), 10),
+        (_("Hoàn thành đúng hạn"), 14),
+        (_("Hoàn thành quá hạn"), 14),
+        (_("Đang thực hiện trong hạn"), 14),
+        (_("Quá hạn"), 10),
+        (_("Tỷ lệ đúng hạn (%)"), 12),
+    ]
+    for i, (_label, width) in enumerate(columns2, start=1):
+        ws2.column_dimensions[get_column_letter(i)].width = width
+    ws2.freeze_panes = "A2"
+    ws2.append([_header_cell(ws2, label) for label, _w in columns2])
+    for row in progress_rows:
+        ws2.append(
+            [
+                row["code"],
+                row["name"],
+                row["total"],
+                row["on_time"],
+                row["late"],
+                row["pending"],
+                row["overdue"],
+                row["on_time_percent"],
+            ]
+        )
+    ws2.append([])
+    ws2.append([_("Kế hoạch"), f"{plan.number} — {plan.title}"])
+    ws2.append([_("Số liệu đến ngày"), _date_cell(ws2, today)])
+    return _to_bytes(wb)
+
+
+def _header_cell(ws, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=str(value))
+    cell.font = _HEADER_FONT
+    cell.fill = _HEADER_FILL
+    cell.alignment = Alignment(vertical="center", wrap_text=True)
+    return cell
+
+
+def _date_cell(ws, value):
+    if value is None:
+        return None
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = _DATE_FORMAT
+    return cell
+
+
+def _datetime_cell(ws, value, tz):
+    if value is None:
+        return None
+    cell = WriteOnlyCell(ws, value=timezone.localtime(value, tz).replace(tzinfo=None))
+    cell.number_format = "DD/MM/YYYY HH:MM"
+    return cell
