@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json | sha1s
 TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/reform REDIS_URL=redis://127.0.0.1:6379/15 \
 	DJANGO_SETTINGS_MODULE=config.settings
 
-.PHONY: run test check services venv bench load clean
+.PHONY: run test check services venv browser bench load clean
 
 # Python packages from PyPI; front-end assets (htmx) from the npm registry, served by the app itself
 # (no CDN: government intranets have no internet).
@@ -25,7 +25,7 @@ run: venv
 	DEBUG=1 $(VENV)/bin/honcho -f Procfile start
 
 ## make test: the whole suite against PostgreSQL and Redis (started if they are not answering).
-test: venv services
+test: venv services browser
 	$(TEST_ENV) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 ## make check: lint, layering, migrations, deploy checks, OpenAPI schema (CI runs it too).
@@ -38,6 +38,10 @@ check: venv
 		SECURE_SSL_REDIRECT=1 SECURE_COOKIES=1 SECURE_HSTS_SECONDS=31536000 \
 		$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 services:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

@@ -4,14 +4,11 @@ from django.dispatch import receiver
 
 from tasks.events import TaskChange, task_changed
 
-# Steps that change what scoring reads even though the task service does not flag them: assignment turns
-# a draft (not counted) into a pending task (counted). Scoring decides what it reads, so it says so here.
-COUNTED_ACTIONS = frozenset({"assign"})
-
 
 def change_affects_scores(change: TaskChange) -> bool:
-    """Does this task change alter what the recompute reads (state, dates, metric, criterion, unit)?"""
-    return change.affects_score or change.action in COUNTED_ACTIONS
+    """Does this task change alter what the recompute reads (state, dates, metric, criterion, unit)? The task
+    service flags it (tasks.services.SCORED_ACTIONS / SCORED_FIELDS)."""
+    return change.affects_score
 
 
 def units_of_change(change: TaskChange) -> list[int]:

@@ -40,6 +40,8 @@ EDITABLE_FIELDS = (
 )
 # Changing these changes what scoring reads.
 SCORED_FIELDS = {"assignee_unit", "due_date", "criterion_code"}
+# Steps that change what scoring reads: a task counts once assigned, and by its state from then on.
+SCORED_ACTIONS = frozenset({"assign", "approve", "return", "cancel", "reopen"})
 
 
 def effective_due_date(due_date: dt.date | None) -> dt.date | None:
@@ -256,7 +258,7 @@ def _transition(
     method()
     task.save()
     _log(task, action=action, actor=actor, now=now, reason=reason, from_state=from_state, to_state=task.state)
-    _announce(task, action, actor, affects_score=action in {"approve", "return", "cancel", "reopen"})
+    _announce(task, action, actor, affects_score=action in SCORED_ACTIONS)
     return task
 
 

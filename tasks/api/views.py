@@ -64,42 +64,42 @@ class TaskViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def assign(self, request, pk=None):
+    def assign(self, request, pk=None, **kwargs):
         return self._transition(request, "assign")
 
     @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def start(self, request, pk=None):
+    def start(self, request, pk=None, **kwargs):
         return self._transition(request, "start")
 
     @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, **kwargs):
         return self._transition(request, "submit")
 
     @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request, pk=None, **kwargs):
         return self._transition(request, "approve")
 
     @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"], url_path="return")
-    def return_(self, request, pk=None):
+    def return_(self, request, pk=None, **kwargs):
         return self._transition(request, "return")
 
     @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
+    def cancel(self, request, pk=None, **kwargs):
         return self._transition(request, "cancel")
 
     @extend_schema(request=ReasonSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def reopen(self, request, pk=None):
+    def reopen(self, request, pk=None, **kwargs):
         return self._transition(request, "reopen")
 
     @extend_schema(request=ProgressSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
-    def progress(self, request, pk=None):
+    def progress(self, request, pk=None, **kwargs):
         task = self.get_object()
         body = ProgressSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -108,7 +108,7 @@ class TaskViewSet(viewsets.ModelViewSet):
 
     @extend_schema(responses=TaskEventSerializer(many=True))
     @action(detail=True, methods=["get"])
-    def history(self, request, pk=None):
+    def history(self, request, pk=None, **kwargs):
         task = self.get_object()
         events = task.events.select_related("actor").order_by("at", "id")
         page = self.paginate_queryset(events)
@@ -164,7 +164,7 @@ class EvidenceViewSet(
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")})
     @action(detail=True, methods=["get"])
-    def download(self, request, task_pk=None, pk=None):
+    def download(self, request, task_pk=None, pk=None, **kwargs):
         evidence = self.get_object()
         response = FileResponse(
             evidence.file.open("rb"),
@@ -215,10 +215,10 @@ class ExtensionViewSet(
 
     @extend_schema(request=ReasonSerializer, responses=ExtensionSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request, task_pk=None, pk=None):
+    def approve(self, request, task_pk=None, pk=None, **kwargs):
         return self._decide(request, True)
 
     @extend_schema(request=ReasonSerializer, responses=ExtensionSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request, task_pk=None, pk=None):
+    def reject(self, request, task_pk=None, pk=None, **kwargs):
         return self._decide(request, False)

@@ -1,0 +1,213 @@
+"""Reads for the leader dashboard: how the tasks of a unit's subtree are going this year (completion and
+on-time rates by month, by sub-unit), the overdue tasks by age, and each unit's index score and rank.
+
+The dashboard lives in `scoring` because it shows index scores; the task reads below only use what
+`tasks` offers (`visible_to`, `with_status`). Every function takes a constant number of queries, however
+many units and tasks there are: grouped aggregates, rolled up to sub-units in Python by materialised path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+
+from org.models import Role, Unit
+from org.selectors import user_memberships
+from tasks.models import OPEN_STATES, Task, TaskState, TaskStatus
+
+from .models import UnitScore
+
+#: Drafts are not assigned to anyone yet and cancelled tasks count nowhere (SPEC §2).
+UNCOUNTED = (TaskState.DRAFT, TaskState.CANCELLED)
+#: Overdue by how many calendar days: (label key, from, to) with `to=None` open-ended.
+AGE_BUCKETS = (("1-5", 1, 5), ("6-10", 6, 10), ("11-20", 11, 20), (">20", 21, None))
+
+
+# --- Whose dashboard --------------------------------------------------------------------------------------
+
+
+def led_units(user) -> list[Unit]:
+    """The units the user leads (superusers: the top-level units), by path. One query."""
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(Unit.objects.filter(parent__isnull=True).order_by("path"))
+    ids = [u for u, _p, r in user_memberships(user) if r == Role.LEADER]
+    return list(Unit.objects.filter(pk__in=ids).order_by("path")) if ids else []
+
+
+def led_unit_q(user) -> Q:
+    """Units inside the subtree of a unit the user leads (superusers: all)."""
+    if user.is_superuser:
+        return Q()
+    q = Q(pk__in=[])
+    for _u, path, role in user_memberships(user):
+        if role == Role.LEADER:
+            q |= Q(path__startswith=path)
+    return q
+
+
+# --- Task progress ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Counts of tasks by status and the rates shown: completion (approved / counted) and on time
+    (approved on time / counted). `pending` are not yet due; `overdue` are past due and not approved."""
+
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    pending: int = 0
+
+    def add(self, status: str, n: int) -> None:
+        if status in (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.OVERDUE, TaskStatus.PENDING):
+            setattr(self, status, getattr(self, status) + n)
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.overdue + self.pending
+
+    @property
+    def done(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def completion_percent(self) -> float | None:
+        return round(100 * self.done / self.total, 1) if self.total else None
+
+    @property
+    def on_time_percent(self) -> float | None:
+        return round(100 * self.on_time / self.total, 1) if self.total else None
+
+
+def _year_tasks(user, unit: Unit, year: int):
+    """Visible, counted tasks assigned in the unit's subtree whose effective due date falls in `year`."""
+    return (
+        Task.objects.visible_to(user)
+        .filter(
+            assignee_unit__path__startswith=unit.path,
+            effective_due_date__gte=dt.date(year, 1, 1),
+            effective_due_date__lte=dt.date(year, 12, 31),
+        )
+        .exclude(state__in=UNCOUNTED)
+    )
+
+
+def progress_by_month(*, user, unit: Unit, year: int, today: dt.date) -> list[tuple[dt.date, Progress]]:
+    """Twelve (first day of month, Progress) pairs for the tasks due in each month of `year`. One query."""
+    months = {dt.date(year, m, 1): Progress() for m in range(1, 13)}
+    rows = (
+        _year_tasks(user, unit, year)
+        .with_status(today)
+        .annotate(month=TruncMonth("effective_due_date"))
+        .values("month", "status_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        months[month].add(row["status_code"], row["n"])
+    return list(months.items())
+
+
+def progress_by_subunit(*, user, unit: Unit, year: int, today: dt.date) -> dict[int, Progress]:
+    """Progress of `year`'s tasks of the unit itself and of each direct sub-unit's whole subtree, keyed by
+    unit id (the unit's own key holds only the tasks assigned to it directly). One query."""
+    result: dict[int, Progress] = {}
+    rows = (
+        _year_tasks(user, unit, year)
+        .with_status(today)
+        .values("assignee_unit__path", "status_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        rest = row["assignee_unit__path"][len(unit.path) :].strip("/")
+        key = int(rest.split("/", 1)[0]) if rest else unit.pk
+        result.setdefault(key, Progress()).add(row["status_code"], row["n"])
+    return result
+
+
+def _overdue(user, unit: Unit, today: dt.date):
+    """Tasks of the unit's subtree past their effective due date and not approved (any year)."""
+    return (
+        Task.objects.visible_to(user)
+        .filter(
+            assignee_unit__path__startswith=unit.path,
+            state__in=(*OPEN_STATES, TaskState.SUBMITTED),
+            effective_due_date__lt=today,
+        )
+        .order_by()
+    )
+
+
+def overdue_by_age(*, user, unit: Unit, today: dt.date) -> list[tuple[str, int]]:
+    """How many tasks are overdue by 1–5, 6–10, 11–20 and more than 20 calendar days. One query."""
+    counts = {}
+    for key, low, high in AGE_BUCKETS:
+        cond = Q(effective_due_date__lte=today - dt.timedelta(days=low))
+        if high is not None:
+            cond &= Q(effective_due_date__gte=today - dt.timedelta(days=high))
+        counts[key] = Count("id", filter=cond)
+    totals = _overdue(user, unit, today).aggregate(**counts)
+    return [(key, totals[key]) for key, _l, _h in AGE_BUCKETS]
+
+
+def oldest_overdue(*, user, unit: Unit, today: dt.date, limit: int = 8) -> list[Task]:
+    """The tasks overdue the longest, with their unit and plan. One query."""
+    return list(
+        _overdue(user, unit, today)
+        .select_related("assignee_unit", "plan")
+        .order_by("effective_due_date", "id")[:limit]
+    )
+
+
+# --- Index scores -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScoreLine:
+    score: UnitScore
+    peers: int  # units in the peer group (same set, same parent)
+
+
+@dataclass
+class Scores:
+    by_unit: dict[int, ScoreLine] = field(default_factory=dict)
+
+    def get(self, unit_id: int) -> ScoreLine | None:
+        return self.by_unit.get(unit_id)
+
+
+def latest_scores(*, unit_ids: list[int], year: int) -> Scores:
+    """Each unit's score on `year`'s criteria set of its kind (the most recently imported set when a year
+    has several), with the size of its peer group. Two queries."""
+    rows = list(
+        UnitScore.objects.filter(unit_id__in=unit_ids, criteria_set__year=year)
+        .select_related("criteria_set")
+        .order_by("unit_id", "criteria_set__created_at", "criteria_set_id")
+    )
+    chosen: dict[int, UnitScore] = {}
+    for row in rows:
+        chosen[row.unit_id] = row  # the last one wins: the most recent set
+    result = Scores()
+    if not chosen:
+        return result
+    groups = Q(pk__in=[])
+    for s in chosen.values():
+        groups |= Q(criteria_set_id=s.criteria_set_id, parent_unit_id=s.parent_unit_id)
+    sizes = {
+        (r["criteria_set_id"], r["parent_unit_id"]): r["n"]
+        for r in UnitScore.objects.filter(groups)
+        .values("criteria_set_id", "parent_unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    for unit_id, s in chosen.items():
+        result.by_unit[unit_id] = ScoreLine(s, sizes.get((s.criteria_set_id, s.parent_unit_id), 1))
+    return result
