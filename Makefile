@@ -14,7 +14,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip
-	$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+	$(VENV)/bin/pip install -q --disable-pip-version-check ".[dev]"
 	npm ci --no-audit --no-fund --silent
 	@rm -f $(VENV)/.installed-* && touch $@
 
@@ -52,3 +52,16 @@ services:
 
 clean:
 	rm -rf var
+
+## make bench: the national-scale benchmark (issue 6): its own database (reform_bench, generated once and
+## reused), 3,400 units and 1,000,000 tasks, real Celery workers on Redis db 13; prints a table and writes
+## benchmarks/results/*.json. BENCH_ARGS="--workers 1,2 --approvals 100 --requests 40" to change the run.
+BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/reform_bench REDIS_URL=redis://127.0.0.1:6379/13 \
+	CELERY_QUEUE=reform-bench DJANGO_SETTINGS_MODULE=config.settings LOG_LEVEL=WARNING
+bench: venv services
+	$(BENCH_ENV) $(PY) -m benchmarks.run --units 3400 --tasks 1000000 $(BENCH_ARGS)
+
+## make load: locust, 200 users for 2 minutes, against gunicorn + PostgreSQL + Redis on 127.0.0.1 (its own
+## database reform_loadtest and Redis db 12); fails if any request failed. Results in var/loadtest/.
+load: venv services
+	bash loadtest/run.sh

@@ -7,7 +7,7 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError
 from django.http import Http404
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
@@ -55,10 +55,15 @@ def exception_handler(exc, context):
         exc = Conflict(str(exc))
     elif isinstance(exc, ConcurrentTransition):
         exc = Conflict("Someone else changed this task at the same time; reload and try again.")
+    elif isinstance(exc, DataError):  # a value PostgreSQL refuses: a number out of range, a NUL character
+        log.warning("data error answered 400: %s", exc)
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["A value in the request is out of range or not allowed."]}
+        )
     elif isinstance(exc, IntegrityError):
         log.warning("integrity error answered 409: %s", exc)
         exc = Conflict("This conflicts with existing data (it may already exist).")
-    elif isinstance(exc, DatabaseError):
+    elif isinstance(exc, DatabaseError | InterfaceError):  # InterfaceError: the connection is gone
         log.exception("database error")
         return Response(
             {"detail": "The database is unavailable; nothing was changed. Try again."},

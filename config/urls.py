@@ -1,10 +1,12 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from config import views
+from config.auth import TokenView
 from notifications.api.views import NotificationViewSet
 from org.api.views import UnitViewSet, UserViewSet
 from plans.api.views import PlanViewSet
@@ -21,11 +23,18 @@ router.register(r"tasks/(?P<task_pk>\d+)/extensions", ExtensionViewSet, basename
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("criteria-sets", CriteriaSetViewSet, basename="criteria-set")
 
+# The API documentation pages (drf-spectacular's Swagger UI and Redoc, served from the sidecar package) carry
+# an inline script and style, and Redoc runs a worker from a blob: the site-wide policy (settings) allows
+# that on these two pages only.
+docs_csp = csp_update(
+    {"script-src": [SELF, UNSAFE_INLINE], "style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}
+)
+
 api_urls = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("docs/", docs_csp(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
+    path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("", include(router.urls)),
 ]
 
@@ -39,6 +48,7 @@ urlpatterns = [
     path("accounts/", include("org.urls")),
     path("plans/", include("plans.urls")),
     path("", include("tasks.urls")),
+    path("", include("scoring.urls")),
 ]
 
 handler403 = "config.views.error_403"

@@ -243,10 +243,17 @@ def _sort_key(reminder: DueReminder) -> tuple:
 
 
 def reminder_sequence(
-    task: TaskFacts, policy: ReminderPolicy, calendar: WorkingCalendar, *, until: dt.date
+    task: TaskFacts,
+    policy: ReminderPolicy,
+    calendar: WorkingCalendar,
+    *,
+    until: dt.date,
+    latest_overdue_only: bool = False,
 ) -> list[DueReminder]:
     """Every reminder the policy gives this task on days up to `until`, in day order (see `_sort_key`).
     Ignores the state and the progress; the at-risk nudge is included when the task is long enough.
+    With `latest_overdue_only`, of the overdue reminders and of the escalations only the last one is
+    given (computed directly: a task overdue for months does not walk its whole history).
 
     `task.effective_due_date` should already be a working day (the caller applies `next_working_day`);
     one that is not, say because the admin table changed since it was stored, is moved to the next
@@ -278,6 +285,14 @@ def reminder_sequence(
     ):
         if until <= due:
             break
+        if latest_overdue_only:
+            late = calendar.working_days_between(due, until)  # working days in (due, until]
+            if late >= first:
+                n = first + (late - first) // every * every
+                result.append(
+                    DueReminder(kind=kind, offset=-n, day=calendar.add_working_days(due, n), stream=stream)
+                )
+            continue
         n, day = first, calendar.add_working_days(due, first)
         while day <= until:
             result.append(DueReminder(kind=kind, offset=-n, day=day, stream=stream))
@@ -320,7 +335,8 @@ def due_reminders(
         return []
     today = _local(now, tz).date()
     latest: dict[str, DueReminder] = {}
-    for reminder in reminder_sequence(task, policy, calendar, until=today):
+    # Only the last of each stream counts, and overdue days come after every other reminder day.
+    for reminder in reminder_sequence(task, policy, calendar, until=today, latest_overdue_only=True):
         if reminder.kind == "at_risk" and task.progress >= policy.at_risk_progress_below:
             continue
         latest[reminder.stream] = reminder  # the sequence is in order: the last one wins

@@ -16,6 +16,7 @@ How reminders stay exactly once (SPEC §4, and the opposite of the peers' known 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from itertools import islice
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -311,20 +312,56 @@ def _task_info(row: dict) -> TaskInfo:
     )
 
 
+# Key of the transaction-level advisory lock that planners take per chunk (PostgreSQL).
+_PLANNER_LOCK = 0x52454D494E44  # "REMIND"
+
+
+def _serialise_planners() -> None:
+    """Planners running at once (two beats, a `remind` by hand) take turns per chunk, so each one reads
+    what the others committed before it decides what is new: the ledger's unique key already keeps every
+    reminder single, and this keeps each planner's report of what *it* created (and the deliveries it
+    makes for them) true. The lock ends with the chunk's transaction; task writes are never blocked."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PLANNER_LOCK])
+
+
 def _plan_chunk(
-    ids: list[int], policy: ReminderPolicy, calendar: WorkingCalendar, now: dt.datetime
+    ids: list[int],
+    policy: ReminderPolicy,
+    calendar: WorkingCalendar,
+    now: dt.datetime,
+    memo: dict | None = None,
 ) -> list[Planned]:
+    """Plan the reminders due at `now` for one chunk of candidate tasks, in the caller's transaction.
+    `memo` (one dict per cycle) keeps the policy's answer per distinct task facts: the policy is pure, and
+    in a busy cycle thousands of tasks share their dates."""
+    postgresql = connection.vendor == "postgresql"
+    if not postgresql:
+        _serialise_planners()
+    memo = {} if memo is None else memo
+    below = policy.at_risk_progress_below
     rows = list(Task.objects.filter(pk__in=ids, state__in=OPEN_STATES).values(*_TASK_FIELDS))
     due_by_task: dict[int, list[DueReminder]] = {}
     for row in rows:
-        facts = TaskFacts(
-            state=row["state"],
-            assigned_on=_local_date(row["assigned_at"]) if row["assigned_at"] else None,
-            start_date=row["start_date"],
-            effective_due_date=row["effective_due_date"],
-            progress=row["progress"],
+        assigned_on = _local_date(row["assigned_at"]) if row["assigned_at"] else None
+        facts_key = (
+            row["state"],
+            assigned_on,
+            row["start_date"],
+            row["effective_due_date"],
+            row["progress"] < below,
         )
-        due = due_reminders(facts, policy, calendar, now=now)
+        due = memo.get(facts_key)
+        if due is None:
+            facts = TaskFacts(
+                state=row["state"],
+                assigned_on=assigned_on,
+                start_date=row["start_date"],
+                effective_due_date=row["effective_due_date"],
+                progress=row["progress"],
+            )
+            due = memo[facts_key] = due_reminders(facts, policy, calendar, now=now)
         if due:
             due_by_task[row["id"]] = due
     if not due_by_task:
@@ -349,50 +386,26 @@ def _plan_chunk(
         return []
     languages = dict(User.objects.filter(pk__in={u for _, _, u in wanted}).values_list("pk", "language"))
     texts: dict[tuple, tuple[str, str]] = {}
-    objs = []
+    ledger = []  # in _LEDGER_COLUMNS order
     for row, reminder, user_id in wanted:
         lang = languages.get(user_id) or "vi"
         key = (row["id"], reminder.kind, reminder.offset, lang)
         if key not in texts:
             texts[key] = reminder_text(_task_info(row), reminder, lang)
         title, body = texts[key]
-        objs.append(
-            Notification(
-                recipient_id=user_id,
-                kind=reminder.kind,
-                task_id=row["id"],
-                plan_id=row["plan_id"],
-                title=title,
-                body=body,
-                due_date=row["effective_due_date"],
-                offset=reminder.offset,
-                created_at=now,
+        ledger.append(
+            (
+                user_id,
+                reminder.kind,
+                row["id"],
+                row["plan_id"],
+                title,
+                body,
+                row["effective_due_date"],
+                reminder.offset,
             )
         )
-
-    def key(task_id, recipient_id, kind, due_date, offset):
-        return (task_id, recipient_id, kind, due_date, offset)
-
-    # What the ledger already has is left alone (the insert would be a no-op anyway); the unique key still
-    # decides between planners running at the same moment.
-    existing = {
-        key(*row)
-        for row in Notification.objects.filter(
-            task_id__in=list(due_by_task), event_id__isnull=True
-        ).values_list("task_id", "recipient_id", "kind", "due_date", "offset")
-    }
-    objs = [o for o in objs if key(o.task_id, o.recipient_id, o.kind, o.due_date, o.offset) not in existing]
-    if not objs:
-        return []
-    Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
-    # Rows this cycle created carry its `now` (and were not in the ledger before it).
-    created = [
-        n
-        for n in Notification.objects.filter(
-            task_id__in=list(due_by_task), event_id__isnull=True, created_at=now
-        ).values("id", "task_id", "recipient_id", "kind", "offset", "due_date", "title")
-        if key(n["task_id"], n["recipient_id"], n["kind"], n["due_date"], n["offset"]) not in existing
-    ]
+    created = _ledger_insert_postgresql(ledger, now) if postgresql else _ledger_insert_orm(ledger, now)
     _deliveries_create([(n["id"], n["recipient_id"]) for n in created], now=now)
     return [
         Planned(
@@ -408,6 +421,66 @@ def _plan_chunk(
     ]
 
 
+_LEDGER_COLUMNS = ("recipient_id", "kind", "task_id", "plan_id", "title", "body", "due_date", "offset")
+_LEDGER_TYPES = ("bigint", "text", "bigint", "bigint", "text", "text", "date", "smallint")
+_CREATED_FIELDS = ("id", "task_id", "recipient_id", "kind", "offset", "due_date", "title")
+
+
+def _ledger_insert_postgresql(ledger: list[tuple], now: dt.datetime) -> list[dict]:
+    """Insert reminder rows with one statement (the rows travel as one JSON document: no SQL built per
+    row), skipping those the ledger has (its unique key), and return exactly the rows this statement
+    inserted: a planner running at the same moment can neither make this one skip a row nor claim the
+    other's rows as its own."""
+    q = connection.ops.quote_name
+    cols = ", ".join(q(c) for c in _LEDGER_COLUMNS)
+    record = ", ".join(f"{q(c)} {t}" for c, t in zip(_LEDGER_COLUMNS, _LEDGER_TYPES, strict=True))
+    sql = (
+        f"INSERT INTO {q(Notification._meta.db_table)} ({cols}, {q('created_at')}) "
+        f"SELECT {cols}, %s FROM json_to_recordset(%s::json) AS x({record}) "
+        f"ON CONFLICT (task_id, recipient_id, kind, due_date, {q('offset')}) WHERE event_id IS NULL "
+        "DO NOTHING "
+        f"RETURNING {', '.join(q(c) for c in _CREATED_FIELDS)}"
+    )
+    document = json.dumps(
+        [dict(zip(_LEDGER_COLUMNS, row, strict=True)) for row in ledger], default=dt.date.isoformat
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, document])
+        return [dict(zip(_CREATED_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _ledger_insert_orm(ledger: list[tuple], now: dt.datetime) -> list[dict]:
+    """The same with the ORM (any database): what the ledger has is left alone, the unique key decides
+    between planners running at the same moment (serialised by `_serialise_planners` where it can)."""
+
+    def key(task_id, recipient_id, kind, due_date, offset):
+        return (task_id, recipient_id, kind, due_date, offset)
+
+    task_ids = sorted({row[2] for row in ledger})
+    existing = {
+        key(*row)
+        for row in Notification.objects.filter(task_id__in=task_ids, event_id__isnull=True).values_list(
+            "task_id", "recipient_id", "kind", "due_date", "offset"
+        )
+    }
+    objs = [
+        Notification(created_at=now, **dict(zip(_LEDGER_COLUMNS, row, strict=True)))
+        for row in ledger
+        if key(row[2], row[0], row[1], row[6], row[7]) not in existing
+    ]
+    if not objs:
+        return []
+    Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
+    # Rows this cycle created carry its `now` (and were not in the ledger before it).
+    return [
+        n
+        for n in Notification.objects.filter(
+            task_id__in=task_ids, event_id__isnull=True, created_at=now
+        ).values(*_CREATED_FIELDS)
+        if key(n["task_id"], n["recipient_id"], n["kind"], n["due_date"], n["offset"]) not in existing
+    ]
+
+
 def reminders_plan(*, now: dt.datetime | None = None, chunk_size: int = CHUNK_SIZE) -> PlanResult:
     """Plan every reminder due at `now` into the ledger (with its deliveries), at most once each.
 
@@ -416,19 +489,66 @@ def reminders_plan(*, now: dt.datetime | None = None, chunk_size: int = CHUNK_SI
     to run twice, or twice at once: the ledger's unique key makes the repeat plan nothing."""
     now = now or timezone.now()
     calendar = get_calendar()
-    today = _local_date(now)
-    base, overrides = selectors.reminder_policies()
-    groups = [(base, ~Q(plan_id__in=list(overrides)))]
-    groups += [(policy, Q(plan_id=plan_id)) for plan_id, policy in overrides.items()]
     result = PlanResult()
-    for policy, scope in groups:
-        if not in_sending_window(now, policy, calendar):
-            continue
-        ids = _candidate_ids(policy, scope, today, calendar)
+    for _plan_id, policy, ids in _candidates(now, calendar):
         result.candidates += len(ids)
+        memo: dict = {}
         for chunk in _batched(ids, chunk_size):
             with transaction.atomic():
-                result.created.extend(_plan_chunk(chunk, policy, calendar, now))
+                result.created.extend(_plan_chunk(chunk, policy, calendar, now, memo))
+    return result
+
+
+def _candidates(now: dt.datetime, calendar: WorkingCalendar) -> list[tuple[int | None, ReminderPolicy, list]]:
+    """(plan id of a per-plan policy or None for the global one, the policy, candidate task ids) for each
+    policy in its sending window at `now`."""
+    today = _local_date(now)
+    base, overrides = selectors.reminder_policies()
+    groups = [(None, base, ~Q(plan_id__in=list(overrides)))]
+    groups += [(plan_id, policy, Q(plan_id=plan_id)) for plan_id, policy in overrides.items()]
+    return [
+        (plan_id, policy, _candidate_ids(policy, scope, today, calendar))
+        for plan_id, policy, scope in groups
+        if in_sending_window(now, policy, calendar)
+    ]
+
+
+def reminders_plan_chunks(*, now: dt.datetime, size: int | None = None) -> list[tuple[int | None, list]]:
+    """A planning cycle cut into chunks for parallel workers (`notifications.tasks.plan_reminders_job`):
+    (policy plan id or None, up to `size` candidate task ids, by default settings.REMINDER_PARALLEL_TASKS),
+    each to be planned with `reminders_plan_tasks`. The ledger's unique key still makes every chunk safe to
+    run twice or at the same time as another planner."""
+    size = size or settings.REMINDER_PARALLEL_TASKS
+    calendar = get_calendar()
+    return [
+        (plan_id, chunk)
+        for plan_id, _policy, ids in _candidates(now, calendar)
+        for chunk in _batched(ids, size)
+    ]
+
+
+def reminders_plan_tasks(
+    *, task_ids: list[int], policy_plan_id: int | None, now: dt.datetime, chunk_size: int = CHUNK_SIZE
+) -> PlanResult:
+    """Plan the reminders due at `now` for these candidate tasks (one chunk of a cycle), under the global
+    policy or the per-plan one of `policy_plan_id`; each `chunk_size` tasks in their own transaction."""
+    calendar = get_calendar()
+    base, overrides = selectors.reminder_policies()
+    policy = overrides.get(policy_plan_id, base) if policy_plan_id is not None else base
+    result = PlanResult(candidates=len(task_ids))
+    if not in_sending_window(now, policy, calendar):
+        return result
+    if policy_plan_id is None:
+        # A task whose plan got its own policy since the chunk was cut is left to that policy.
+        task_ids = list(
+            Task.objects.filter(pk__in=task_ids)
+            .exclude(plan_id__in=list(overrides))
+            .values_list("pk", flat=True)
+        )
+    memo: dict = {}
+    for chunk in _batched(sorted(task_ids), chunk_size):
+        with transaction.atomic():
+            result.created.extend(_plan_chunk(chunk, policy, calendar, now, memo))
     return result
 
 

@@ -6,9 +6,11 @@ and the rows in the database are the queue. The jobs are safe to run twice or at
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from tasks.events import TaskChange
 
@@ -29,8 +31,27 @@ def _kick_delivery() -> None:
 
 
 @shared_task(name="notifications.plan_reminders", time_limit=600, soft_time_limit=540, **_JOB)
-def plan_reminders_job() -> int:
-    result = services.reminders_plan()
+def plan_reminders_job(at: str | None = None) -> int:
+    """One planning cycle (at `at`, ISO, or now). A busy cycle fans out into `plan_reminders_chunk` jobs
+    that every free worker takes in parallel; a quiet one is planned here."""
+    now = dt.datetime.fromisoformat(at) if at else timezone.now()
+    chunks = services.reminders_plan_chunks(now=now)
+    if len(chunks) > 1:
+        for plan_id, task_ids in chunks:
+            plan_reminders_chunk_job.delay(task_ids, plan_id, now.isoformat())
+        return 0
+    result = services.reminders_plan(now=now)
+    if result.created:
+        _kick_delivery()
+    return len(result.created)
+
+
+@shared_task(name="notifications.plan_reminders_chunk", time_limit=600, soft_time_limit=540, **_JOB)
+def plan_reminders_chunk_job(task_ids: list[int], policy_plan_id: int | None, at: str) -> int:
+    """Plan one chunk of a cycle (candidate task ids under one policy)."""
+    result = services.reminders_plan_tasks(
+        task_ids=task_ids, policy_plan_id=policy_plan_id, now=dt.datetime.fromisoformat(at)
+    )
     if result.created:
         _kick_delivery()
     return len(result.created)

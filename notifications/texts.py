@@ -6,6 +6,7 @@ Every text names the task, the plan, the due date, how early or late it is, and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.utils import translation
@@ -61,11 +62,50 @@ def _status(reminder: DueReminder, task: TaskInfo) -> str:
 
 
 def reminder_text(task: TaskInfo, reminder: DueReminder, language: str) -> tuple[str, str]:
-    """(title, body) of a reminder for a recipient who reads `language`."""
-    with translation.override(language or "vi"):
-        prefix = _("Báo cáo lãnh đạo") if reminder.kind == "escalation" else _("Nhắc việc")
-        title = f"[{prefix}] {task.title} — {describe(reminder)}"
-        return title[:500], _lines(task, _status(reminder, task))
+    """(title, body) of a reminder for a recipient who reads `language`.
+
+    The words are translated once per language, kind and offset (a planning cycle writes tens of
+    thousands of reminders that differ only in the task), then only the task's own values are filled in:
+    the same text as `_lines` builds."""
+    language = language or "vi"
+    progress = task.progress if reminder.kind == "at_risk" else None
+    prefix, description, status = _reminder_words(language, reminder.kind, reminder.offset, progress)
+    title = f"[{prefix}] {task.title} — {description}"
+    head, plan, unit, due, link = _line_templates(language)
+    body = "\n".join(
+        (
+            head % {"title": task.title},
+            plan % {"number": task.plan_number, "title": task.plan_title},
+            unit % {"unit": task.unit_name},
+            due % {"date": _date(task.due_date)},
+            *((status,) if status else ()),
+            link % {"url": task_url(task.id)},
+        )
+    )
+    return title[:500], body
+
+
+@functools.lru_cache(maxsize=4096)
+def _reminder_words(language: str, kind: str, offset: int, progress: int | None) -> tuple[str, str, str]:
+    """(title prefix, description, status line) of a reminder, in `language`."""
+    reminder = DueReminder(kind=kind, offset=offset, day=dt.date.min, stream="")
+    with translation.override(language):
+        prefix = _("Báo cáo lãnh đạo") if kind == "escalation" else _("Nhắc việc")
+        info = TaskInfo(0, "", "", "", "", None, progress or 0)
+        return str(prefix), describe(reminder), _status(reminder, info)
+
+
+@functools.lru_cache(maxsize=16)
+def _line_templates(language: str) -> tuple[str, str, str, str, str]:
+    """The lines of `_lines`, translated into `language`, still to be filled in."""
+    with translation.override(language):
+        return (
+            _("Nhiệm vụ: %(title)s"),
+            _("Kế hoạch: %(number)s — %(title)s"),
+            _("Đơn vị thực hiện: %(unit)s"),
+            _("Hạn hoàn thành: %(date)s"),
+            _("Xem nhiệm vụ: %(url)s"),
+        )
 
 
 NOTICE_TITLES = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 import holidays
@@ -28,6 +29,10 @@ class WorkingCalendar:
         self.working_days = frozenset(working_days)
         self._vn = holidays.country_holidays("VN")
         self._cache: dict[dt.date, bool] = {}
+        # The working days of a span of whole years, in order: day arithmetic inside it is a bisection
+        # instead of a walk (a planning cycle does it for tens of thousands of tasks). Outside it, the walk.
+        self._span: tuple[dt.date, dt.date] | None = None
+        self._days: list[dt.date] = []
 
     def is_working_day(self, day: dt.date) -> bool:
         try:
@@ -48,9 +53,29 @@ class WorkingCalendar:
     def holiday_name(self, day: dt.date) -> str | None:
         return self._vn.get(day)
 
+    def _indexed(self, *days: dt.date) -> list[dt.date] | None:
+        """The ordered working days of a span holding `days` (built around the first use: two years each
+        side, widened on demand up to ten years), or None for days too far apart to index."""
+        lo, hi = min(days), max(days)
+        if self._span is None or not (self._span[0] <= lo and hi <= self._span[1]):
+            if self._span is not None:
+                lo, hi = min(lo, self._span[0]), max(hi, self._span[1])
+            first, last = dt.date(max(lo.year - 2, 1), 1, 1), dt.date(min(hi.year + 2, 9999), 12, 31)
+            if (last - first).days > _MAX_SCAN_DAYS:
+                return None
+            span = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+            self._days = [d for d in span if self.is_working_day(d)]
+            self._span = (first, last)
+        return self._days
+
     def next_working_day(self, day: dt.date) -> dt.date:
         """`day` itself when it is a working day, else the first working day after it (Civil Code art.
         148)."""
+        days = self._indexed(day)
+        if days is not None:
+            i = bisect_left(days, day)
+            if i < len(days):
+                return days[i]
         for _ in range(_MAX_SCAN_DAYS):
             if self.is_working_day(day):
                 return day
@@ -62,6 +87,12 @@ class WorkingCalendar:
         `next_working_day(day)`."""
         if n == 0:
             return self.next_working_day(day)
+        days = self._indexed(day)
+        if days is not None:
+            # Working days up to and including `day` (n > 0), or before it (n < 0).
+            i = bisect_right(days, day) + n - 1 if n > 0 else bisect_left(days, day) + n
+            if 0 <= i < len(days):
+                return days[i]
         step = dt.timedelta(days=1 if n > 0 else -1)
         remaining = abs(n)
         for _ in range(_MAX_SCAN_DAYS):
@@ -82,6 +113,9 @@ class WorkingCalendar:
             start, end, sign = end, start, -1
         if (end - start).days > _MAX_SCAN_DAYS:
             raise ValueError("working-day arithmetic beyond ten years")
+        days = self._indexed(start, end)
+        if days is not None:
+            return sign * (bisect_right(days, end) - bisect_right(days, start))
         count = 0
         day = start
         while day < end:

@@ -133,35 +133,32 @@ def progress_by_subunit(*, user, unit: Unit, year: int, today: dt.date) -> dict[
     return result
 
 
-def _overdue(user, unit: Unit, today: dt.date):
-    """Tasks of the unit's subtree past their effective due date and not approved (any year)."""
+def _overdue(user, unit: Unit, year: int, today: dt.date):
+    """Tasks of the unit's subtree due in `year`, past their effective due date and not approved."""
     return (
-        Task.objects.visible_to(user)
-        .filter(
-            assignee_unit__path__startswith=unit.path,
-            state__in=(*OPEN_STATES, TaskState.SUBMITTED),
-            effective_due_date__lt=today,
-        )
+        _year_tasks(user, unit, year)
+        .filter(state__in=(*OPEN_STATES, TaskState.SUBMITTED), effective_due_date__lt=today)
         .order_by()
     )
 
 
-def overdue_by_age(*, user, unit: Unit, today: dt.date) -> list[tuple[str, int]]:
-    """How many tasks are overdue by 1–5, 6–10, 11–20 and more than 20 calendar days. One query."""
+def overdue_by_age(*, user, unit: Unit, year: int, today: dt.date) -> list[tuple[str, int]]:
+    """How many of `year`'s tasks are overdue by 1–5, 6–10, 11–20 and more than 20 calendar days. One
+    query."""
     counts = {}
     for key, low, high in AGE_BUCKETS:
         cond = Q(effective_due_date__lte=today - dt.timedelta(days=low))
         if high is not None:
             cond &= Q(effective_due_date__gte=today - dt.timedelta(days=high))
         counts[key] = Count("id", filter=cond)
-    totals = _overdue(user, unit, today).aggregate(**counts)
+    totals = _overdue(user, unit, year, today).aggregate(**counts)
     return [(key, totals[key]) for key, _l, _h in AGE_BUCKETS]
 
 
-def oldest_overdue(*, user, unit: Unit, today: dt.date, limit: int = 8) -> list[Task]:
-    """The tasks overdue the longest, with their unit and plan. One query."""
+def oldest_overdue(*, user, unit: Unit, year: int, today: dt.date, limit: int = 8) -> list[Task]:
+    """`year`'s tasks overdue the longest, with their unit and plan. One query."""
     return list(
-        _overdue(user, unit, today)
+        _overdue(user, unit, year, today)
         .select_related("assignee_unit", "plan")
         .order_by("effective_due_date", "id")[:limit]
     )

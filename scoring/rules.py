@@ -132,12 +132,33 @@ def score_leaf(
     counts: LeafCounts,
     *,
     survey_points: Decimal | None = None,
+    with_reason: bool = True,
 ) -> LeafResult:
     """Score one leaf from its rule (as normalised by `parse_criteria_file`), its max and its task counts.
 
     `survey_points` is the imported survey result for a `survey` rule (None until imported); other rules
-    ignore it. Raises ValueError for an unknown rule type or a malformed rule.
+    ignore it. With `with_reason=False` the reason is left empty (the bulk recompute stores points, and the
+    reason is worded at read time in the reader's language). Raises ValueError for an unknown rule type or
+    a malformed rule.
     """
+    # One body for both, so the points can never differ: without words, every message is "".
+    words = _ if with_reason else _no_words
+    return _score_leaf(rule, max_points, counts, survey_points, words, with_reason=with_reason)
+
+
+def _no_words(_message: str) -> str:
+    return ""
+
+
+def _score_leaf(
+    rule: Mapping[str, Any],
+    max_points: Decimal,
+    counts: LeafCounts,
+    survey_points: Decimal | None,
+    _,  # gettext, or `_no_words` when no reason is wanted
+    *,
+    with_reason: bool,
+) -> LeafResult:
     max_points = to_decimal(max_points)
     if max_points < 0:
         raise ValueError("max_points must not be negative")
@@ -171,7 +192,7 @@ def score_leaf(
 
     auto = _points(rule_type, rule, max_points, counts)
     projected = _points(rule_type, rule, max_points, counts.projected())
-    return LeafResult(auto, projected, False, _reason(rule_type, rule, counts))
+    return LeafResult(auto, projected, False, _reason(rule_type, rule, counts) if with_reason else "")
 
 
 def _points(rule_type: str, rule: Mapping[str, Any], max_points: Decimal, counts: LeafCounts) -> Decimal:

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -392,9 +393,13 @@ def _count_fields() -> dict:
     return {status.value: Count("id", filter=Q(status_code=status)) for status in _STATUSES}
 
 
+_STATUS_KEYS = tuple(status.value for status in _STATUSES)
+
+
 def _add(into: dict[str, int], row: dict) -> None:
-    for status in _STATUSES:
-        into[status.value] = into.get(status.value, 0) + row[status.value]
+    get = into.get
+    for key in _STATUS_KEYS:
+        into[key] = get(key, 0) + row[key]
 
 
 def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
@@ -426,11 +431,18 @@ def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
     metric_codes = [leaf.code for leaf in leaves if leaf.rule.get("type") in METRIC_RULES]
     metrics: dict[tuple[int, str], Decimal | None] = {}
     if metric_codes:
-        for unit_id, code, value in (
-            scored_tasks(criteria_set=cs, unit_ids=unit_ids, today=None)
-            .filter(criterion_code__in=metric_codes, state=TaskState.APPROVED)
-            .order_by("approved_at", "id")
-            .values_list("assignee_unit_id", "criterion_code", "metric_value")
+        approved = scored_tasks(criteria_set=cs, unit_ids=unit_ids, today=None).filter(
+            criterion_code__in=metric_codes, state=TaskState.APPROVED
+        )
+        if connection.vendor == "postgresql":
+            # One row per unit and leaf, the most recently approved (the exact reverse of the order below).
+            approved = approved.order_by(
+                "assignee_unit_id", "criterion_code", "-approved_at", "-id"
+            ).distinct("assignee_unit_id", "criterion_code")
+        else:
+            approved = approved.order_by("approved_at", "id")
+        for unit_id, code, value in approved.values_list(
+            "assignee_unit_id", "criterion_code", "metric_value"
         ):
             metrics[(unit_id, code)] = value  # the last one wins: the most recently approved
     return by_leaf, by_plan, by_higher, metrics
@@ -468,6 +480,7 @@ class _Context:
     now: object
     previous: CriteriaSet | None
     dependents: list[CriteriaSet]
+    memo: dict = field(default_factory=dict)  # (criterion id, counts, survey points) -> LeafResult
 
 
 @transaction.atomic
@@ -515,6 +528,7 @@ def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
             )
         )
     leaf_rows, unit_rows = [], []
+    memo = ctx.memo
     for unit_id, parent_id in units:
         points, projected, excluded = {}, {}, set()
         for leaf in ctx.leaves:
@@ -527,9 +541,14 @@ def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
                 else by_leaf.get((unit_id, leaf.code))
             )
             counts = _leaf_counts(row, metrics.get((unit_id, leaf.code)))
-            result = score_leaf(
-                leaf.rule, leaf.max_points, counts, survey_points=surveys.get((unit_id, leaf.criterion_id))
-            )
+            survey = surveys.get((unit_id, leaf.criterion_id))
+            # The rules are pure and counts repeat a lot across units: score each distinct input once.
+            key = (leaf.criterion_id, counts, survey)
+            result = memo.get(key)
+            if result is None:
+                result = memo[key] = score_leaf(
+                    leaf.rule, leaf.max_points, counts, survey_points=survey, with_reason=False
+                )
             appraised = appraisals.get((unit_id, leaf.criterion_id))
             if appraised is not None:
                 appraised = min(appraised, leaf.max_points)
@@ -540,81 +559,133 @@ def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
             if is_excluded:
                 excluded.add(leaf.code)
             leaf_rows.append(
-                LeafScore(
-                    criteria_set=cs,
-                    criterion_id=leaf.criterion_id,
-                    unit_id=unit_id,
-                    on_time=counts.on_time,
-                    late=counts.late,
-                    overdue=counts.overdue,
-                    pending=counts.pending,
-                    metric=counts.metric,
-                    auto_points=result.auto_points,
-                    projected_points=result.projected_points,
-                    appraised_points=appraised,
-                    points=final,
-                    excluded=is_excluded,
+                (
+                    leaf.criterion_id,
+                    unit_id,
+                    counts.on_time,
+                    counts.late,
+                    counts.overdue,
+                    counts.pending,
+                    counts.metric,
+                    result.auto_points,
+                    result.projected_points,
+                    appraised,
+                    final,
+                    is_excluded,
                 )
             )
         totals = aggregate(ctx.nodes, points, excluded)
         projected_totals = aggregate(ctx.nodes, projected, excluded)
         prev = previous_totals.get(unit_id)
         unit_rows.append(
-            UnitScore(
-                criteria_set=cs,
-                unit_id=unit_id,
-                parent_unit_id=parent_id,
-                evidence_points=totals.evidence_points,
-                survey_points=totals.survey_points,
-                total=totals.total,
-                applicable_max=totals.applicable_max,
-                percent=totals.percent,
-                projected_total=projected_totals.total,
-                projected_percent=projected_totals.percent,
-                delta=None if prev is None else totals.total - prev,
-                computed_at=ctx.now,
+            (
+                unit_id,
+                parent_id,
+                totals.evidence_points,
+                totals.survey_points,
+                totals.total,
+                totals.applicable_max,
+                totals.percent,
+                projected_totals.total,
+                projected_totals.percent,
+                None if prev is None else totals.total - prev,
+                ctx.now,
             )
         )
-    LeafScore.objects.bulk_create(
-        leaf_rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["criterion", "unit"],
-        update_fields=[
-            "on_time",
-            "late",
-            "overdue",
-            "pending",
-            "metric",
-            "auto_points",
-            "projected_points",
-            "appraised_points",
-            "points",
-            "excluded",
-        ],
-    )
-    UnitScore.objects.bulk_create(
-        unit_rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["criteria_set", "unit"],
-        update_fields=[
-            "parent_unit",
-            "evidence_points",
-            "survey_points",
-            "total",
-            "applicable_max",
-            "percent",
-            "projected_total",
-            "projected_percent",
-            "delta",
-            "computed_at",
-        ],
-    )
-    totals_now = {row.unit_id: row.total for row in unit_rows}
+    if connection.vendor == "postgresql":
+        _upsert_postgresql(cs, leaf_rows, unit_rows)
+    else:
+        _upsert_orm(cs, leaf_rows, unit_rows)
+    totals_now = {row[0]: row[4] for row in unit_rows}
     for dependent in ctx.dependents:
         _deltas_write(dependent, totals_now)
     return parents, len(units)
+
+
+LEAF_COLUMNS = (
+    "criterion_id",
+    "unit_id",
+    "on_time",
+    "late",
+    "overdue",
+    "pending",
+    "metric",
+    "auto_points",
+    "projected_points",
+    "appraised_points",
+    "points",
+    "excluded",
+)
+UNIT_COLUMNS = (
+    "unit_id",
+    "parent_unit_id",
+    "evidence_points",
+    "survey_points",
+    "total",
+    "applicable_max",
+    "percent",
+    "projected_total",
+    "projected_percent",
+    "delta",
+    "computed_at",
+)
+_LEAF_TYPES = ("bigint", "bigint", "int", "int", "int", "int") + ("numeric",) * 5 + ("boolean",)
+_UNIT_TYPES = ("bigint", "bigint") + ("numeric",) * 8 + ("timestamptz",)
+
+
+def _upsert_orm(cs: CriteriaSet, leaf_rows: list[tuple], unit_rows: list[tuple]) -> None:
+    """Write a batch's score rows with the ORM (any database)."""
+    LeafScore.objects.bulk_create(
+        [LeafScore(criteria_set=cs, **dict(zip(LEAF_COLUMNS, row, strict=True))) for row in leaf_rows],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["criterion", "unit"],
+        update_fields=[c for c in LEAF_COLUMNS[2:]],
+    )
+    UnitScore.objects.bulk_create(
+        [UnitScore(criteria_set=cs, **dict(zip(UNIT_COLUMNS, row, strict=True))) for row in unit_rows],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["criteria_set", "unit"],
+        update_fields=[c.removesuffix("_id") if c == "parent_unit_id" else c for c in UNIT_COLUMNS[1:]],
+    )
+
+
+def _upsert_sql(
+    table: str, columns: tuple, types: tuple, conflict: str, compare: tuple, always: tuple
+) -> str:
+    """INSERT … SELECT FROM unnest(one array per column) ON CONFLICT DO UPDATE, touching only rows whose
+    values changed (`compare`); `always` columns are set whenever a row is touched."""
+    q = connection.ops.quote_name
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    cols = ", ".join(q(c) for c in columns)
+    sets = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in (*compare, *always))
+    changed = " OR ".join(f"t.{q(c)} IS DISTINCT FROM EXCLUDED.{q(c)}" for c in compare)
+    where = "" if always else f" WHERE {changed}"
+    return (
+        f"INSERT INTO {q(table)} AS t (criteria_set_id, {cols}) SELECT %s, * FROM unnest({arrays}) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}{where}"
+    )
+
+
+def _upsert_postgresql(cs: CriteriaSet, leaf_rows: list[tuple], unit_rows: list[tuple]) -> None:
+    """Write a batch's score rows with one statement per table: the rows travel as one array per column
+    (no SQL built per row), and a leaf row whose values did not change is not rewritten at all."""
+    leaf_sql = _upsert_sql(
+        LeafScore._meta.db_table, LEAF_COLUMNS, _LEAF_TYPES, "criterion_id, unit_id", LEAF_COLUMNS[2:], ()
+    )
+    unit_sql = _upsert_sql(
+        UnitScore._meta.db_table,
+        UNIT_COLUMNS,
+        _UNIT_TYPES,
+        "criteria_set_id, unit_id",
+        UNIT_COLUMNS[1:-1],
+        ("computed_at",),
+    )
+    with connection.cursor() as cursor:
+        for sql, rows in ((leaf_sql, leaf_rows), (unit_sql, unit_rows)):
+            if rows:
+                cursor.execute(sql, [cs.pk, *(list(col) for col in zip(*rows, strict=True))])
 
 
 def _deltas_write(cs: CriteriaSet, previous_totals: dict[int, Decimal | None]) -> int:
@@ -697,6 +768,32 @@ def scores_recompute(
             progress(len(batch))
     ranks_recompute(criteria_set=criteria_set, parent_ids=parents, all_groups=unit_ids is None)
     return done
+
+
+def scores_recompute_chunks(*, criteria_set: CriteriaSet, size: int | None = None) -> list[list[int]]:
+    """Prepare a full recompute done in parallel: drop the scores of units no longer scored on the set
+    (re-ranking the groups they leave) and cut the scored units into chunks of about `size` units along
+    peer groups (same parent). A chunk holds whole peer groups, so `scores_recompute(unit_ids=chunk)` ranks
+    them completely by itself, and two chunks never wait on each other's row locks. `size` defaults to
+    settings.SCORING_PARALLEL_UNITS: a set of at most that many units makes one chunk."""
+    size = size or settings.SCORING_PARALLEL_UNITS
+    dependents = _dependent_sets(criteria_set)
+    left = _drop_unscored(criteria_set, None, dependents)
+    if left:
+        ranks_recompute(criteria_set=criteria_set, parent_ids=left)
+    groups: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent in scored_units(criteria_set).order_by("parent_id", "pk").values_list("pk", "parent_id"):
+        groups[parent].append(pk)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for parent in sorted(groups, key=lambda p: (p is None, p or 0)):
+        if current and len(current) + len(groups[parent]) > size:
+            chunks.append(current)
+            current = []
+        current.extend(groups[parent])
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 @transaction.atomic

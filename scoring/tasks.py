@@ -46,13 +46,31 @@ def recompute_for_task_change(plan_id: int, unit_ids: list[int]) -> int:
 
 @shared_task(name="scoring.recompute_set", **_RETRYING)
 def recompute_set(criteria_set_id: int) -> int:
-    """Recompute every unit of a set (after the set was imported)."""
+    """Recompute every unit of a set (after the set was imported, or on demand). A large set fans out into
+    `recompute_chunk` jobs of whole peer groups, which every free worker takes in parallel; each ranks its
+    own groups, so no step waits for all of them. A small set is recomputed here, in one job."""
+    from .services import scores_recompute, scores_recompute_chunks
+
+    cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
+    if cs is None:
+        return 0
+    chunks = scores_recompute_chunks(criteria_set=cs)
+    if len(chunks) <= 1:
+        return scores_recompute(criteria_set=cs)
+    for chunk in chunks:
+        recompute_chunk.delay(cs.pk, chunk)
+    return sum(len(chunk) for chunk in chunks)
+
+
+@shared_task(name="scoring.recompute_chunk", **_RETRYING)
+def recompute_chunk(criteria_set_id: int, unit_ids: list[int]) -> int:
+    """Recompute one chunk of a set's units (whole peer groups, see `recompute_set`) and rank its groups."""
     from .services import scores_recompute
 
     cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
     if cs is None:
         return 0
-    return scores_recompute(criteria_set=cs)
+    return scores_recompute(criteria_set=cs, unit_ids=unit_ids)
 
 
 @shared_task(name="scoring.reconcile_all", acks_late=True, ignore_result=True)

@@ -48,6 +48,12 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             kind=params.get("kind") or None,
         )
 
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            # /preferences/: its object is the user's own preference (DRF asks for it to answer OPTIONS).
+            return selectors.preference_get(user=self.request.user)
+        return super().get_object()
+
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):

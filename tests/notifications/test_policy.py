@@ -624,3 +624,20 @@ def test_property_policy_dict_round_trip(policy, send_at, minutes):
     assume(end.date() == start.date())
     policy = replace(policy, send_at=start.time(), send_until=end.time())
     assert ReminderPolicy.from_dict(policy.to_dict()) == policy
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), policy=policies(), calendar=calendars(), days_after=st.integers(-60, 400))
+def test_property_latest_overdue_only_keeps_the_last_of_each_overdue_stream(
+    data, policy, calendar, days_after
+):
+    facts = data.draw(tasks(calendar))
+    until = facts.effective_due_date + timedelta(days=days_after)
+    full = reminder_sequence(facts, policy, calendar, until=until)
+    short = reminder_sequence(facts, policy, calendar, until=until, latest_overdue_only=True)
+    for kind in ("overdue", "escalation"):
+        assert [r for r in short if r.kind == kind] == [r for r in full if r.kind == kind][-1:]
+    assert [r for r in short if r.kind not in ("overdue", "escalation")] == [
+        r for r in full if r.kind not in ("overdue", "escalation")
+    ]
+    assert short == sorted(short, key=lambda r: (r.day, r.stream == "escalation"))

@@ -726,3 +726,18 @@ def test_ranks_follow_the_shown_percent(percents):
     assert len(ranks) == len(percents)
     for i in range(len(percents)):
         assert ranks[i] == 1 + sum(1 for j in range(len(percents)) if shown[j] > shown[i])
+
+
+@settings(max_examples=300)
+@given(rules_and_max(), counts_st, survey_st)
+def test_scoring_without_the_reason_gives_the_same_points_and_no_words(rule_max, counts, survey):
+    r, max_points = rule_max
+    worded = score_leaf(r, max_points, counts, survey_points=survey)
+    bare = score_leaf(r, max_points, counts, survey_points=survey, with_reason=False)
+
+    assert (bare.auto_points, bare.projected_points, bare.excluded) == (
+        worded.auto_points,
+        worded.projected_points,
+        worded.excluded,
+    )
+    assert worded.reason and bare.reason == ""

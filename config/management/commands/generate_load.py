@@ -11,6 +11,7 @@ a million tasks in a few minutes. Task history rows are not generated (nothing t
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import time
 from decimal import Decimal
@@ -298,19 +299,26 @@ class Command(BaseCommand):
                 past = effective < today
                 r = rng.random()
                 if past:
+                    # Most tasks are done within weeks of their deadline: the share still open decays with
+                    # how long ago the task fell due (about 25 % a day after, 12 % a month after, 4 % at
+                    # the start of the year), so the overdue backlog is what a real province carries.
+                    behind = 0.04 + 0.21 * math.exp(-(today - effective).days / 30)
+                    r = r / behind if r < behind else None
                     state = (
                         "approved"
-                        if r < 0.75
+                        if r is None
                         else "in_progress"
-                        if r < 0.84
+                        if r < 0.41
                         else "assigned"
-                        if r < 0.88
+                        if r < 0.59
                         else "submitted"
-                        if r < 0.93
+                        if r < 0.82
                         else "returned"
-                        if r < 0.97
-                        else "cancelled"
+                        if r < 1.0
+                        else "approved"
                     )
+                    if state == "approved" and rng.random() < 0.03:
+                        state = "cancelled"
                 else:
                     state = (
                         "assigned"

@@ -1,7 +1,7 @@
 /* Reform Tracker: the little JavaScript the pages need (everything works without it too).
    - drag and drop onto file fields, the chosen file's name, a size check before a long upload;
    - the upload progress bar (htmx reports upload progress);
-   - confirmation of destructive forms (data-confirm);
+   - confirmation of destructive forms (data-confirm); filter selects that apply at once (data-autosubmit);
    - a readable message when an htmx request fails. */
 (function () {
   "use strict";
@@ -54,7 +54,16 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setUpDropzones(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpDropzones(document);
+    // Charts wider than a phone scroll sideways: start at the latest months.
+    document.querySelectorAll("[data-scroll-end]").forEach(function (box) { box.scrollLeft = box.scrollWidth; });
+    // On a phone the menu scrolls sideways: keep the current page's entry in view.
+    var nav = document.querySelector(".mainnav"), current = nav && nav.querySelector("[aria-current]");
+    if (current && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = current.offsetLeft - nav.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+    }
+  });
   document.addEventListener("htmx:load", function (e) { setUpDropzones(e.target); });
 
   document.addEventListener("submit", function (e) {
@@ -79,6 +88,15 @@
   document.addEventListener("htmx:afterRequest", function (e) {
     var buttons = e.target.querySelectorAll ? e.target.querySelectorAll("button[type=submit]") : [];
     buttons.forEach(function (b) { b.disabled = false; });
+  });
+
+  // Filter selects that apply at once (data-autosubmit); data-clears names a field that no longer applies.
+  document.addEventListener("change", function (e) {
+    var select = e.target;
+    if (!select.matches || !select.matches("select[data-autosubmit]") || !select.form) return;
+    var clears = select.getAttribute("data-clears");
+    if (clears && select.form.elements[clears]) select.form.elements[clears].disabled = true;
+    select.form.submit();
   });
 
   document.addEventListener("htmx:responseError", function (e) {

@@ -1,0 +1,145 @@
+"""The benchmark code on a tiny generated data set: every measured operation runs (through real worker
+processes where the benchmark uses them), and the floors produce exactly the rows of the real paths. No
+timing is asserted here: timings belong to `make bench`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from benchmarks import floors
+from benchmarks import run as bench
+from notifications.services import reminders_plan
+from scoring.models import CriteriaSet, LeafScore
+from scoring.services import _leaves, scores_recompute
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def dataset():
+    out = io.StringIO()
+    call_command("generate_load", units=136, tasks=3000, no_scores=True, stdout=out, stderr=out)
+    year = timezone.localdate().year
+    cs = CriteriaSet.objects.get(code=f"LOAD-XA-{year}")
+    previous = CriteriaSet.objects.get(code=f"LOAD-XA-{year - 1}")
+    scores_recompute(criteria_set=previous)
+    return cs
+
+
+def _floor_rows(now: dt.datetime) -> set[tuple]:
+    floors.reminders_floor_prepare(now)
+    with transaction.atomic():
+        floors.reminders_floor_insert(now=now)
+        rows = bench.ledger_rows(now)
+        transaction.set_rollback(True)
+    return rows
+
+
+def test_the_reminder_floor_writes_the_same_rows_as_the_planner(dataset):
+    moment, before = bench.busy_moment(timezone.localdate())
+
+    # From an empty ledger (a catch-up cycle) …
+    floor = _floor_rows(before)
+    planned = reminders_plan(now=before)
+    assert len(planned.created) > 100
+    assert bench.ledger_rows(before) == floor
+
+    # … and the next working day's first cycle, on top of it: new reminders only.
+    floor = _floor_rows(moment)
+    planned = reminders_plan(now=moment)
+    assert planned.created
+    assert bench.ledger_rows(moment) == floor
+    assert {r[2] for r in floor} >= {"overdue", "escalation"}
+
+
+def test_the_ledger_primed_by_the_floor_is_the_one_the_planner_leaves(dataset):
+    moment, before = bench.busy_moment(timezone.localdate())
+    primed = bench.reminders_prime(before)
+    rows = bench.ledger_rows(before)
+    assert primed == len(rows) > 100
+    assert reminders_plan(now=before).created == []  # the planner finds nothing left to plan
+    result = bench.reminders_floor(moment)
+    assert result["rows"] > 0 and bench.ledger_rows(moment) == set()  # rolled back
+    inproc = bench.reminders_inprocess(moment)
+    assert inproc["digest"] == result["digest"]
+    assert bench.ledger_rows(moment) == set()  # undone
+
+
+def test_the_score_floor_counts_what_the_recompute_stored(dataset):
+    cs = dataset
+    scores_recompute(criteria_set=cs)
+    today = timezone.localdate()
+    by_leaf: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for unit_id, code, _higher, *counts in floors.scores_floor_counts(criteria_set=cs, today=today):
+        total = by_leaf[(unit_id, code)]
+        for i, n in enumerate(counts):
+            total[i] += n
+    leaves, _nodes = _leaves(cs)
+    codes = {leaf.code for leaf in leaves if leaf.rule.get("scope", "leaf") == "leaf"}
+    stored = {
+        (unit_id, code): [on_time, late, overdue, pending]
+        for unit_id, code, on_time, late, overdue, pending in LeafScore.objects.filter(
+            criteria_set=cs, criterion__code__in=codes
+        ).values_list("unit_id", "criterion__code", "on_time", "late", "overdue", "pending")
+        if on_time + late + overdue + pending
+    }
+    assert len(stored) > 100
+    assert stored == {k: v for k, v in by_leaf.items() if k[1] in codes}
+    assert bench.scores_floor(cs)["rows"] == len(floors.scores_floor_counts(criteria_set=cs, today=today))
+
+
+@pytest.mark.worker
+def test_every_measurement_runs_with_real_worker_processes(dataset):
+    cs = dataset
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    bench.purge_broker()
+    moment, before = bench.busy_moment(timezone.localdate())
+    bench.reminders_prime(before)
+    floor = bench.reminders_floor(moment)
+    scores_recompute(criteria_set=cs)
+    expected = bench.scores_snapshot(cs)
+    # The workers read the test database and the test process's queue; the fan-out thresholds are
+    # lowered so that the tiny data set still makes several chunks.
+    env = {
+        "DATABASE_URL": url,
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "REMINDER_PARALLEL_TASKS": "50",
+        "SCORING_PARALLEL_UNITS": "10",
+    }
+    with bench.Workers(2, env=env) as workers:
+        reminders = bench.reminders_workers(moment, workers)
+        assert reminders["digest"] == floor["digest"] and reminders["rows"] > 0
+        assert reminders["peak_mb"] > 0
+        cold = bench.scores_workers(cs, workers, cold=True)
+        assert cold["snapshot"] == expected
+        warm = bench.scores_workers(cs, workers, cold=False)
+        assert warm["snapshot"] == expected
+        approved = bench.approvals(cs, bench.approvals_pick(cs, 3))
+        assert approved["n"] == 3 and approved["p95"] is not None
+    assert bench.scores_snapshot(cs) == expected  # the approvals were put back
+    assert any("recompute_chunk" in log.read_text() for log in workers.logs)
+    assert any("plan_reminders_chunk" in log.read_text() for log in workers.logs)
+
+
+def test_the_pages_are_measured_with_their_query_counts(dataset):
+    scores_recompute(criteria_set=dataset)
+    rows = bench.pages(n=2)
+    assert {(r["page"], r["user"]) for r in rows} == {
+        ("leader dashboard", "province leader"),
+        ("leader dashboard", "commune leader"),
+        ("ranking page", "province leader"),
+        ("ranking page", "official"),
+        ("my-tasks API", "province leader"),
+        ("my-tasks API", "official"),
+    }
+    assert all(r["queries"] and r["p95"] is not None for r in rows)
