@@ -24,9 +24,10 @@ run: venv
 	DEBUG=1 $(PY) manage.py load_demo --if-empty
 	DEBUG=1 $(VENV)/bin/honcho -f Procfile start
 
-## make test: the whole suite against PostgreSQL and Redis (started if they are not answering).
+## make test: the whole suite against PostgreSQL and Redis (started if they are not answering). Each run
+## uses its own Celery queue, so messages left in Redis by an earlier run never reach this run's workers.
 test: venv services browser
-	$(TEST_ENV) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(TEST_ENV) CELERY_QUEUE=test-$$$$ $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 ## make check: lint, layering, migrations, deploy checks, OpenAPI schema (CI runs it too).
 check: venv

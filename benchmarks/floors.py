@@ -104,6 +104,11 @@ WITH t AS (
         (CASE WHEN es IS NOT NULL THEN 'escalation' END, -es, 'escalation')
     ) AS r(kind, off, stream)
     WHERE r.kind IS NOT NULL
+      -- what the ledger already has is not planned again (as the planner's candidate query does)
+      AND NOT EXISTS (
+          SELECT 1 FROM notifications_notification n
+          WHERE n.task_id = steps.id AND n.event_id IS NULL AND n.due_date = steps.eff
+            AND n.kind = r.kind AND n."offset" = r.off)
 ), people AS (
     SELECT due.*, m.user_id AS recipient_id
     FROM due CROSS JOIN LATERAL (

@@ -19,7 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
 
 from org import services as org_services  # noqa: E402
 from org.models import Unit, User  # noqa: E402
@@ -32,6 +35,18 @@ TASKS_PER_OFFICIAL = int(os.environ.get("LOAD_TASKS_PER_OFFICIAL", "4"))
 LEADERS = int(os.environ.get("LOAD_LEADERS", "60"))
 VIEWERS = int(os.environ.get("LOAD_VIEWERS", "40"))
 OUT = Path(os.environ.get("LOAD_ACCOUNTS", Path(__file__).with_name("accounts.json")))
+
+
+def credentials(user: User) -> dict:
+    """What a browser that signed in yesterday and an integration that keeps its token already hold: a
+    session and an API token (most simulated users start with them; some sign in on the page)."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    token, _ = Token.objects.get_or_create(user=user)
+    return {"username": user.username, "session": session.session_key, "token": token.key}
 
 
 def main() -> None:
@@ -75,25 +90,25 @@ def main() -> None:
                 task_services.task_assign(actor=demo_leader, task=task)
                 task_services.task_start(actor=official, task=task)
                 task_ids.append(task.pk)
-            officials.append({"username": official.username, "tasks": task_ids, "unit": unit.pk})
+            officials.append({**credentials(official), "tasks": task_ids, "unit": unit.pk})
     leaders = []
     for i in range(LEADERS):
-        org_services.user_create(
+        leader = org_services.user_create(
             username=f"load.leader.{i}",
             password=PASSWORD,
             full_name=f"Lãnh đạo thành phố (tải) {i}",
             memberships=[(city, "leader")],
         )
-        leaders.append({"username": f"load.leader.{i}", "index": i})
+        leaders.append({**credentials(leader), "index": i})
     viewers = []
     for i in range(VIEWERS):
-        org_services.user_create(
+        viewer = org_services.user_create(
             username=f"load.viewer.{i}",
             password=PASSWORD,
             full_name=f"Lãnh đạo tỉnh (tải) {i}",
             memberships=[(province, "leader")],
         )
-        viewers.append({"username": f"load.viewer.{i}"})
+        viewers.append(credentials(viewer))
     OUT.write_text(
         json.dumps(
             {
@@ -109,7 +124,7 @@ def main() -> None:
             indent=1,
         )
     )
-    print(f"load test data: {len(officials)} officials, {n} tasks, {LEADERS} leaders, {VIEWERS} viewers → {OUT}")
+    print(f"load test data: {len(officials)} officials, {n} tasks, {LEADERS} leaders, {VIEWERS} viewers")
 
 
 if __name__ == "__main__":

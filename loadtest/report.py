@@ -7,8 +7,15 @@ import sys
 from pathlib import Path
 
 
+def rows_of(path: str) -> list[dict]:
+    if not Path(path).exists():
+        return []
+    with Path(path).open() as f:
+        return list(csv.DictReader(f))
+
+
 def main(stats_path: str, failures_path: str) -> int:
-    rows = list(csv.DictReader(Path(stats_path).open()))
+    rows = rows_of(stats_path)
     print("| endpoint | requests | failures | req/s | median ms | p95 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     failed = 0
@@ -20,7 +27,7 @@ def main(stats_path: str, failures_path: str) -> int:
             f"| {row['Median Response Time']} | {row['95%']} | {row['99%']} "
             f"| {float(row['Max Response Time']):.0f} |"
         )
-    failures = list(csv.DictReader(Path(failures_path).open())) if Path(failures_path).exists() else []
+    failures = rows_of(failures_path)
     for row in failures:
         print(f"FAILED {row['Method']} {row['Name']}: {row['Error']} ×{row['Occurrences']}")
     return 1 if failed or failures else 0

@@ -62,6 +62,6 @@ timeout 600 .venv/bin/locust -f loadtest/locustfile.py --headless -u "$USERS" -r
   --host "http://127.0.0.1:$PORT" --csv "$OUT/locust" --only-summary --stop-timeout 10 \
   --loglevel WARNING || status=$?
 $PY loadtest/report.py "$OUT/locust_stats.csv" "$OUT/locust_failures.csv" || status=1
-outbox=$($PY manage.py shell -c "from tasks.models import Outbox; print(Outbox.objects.count())" 2>/dev/null || echo "?")
+outbox=$($PY manage.py shell -v 0 -c "from tasks.models import Outbox; print(Outbox.objects.count())" 2>/dev/null || echo "?")
 echo "outbox rows left: $outbox"
 exit $status

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from org.models import Role, Unit
-from org.selectors import user_memberships
+from org.selectors import user_can_see_unit, user_memberships
 from tasks.models import OPEN_STATES, Task, TaskState, TaskStatus
 
 from .models import UnitScore
@@ -85,52 +85,50 @@ class Progress:
 
 
 def _year_tasks(user, unit: Unit, year: int):
-    """Visible, counted tasks assigned in the unit's subtree whose effective due date falls in `year`."""
-    return (
-        Task.objects.visible_to(user)
-        .filter(
-            assignee_unit__path__startswith=unit.path,
-            effective_due_date__gte=dt.date(year, 1, 1),
-            effective_due_date__lte=dt.date(year, 12, 31),
-        )
-        .exclude(state__in=UNCOUNTED)
-    )
+    """Counted tasks assigned in the unit's subtree whose effective due date falls in `year`.
+
+    The view only offers units the user leads (or sub-units of them), and every task assigned inside such a
+    subtree is visible to its leader, so the scope is the subtree itself. Selecting by assignee-unit ids
+    (rather than `visible_to`'s OR over assignee and owner paths) lets PostgreSQL use the
+    (assignee_unit, state) index: a commune's dashboard reads its own tasks, not a million.
+    """
+    if not user_can_see_unit(user, unit):
+        return Task.objects.none()
+    return Task.objects.filter(
+        assignee_unit_id__in=Unit.objects.filter(path__startswith=unit.path).values("id"),
+        effective_due_date__gte=dt.date(year, 1, 1),
+        effective_due_date__lte=dt.date(year, 12, 31),
+    ).exclude(state__in=UNCOUNTED)
 
 
-def progress_by_month(*, user, unit: Unit, year: int, today: dt.date) -> list[tuple[dt.date, Progress]]:
-    """Twelve (first day of month, Progress) pairs for the tasks due in each month of `year`. One query."""
+def year_progress(
+    *, user, unit: Unit, year: int, today: dt.date
+) -> tuple[list[tuple[dt.date, Progress]], dict[int, Progress]]:
+    """Progress of `year`'s tasks in the unit's subtree, by month (twelve (first day, Progress) pairs) and by
+    direct sub-unit (each sub-unit's whole subtree; the unit's own key holds the tasks assigned to it
+    directly). One scan of the tasks, grouped by month, assignee unit and status, plus one read of the
+    subtree's unit paths to roll the units up."""
     months = {dt.date(year, m, 1): Progress() for m in range(1, 13)}
-    rows = (
+    by_unit: dict[int, Progress] = {}
+    rows = list(
         _year_tasks(user, unit, year)
         .with_status(today)
         .annotate(month=TruncMonth("effective_due_date"))
-        .values("month", "status_code")
+        .values("month", "assignee_unit_id", "status_code")
         .annotate(n=Count("id"))
         .order_by()
+    )
+    paths = dict(
+        Unit.objects.filter(pk__in={row["assignee_unit_id"] for row in rows}).values_list("pk", "path")
     )
     for row in rows:
         month = row["month"]
         month = month.date() if isinstance(month, dt.datetime) else month
         months[month].add(row["status_code"], row["n"])
-    return list(months.items())
-
-
-def progress_by_subunit(*, user, unit: Unit, year: int, today: dt.date) -> dict[int, Progress]:
-    """Progress of `year`'s tasks of the unit itself and of each direct sub-unit's whole subtree, keyed by
-    unit id (the unit's own key holds only the tasks assigned to it directly). One query."""
-    result: dict[int, Progress] = {}
-    rows = (
-        _year_tasks(user, unit, year)
-        .with_status(today)
-        .values("assignee_unit__path", "status_code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
-        rest = row["assignee_unit__path"][len(unit.path) :].strip("/")
+        rest = paths[row["assignee_unit_id"]][len(unit.path) :].strip("/")
         key = int(rest.split("/", 1)[0]) if rest else unit.pk
-        result.setdefault(key, Progress()).add(row["status_code"], row["n"])
-    return result
+        by_unit.setdefault(key, Progress()).add(row["status_code"], row["n"])
+    return list(months.items()), by_unit
 
 
 def _overdue(user, unit: Unit, year: int, today: dt.date):

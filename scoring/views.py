@@ -144,8 +144,7 @@ def dashboard(request):
         Unit.objects.filter(pk__in=focus.ancestor_ids()[:-1]).filter(board.led_unit_q(user)).order_by("path")
     )
     children = list(Unit.objects.filter(parent=focus).order_by("code"))
-    months = board.progress_by_month(user=user, unit=focus, year=year, today=today)
-    by_unit = board.progress_by_subunit(user=user, unit=focus, year=year, today=today)
+    months, by_unit = board.year_progress(user=user, unit=focus, year=year, today=today)
     scores = board.latest_scores(unit_ids=[focus.pk, *(c.pk for c in children)], year=year)
     rows = [UnitRow(c, False, by_unit.get(c.pk, board.Progress()), scores.get(c.pk)) for c in children]
     if focus.pk in by_unit or not children:
