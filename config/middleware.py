@@ -40,6 +40,8 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, db.Error) or isinstance(exception, db.IntegrityError):
             return None
+        if isinstance(exception, db.DataError):  # a value PostgreSQL refuses: the input, not the database
+            return HttpResponseBadRequest("A value in the request is out of range or not allowed.")
         log.exception("database unavailable during %s %s", request.method, request.path)
         try:
             # Without the request: its context processors would query the database that just failed.

@@ -19,7 +19,7 @@ from tests import factories
 from tests.factories import bound_plan, drive
 
 from .conftest import broker_at
-from .procs import free_port, wait_for
+from .procs import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -137,8 +137,7 @@ def test_the_outbox_is_kept_when_the_broker_refuses_and_sent_once_it_answers(wor
     """Without a worker: the outbox row is the only record of the change between commit and queue."""
     task = world.task("submitted")
     Outbox.objects.all().delete()
-    redis = own_redis()
-    redis.port = free_port()
+    redis = own_redis()  # not started yet: the broker refuses connections
     with broker_at(redis.url):
         factories.task_services.task_approve(actor=world.city_leader, task=task)
         assert Task.objects.get(pk=task.pk).state == TaskState.APPROVED

@@ -22,7 +22,8 @@ from scoring.rules import aggregate
 
 DATA = Path(__file__).parent / "data"
 # SPEC: ../shared sits beside the project on every machine and CI run.
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "domain" / "criteria-commune-2020.yaml"
+# The project's copy of shared/domain/criteria-commune-2020.yaml (the demo and load data use it too).
+EXAMPLE = Path(__file__).resolve().parents[2] / "scoring" / "data" / "criteria-commune-2020.yaml"
 
 
 @pytest.fixture(autouse=True, scope="module")

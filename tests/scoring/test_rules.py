@@ -21,7 +21,8 @@ from scoring.rules import (
 )
 
 D = Decimal
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "domain" / "criteria-commune-2020.yaml"
+# The project's copy of shared/domain/criteria-commune-2020.yaml (the demo and load data use it too).
+EXAMPLE = Path(__file__).resolve().parents[2] / "scoring" / "data" / "criteria-commune-2020.yaml"
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -109,7 +109,7 @@ def test_only_the_api_docs_pages_may_run_inline_script(world, client):
         assert b"<script" in response.content
 
 
-def test_session_and_csrf_cookies_are_http_only_or_same_site(world, client):
+def test_the_session_cookie_is_http_only_and_same_site(world, client):
     response = client.post("/accounts/login/", {"username": "official", "password": "Secret-pass-123"})
     assert response.status_code == 302
     session = response.cookies["sessionid"]
