@@ -163,7 +163,7 @@ def reminders_floor_sql(*, now: dt.datetime, policy: ReminderPolicy | None = Non
     base, overrides = selectors.reminder_policies()
     policy = policy or base
     if overrides:
-        raise NotImplementedError("the floor covers the global policy only")
+        raise ValueError("the floor covers the global policy only: the bench data has no per-plan policy")
     if not in_sending_window(now, policy, get_calendar()):
         return None
     today = now.astimezone(VN_TZ).date()

@@ -50,7 +50,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(str(exc) if getattr(exc, "user_message", False) else None)
     elif isinstance(exc, TaskTransitionError | PlanTransitionError | TransitionNotAllowed):
         exc = Conflict(str(exc))
     elif isinstance(exc, ConcurrentTransition):

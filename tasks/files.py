@@ -11,6 +11,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 # MIME type detected from the content → the extensions a name may carry for it.
@@ -142,3 +143,33 @@ def inspect_upload(uploaded, *, max_bytes: int | None = None) -> InspectedFile:
         digest.update(chunk)
     uploaded.seek(0)
     return InspectedFile(name=name, content_type=content_type, size=size, sha256=digest.hexdigest())
+
+
+class EvidenceFileMissing(Http404):
+    """404 whose message is meant for the user (plain lookups' 404s stay generic)."""
+
+    user_message = True
+
+
+def evidence_file_response(evidence):
+    """The download of an evidence file, for views that have already checked visibility. A file missing
+    from storage (lost disk, restored database) answers 404 and is logged, never a 500."""
+    import logging
+
+    from django.http import FileResponse
+
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        logging.getLogger(__name__).error(
+            "evidence %s: file %r missing from storage", evidence.pk, evidence.file.name
+        )
+        raise EvidenceFileMissing(
+            _("The file of this evidence is missing from storage; tell an administrator.")
+        ) from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from plans.models import Plan, PlanState
 from plans.services import PlanTransitionError, user_can_manage_plan
 
 from . import services, xlsx
+from .files import evidence_file_response
 from .forms import (
     BUCKET_LABELS,
     EvidenceForm,
@@ -352,15 +353,7 @@ def evidence_download(request, pk: int, eid: int):
     """Files are only served here, after the visibility check (never from a public media URL)."""
     task = _get_task(request, pk)
     evidence = get_object_or_404(task.evidence, pk=eid)
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return evidence_file_response(evidence)
 
 
 @login_required

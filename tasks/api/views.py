@@ -1,4 +1,3 @@
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -7,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tasks import services
+from tasks.files import evidence_file_response
 from tasks.models import Evidence, Extension, Task
 from tasks.selectors import task_list
 
@@ -166,15 +166,7 @@ class EvidenceViewSet(
     @action(detail=True, methods=["get"])
     def download(self, request, task_pk=None, pk=None, **kwargs):
         evidence = self.get_object()
-        response = FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=True,
-            filename=evidence.original_name,
-            content_type=evidence.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return evidence_file_response(evidence)
 
 
 class ExtensionViewSet(
