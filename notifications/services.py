@@ -312,20 +312,6 @@ def _task_info(row: dict) -> TaskInfo:
     )
 
 
-# Key of the transaction-level advisory lock that planners take per chunk (PostgreSQL).
-_PLANNER_LOCK = 0x52454D494E44  # "REMIND"
-
-
-def _serialise_planners() -> None:
-    """Planners running at once (two beats, a `remind` by hand) take turns per chunk, so each one reads
-    what the others committed before it decides what is new: the ledger's unique key already keeps every
-    reminder single, and this keeps each planner's report of what *it* created (and the deliveries it
-    makes for them) true. The lock ends with the chunk's transaction; task writes are never blocked."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PLANNER_LOCK])
-
-
 def _plan_chunk(
     ids: list[int],
     policy: ReminderPolicy,
@@ -336,9 +322,10 @@ def _plan_chunk(
     """Plan the reminders due at `now` for one chunk of candidate tasks, in the caller's transaction.
     `memo` (one dict per cycle) keeps the policy's answer per distinct task facts: the policy is pure, and
     in a busy cycle thousands of tasks share their dates."""
+    # Planners running at once (two beats, a `remind` by hand) each report exactly the rows *they* created:
+    # on PostgreSQL the insert's RETURNING says which rows were new; on SQLite writers take turns (the
+    # transactions are IMMEDIATE), so the read and the insert of a chunk see what the others committed.
     postgresql = connection.vendor == "postgresql"
-    if not postgresql:
-        _serialise_planners()
     memo = {} if memo is None else memo
     below = policy.at_risk_progress_below
     rows = list(Task.objects.filter(pk__in=ids, state__in=OPEN_STATES).values(*_TASK_FIELDS))
@@ -451,7 +438,7 @@ def _ledger_insert_postgresql(ledger: list[tuple], now: dt.datetime) -> list[dic
 
 def _ledger_insert_orm(ledger: list[tuple], now: dt.datetime) -> list[dict]:
     """The same with the ORM (any database): what the ledger has is left alone, the unique key decides
-    between planners running at the same moment (serialised by `_serialise_planners` where it can)."""
+    between planners running at the same moment (SQLite's IMMEDIATE transactions make them take turns)."""
 
     def key(task_id, recipient_id, kind, due_date, offset):
         return (task_id, recipient_id, kind, due_date, offset)
