@@ -253,6 +253,27 @@ def _render_task(request, task, status: int = 200, **forms):
     return render(request, "tasks/task_detail.html", _task_context(request, task, **forms), status=status)
 
 
+def _submit_task_form(request, task, form, call, *, done, anchor: str = "", field_map=None, **render):
+    """What every form of the task page shares: a valid form calls the service with its cleaned data;
+    the service's field errors go back next to their fields (400); a state or concurrency conflict becomes
+    a message on the task page; success redirects there with `done(data)` as the message."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc, field_map=field_map)
+        except ConcurrentTransition:
+            messages.error(request, _("Nhiệm vụ vừa được người khác thay đổi; hãy xem lại rồi thử lại."))
+            return _back(task)
+        except STATE_ERRORS as exc:
+            messages.error(request, str(exc))
+            return _back(task)
+        else:
+            messages.success(request, done(form.cleaned_data))
+            return _back(task, anchor)
+    return _render_task(request, task, status=400, **render)
+
+
 @login_required
 @require_GET
 def task_detail(request, pk: int):
@@ -267,21 +288,15 @@ def task_transition(request, pk: int, action: str):
     task = _get_task(request, pk)
     _require(TRANSITION_RULES[action](task, request.user))
     form = ReasonForm(request.POST, required=action in REASON_REQUIRED, prefix=action)
-    if form.is_valid():
-        try:
-            services.TRANSITIONS[action](actor=request.user, task=task, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except ConcurrentTransition:
-            messages.error(request, _("Nhiệm vụ vừa được người khác thay đổi; hãy xem lại rồi thử lại."))
-            return _back(task)
-        except STATE_ERRORS as exc:
-            messages.error(request, str(exc))
-            return _back(task)
-        else:
-            messages.success(request, TRANSITION_DONE[action])
-            return _back(task)
-    return _render_task(request, task, status=400, action_forms={action: form}, open_action=action)
+    return _submit_task_form(
+        request,
+        task,
+        form,
+        lambda data: services.TRANSITIONS[action](actor=request.user, task=task, reason=data["reason"]),
+        done=lambda data: TRANSITION_DONE[action],
+        action_forms={action: form},
+        open_action=action,
+    )
 
 
 @login_required
@@ -290,23 +305,17 @@ def task_progress(request, pk: int):
     task = _get_task(request, pk)
     _require(is_assignee_member(task, request.user))
     form = ProgressForm(request.POST)
-    if form.is_valid():
-        try:
-            services.task_report_progress(
-                actor=request.user,
-                task=task,
-                progress=form.cleaned_data["progress"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except STATE_ERRORS as exc:
-            messages.error(request, str(exc))
-            return _back(task)
-        else:
-            messages.success(request, _("Đã cập nhật tiến độ."))
-            return _back(task, "progress")
-    return _render_task(request, task, status=400, progress_form=form)
+    return _submit_task_form(
+        request,
+        task,
+        form,
+        lambda data: services.task_report_progress(
+            actor=request.user, task=task, progress=data["progress"], note=data["note"]
+        ),
+        done=lambda data: _("Đã cập nhật tiến độ."),
+        anchor="progress",
+        progress_form=form,
+    )
 
 
 @login_required
@@ -377,23 +386,21 @@ def extension_request(request, pk: int):
     task = _get_task(request, pk)
     _require(is_assignee_member(task, request.user))
     form = ExtensionRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.extension_request(
-                actor=request.user,
-                task=task,
-                requested_due_date=form.cleaned_data["requested_due_date"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except STATE_ERRORS as exc:
-            messages.error(request, str(exc))
-            return _back(task)
-        else:
-            messages.success(request, _("Đã gửi đề nghị gia hạn."))
-            return _back(task, "extensions")
-    return _render_task(request, task, status=400, extension_form=form, open_action="extension")
+    return _submit_task_form(
+        request,
+        task,
+        form,
+        lambda data: services.extension_request(
+            actor=request.user,
+            task=task,
+            requested_due_date=data["requested_due_date"],
+            reason=data["reason"],
+        ),
+        done=lambda data: _("Đã gửi đề nghị gia hạn."),
+        anchor="extensions",
+        extension_form=form,
+        open_action="extension",
+    )
 
 
 @login_required
@@ -403,23 +410,20 @@ def extension_decide(request, pk: int, xid: int):
     extension = get_object_or_404(task.extensions, pk=xid)
     _require(is_owner_leader(task, request.user))
     form = ExtensionDecisionForm(request.POST)
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            services.extension_decide(
-                actor=request.user, extension=extension, approve=approve, note=form.cleaned_data["note"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, field_map={"reason": "note"})
-        except STATE_ERRORS as exc:
-            messages.error(request, str(exc))
-            return _back(task)
-        else:
-            messages.success(
-                request, _("Đã chấp thuận gia hạn.") if approve else _("Đã từ chối đề nghị gia hạn.")
-            )
-            return _back(task, "extensions")
-    return _render_task(request, task, status=400, decision_form=form)
+    return _submit_task_form(
+        request,
+        task,
+        form,
+        lambda data: services.extension_decide(
+            actor=request.user, extension=extension, approve=data["decision"] == "approve", note=data["note"]
+        ),
+        done=lambda data: (
+            _("Đã chấp thuận gia hạn.") if data["decision"] == "approve" else _("Đã từ chối đề nghị gia hạn.")
+        ),
+        anchor="extensions",
+        field_map={"reason": "note"},
+        decision_form=form,
+    )
 
 
 @login_required
