@@ -247,13 +247,10 @@ class DeliveryState(models.TextChoices):
     DIGEST = "digest", _("Chờ bản tóm tắt")
 
 
-class Digest(models.Model):
-    """One user's daily email for one working day, carrying the email deliveries held for it."""
+class Sendable(models.Model):
+    """What a worker claims and sends: the state, the attempts with their back-off, the claim (for the
+    sweeper) and the last error. Shared by a delivery and a digest."""
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField(_("ngày"))
     state = models.CharField(
         _("trạng thái"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )
@@ -263,6 +260,18 @@ class Digest(models.Model):
     sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class Digest(Sendable):
+    """One user's daily email for one working day, carrying the email deliveries held for it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("ngày"))
 
     class Meta:
         verbose_name = _("bản tóm tắt hằng ngày")
@@ -283,7 +292,7 @@ class Digest(models.Model):
         return f"{self.recipient} — {self.day:%d/%m/%Y}"
 
 
-class Delivery(models.Model):
+class Delivery(Sendable):
     """One channel carrying one notification. Pending rows are claimed by workers (skip locked), sent, and
     marked sent only after the channel accepted them; failures back off and are kept, with the error."""
 
@@ -291,9 +300,6 @@ class Delivery(models.Model):
         Notification, verbose_name=_("thông báo"), on_delete=models.CASCADE, related_name="deliveries"
     )
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
-    state = models.CharField(
-        _("trạng thái"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
-    )
     digest = models.ForeignKey(
         Digest,
         verbose_name=_("bản tóm tắt"),
@@ -302,12 +308,6 @@ class Delivery(models.Model):
         on_delete=models.SET_NULL,
         related_name="deliveries",
     )
-    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
-    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
-    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("lượt gửi")
