@@ -66,6 +66,34 @@ def task_status(*, state: str, effective_due_date, submitted_at, today: dt.date)
     return TaskStatus.PENDING
 
 
+def _status_parts(today: dt.date) -> tuple[Q, Q, Q, Q]:
+    """The four facts a task's status is decided by, as SQL conditions: cancelled, approved, submitted in
+    time (no due date, or submitted on or before it, by the local date), past due (before `today`)."""
+    submitted_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+    return (
+        Q(state=TaskState.CANCELLED),
+        Q(state=TaskState.APPROVED),
+        Q(effective_due_date__isnull=True)
+        | Q(submitted_at__isnull=False, effective_due_date__gte=submitted_on),
+        Q(effective_due_date__lt=today),
+    )
+
+
+def status_conditions(today: dt.date) -> dict[str, Q]:
+    """One SQL condition per status, mutually exclusive, each true exactly where `task_status` gives that
+    status. For counting by status with `Count(…, filter=…)`: simple conditions, where a filter on the
+    `with_status` annotation would evaluate the whole CASE once per count."""
+    cancelled, approved, in_time, past_due = _status_parts(today)
+    open_ = ~cancelled & ~approved
+    return {
+        TaskStatus.CANCELLED: cancelled,
+        TaskStatus.ON_TIME: approved & in_time,
+        TaskStatus.LATE: approved & ~in_time,
+        TaskStatus.OVERDUE: open_ & past_due,
+        TaskStatus.PENDING: open_ & ~past_due,
+    }
+
+
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
         """SPEC §1: a task is visible when its assignee unit or its plan's owner unit lies in the subtree of a
@@ -79,22 +107,13 @@ class TaskQuerySet(models.QuerySet):
 
     def with_status(self, today: dt.date) -> TaskQuerySet:
         """Annotate `status_code` in SQL, exactly as `task_status` computes it."""
-        submitted_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+        cancelled, approved, in_time, past_due = _status_parts(today)
         return self.annotate(
             status_code=Case(
-                When(state=TaskState.CANCELLED, then=Value(TaskStatus.CANCELLED)),
-                When(
-                    Q(state=TaskState.APPROVED) & Q(effective_due_date__isnull=True),
-                    then=Value(TaskStatus.ON_TIME),
-                ),
-                When(
-                    Q(state=TaskState.APPROVED)
-                    & Q(submitted_at__isnull=False)
-                    & Q(effective_due_date__gte=submitted_on),
-                    then=Value(TaskStatus.ON_TIME),
-                ),
-                When(state=TaskState.APPROVED, then=Value(TaskStatus.LATE)),
-                When(effective_due_date__lt=today, then=Value(TaskStatus.OVERDUE)),
+                When(cancelled, then=Value(TaskStatus.CANCELLED)),
+                When(approved & in_time, then=Value(TaskStatus.ON_TIME)),
+                When(approved, then=Value(TaskStatus.LATE)),
+                When(past_due, then=Value(TaskStatus.OVERDUE)),
                 default=Value(TaskStatus.PENDING),
                 output_field=models.CharField(),
             )
@@ -123,6 +142,7 @@ class Task(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("đơn vị thực hiện"),
         on_delete=models.PROTECT,
         related_name="assigned_tasks",
+        db_index=False,  # the indexes below lead with it
     )
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -172,7 +192,21 @@ class Task(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["plan", "state"]),
             models.Index(fields=["state", "effective_due_date"]),
             models.Index(fields=["lead", "state"]),
-            models.Index(fields=["assignee_unit", "criterion_code"]),
+            # Scoring reads a batch of units' linked tasks from this index alone (an index-only scan): it
+            # includes the columns that decide the status, the plan, and the latest metric and its tie-break.
+            models.Index(
+                fields=["assignee_unit", "criterion_code"],
+                include=[
+                    "plan",
+                    "state",
+                    "effective_due_date",
+                    "submitted_at",
+                    "approved_at",
+                    "metric_value",
+                    "id",
+                ],
+                name="task_scoring_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=TaskState.values), name="tasks_task_state_valid"),

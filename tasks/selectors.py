@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.calendar import get_calendar
 from org.selectors import user_memberships
+from plans.models import Plan
 
 from .models import NOT_DONE_STATES, OPEN_STATES, Task, TaskState, TaskStatus
 
@@ -32,9 +33,20 @@ def my_tasks_q(user) -> Q:
     unit_ids = [u for u, _p, r in user_memberships(user) if r in ("official", "leader")]
     leader_paths = [p for _u, p, r in user_memberships(user) if r == "leader"]
     q = Q(lead=user) | Q(assignee_unit_id__in=unit_ids, lead__isnull=True)
-    for path in leader_paths:
-        q |= Q(plan__owner_unit__path__startswith=path, state=TaskState.SUBMITTED)
+    if leader_paths:
+        q |= _submitted_in_plans_of(leader_paths)
     return q
+
+
+def _submitted_in_plans_of(paths: list[str]) -> Q:
+    """Submitted tasks of plans owned by the units at `paths` or under them. The plan ids are read first (one
+    small query), so the (plan, state) index finds the tasks: a condition through the join to the owner unit
+    (or a subquery) makes PostgreSQL read every submitted task in the country and keep this subtree's."""
+    owned = Q(pk__in=[])
+    for path in paths:
+        owned |= Q(owner_unit__path__startswith=path)
+    plan_ids = list(Plan.objects.filter(owned).values_list("id", flat=True))
+    return Q(plan_id__in=plan_ids, state=TaskState.SUBMITTED)
 
 
 def tasks_overdue(qs, today: dt.date):
@@ -96,11 +108,7 @@ def awaiting_my_approval_q(user) -> Q:
     """Submitted tasks of plans owned by a unit the user leads (or a unit under it)."""
     if user.is_superuser:
         return Q(state=TaskState.SUBMITTED)
-    q = Q(pk__in=[])
-    for _u, path, role in user_memberships(user):
-        if role == "leader":
-            q |= Q(plan__owner_unit__path__startswith=path)
-    return q & Q(state=TaskState.SUBMITTED)
+    return _submitted_in_plans_of([path for _u, path, role in user_memberships(user) if role == "leader"])
 
 
 # Buckets of the task lists: the tabs of "Việc của tôi" and of the task and plan pages.

@@ -14,7 +14,7 @@ from org import services as org_services
 from org.models import CalendarDay, Role
 from plans import services as plan_services
 from tasks import services
-from tasks.models import Task, task_status
+from tasks.models import Task, status_conditions, task_status
 from tests import factories
 from tests.factories import pdf_file
 
@@ -121,6 +121,13 @@ def status_everywhere(task: Task, today: dt.date) -> tuple[str, str]:
         today=today,
     )
     sql = Task.objects.with_status(today).get(pk=task.pk).status_code
+    # The per-status conditions (counting by status) must pick out exactly that one status.
+    matching = [
+        status
+        for status, condition in status_conditions(today).items()
+        if Task.objects.filter(condition, pk=task.pk).exists()
+    ]
+    assert matching == [sql], (task.title, matching, sql)
     return python, sql
 
 
