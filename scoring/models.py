@@ -116,7 +116,10 @@ class Appraisal(models.Model):
 class UnitScore(models.Model):
     """A unit's totals and rank on a criteria set: derived rows, recomputed from source rows, never edited."""
 
-    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="unit_scores")
+    # Not indexed alone: the unique constraint and the ranking index lead with it.
+    criteria_set = models.ForeignKey(
+        CriteriaSet, on_delete=models.CASCADE, related_name="unit_scores", db_index=False
+    )
     unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="scores")
     # The peer group (SPEC §3: same criteria set, same parent unit), kept here so ranking is one query.
     parent_unit = models.ForeignKey("org.Unit", null=True, on_delete=models.CASCADE, related_name="+")
@@ -146,9 +149,23 @@ class UnitScore(models.Model):
 class LeafScore(models.Model):
     """A unit's points on one leaf criterion, with the counts they came from (derived, never edited)."""
 
-    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="leaf_scores")
-    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="leaf_scores")
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="leaf_scores")
+    # A full recompute writes some 120,000 of these rows, and every index and foreign-key check costs per
+    # row, so each is here for a reason:
+    # - `criteria_set` repeats the set of `criterion` (the scoring service writes both from the same
+    #   criterion), so the criterion's foreign key already guarantees it; it is kept for filtering, with no
+    #   database constraint of its own (the ORM still cascades deletes of a set);
+    # - `criterion` is indexed by the unique constraint, `unit` by the (unit, set) index, which both lead.
+    criteria_set = models.ForeignKey(
+        CriteriaSet,
+        on_delete=models.CASCADE,
+        related_name="leaf_scores",
+        db_index=False,
+        db_constraint=False,
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.CASCADE, related_name="leaf_scores", db_index=False
+    )
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="leaf_scores", db_index=False)
     on_time = models.PositiveIntegerField(default=0)
     late = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
@@ -164,7 +181,7 @@ class LeafScore(models.Model):
         verbose_name = _("điểm tiêu chí của đơn vị")
         verbose_name_plural = _("điểm tiêu chí của đơn vị")
         constraints = [models.UniqueConstraint(fields=["criterion", "unit"], name="scoring_leafscore_unique")]
-        indexes = [models.Index(fields=["criteria_set", "unit"])]
+        indexes = [models.Index(fields=["unit", "criteria_set"], name="scoring_leafscore_unit_set")]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.criterion_id}: {self.points}"

@@ -55,12 +55,18 @@ def to_decimal(value: Any) -> Decimal:
 
 def round_fraction(value: Fraction, places: int = POINTS_PLACES) -> Decimal:
     """`value` as a Decimal rounded half up (away from zero) to `places` decimals, computed exactly."""
-    scale = 10**places
-    scaled = abs(value) * scale
-    units = int(scaled)  # floor, as scaled >= 0
-    if scaled - units >= Fraction(1, 2):
+    return round_ratio(value.numerator, value.denominator, places)
+
+
+def round_ratio(numerator: int, denominator: int, places: int = POINTS_PLACES) -> Decimal:
+    """numerator / denominator (integers, denominator > 0) as a Decimal rounded half up (away from zero) to
+    `places` decimals, computed exactly in integers."""
+    if denominator <= 0:
+        raise ValueError("the denominator must be positive")
+    units, remainder = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * remainder >= denominator:
         units += 1
-    if value < 0:
+    if numerator < 0:
         units = -units
     return Decimal(units).scaleb(-places)
 
@@ -146,6 +152,32 @@ def score_leaf(
     return _score_leaf(rule, max_points, counts, survey_points, words, with_reason=with_reason)
 
 
+def points_key(
+    rule_type: str,
+    on_time: int,
+    late: int,
+    overdue: int,
+    pending: int,
+    metric: Decimal | None,
+    survey_points: Decimal | None,
+) -> tuple:
+    """The part of a leaf's inputs that its points (auto, projected, excluded) depend on, for one rule.
+
+    Two inputs with equal keys get equal points from `score_leaf` (not equal reasons), so a bulk recompute
+    scores each distinct key of a leaf once: a metric rule reads only whether there are tasks and the
+    latest approved value, a task rule only the counts, a survey rule only the imported points.
+    """
+    if rule_type == "survey":
+        return (survey_points,)
+    if rule_type == "manual":
+        return ()
+    if on_time + late + overdue + pending == 0:
+        return (False,)
+    if rule_type in METRIC_RULES:
+        return (True, metric)
+    return (True, on_time, late, overdue, pending)
+
+
 def _no_words(_message: str) -> str:
     return ""
 
@@ -190,17 +222,32 @@ def _score_leaf(
             return LeafResult(ZERO, ZERO, True, reason)
         raise ValueError(f"unknown when_no_tasks: {when_no_tasks!r}")
 
-    auto = _points(rule_type, rule, max_points, counts)
-    projected = _points(rule_type, rule, max_points, counts.projected())
+    on_time, late, overdue, pending = counts.on_time, counts.late, counts.overdue, counts.pending
+    auto = _points(rule_type, rule, max_points, on_time, late, overdue, pending, counts.metric)
+    if rule_type in METRIC_RULES:
+        projected = auto  # pending tasks do not change the latest approved value
+    else:
+        # Projected: every pending task counted as on time (`LeafCounts.projected`).
+        projected = _points(rule_type, rule, max_points, on_time + pending, late, overdue, 0, counts.metric)
     return LeafResult(auto, projected, False, _reason(rule_type, rule, counts) if with_reason else "")
 
 
-def _points(rule_type: str, rule: Mapping[str, Any], max_points: Decimal, counts: LeafCounts) -> Decimal:
-    """The points of a task or metric rule for n > 0."""
+def _points(
+    rule_type: str,
+    rule: Mapping[str, Any],
+    max_points: Decimal,
+    on_time: int,
+    late: int,
+    overdue: int,
+    pending: int,
+    metric: Decimal | None,
+) -> Decimal:
+    """The points of a task or metric rule for n > 0 (the counts as in `LeafCounts`)."""
+    n = on_time + late + overdue + pending
     if rule_type == "task_on_time":
-        if counts.on_time == counts.n:
+        if on_time == n:
             return max_points
-        if counts.approved == counts.n:  # all approved, some late
+        if on_time + late == n:  # all approved, some late
             late_points = rule.get("late_points")
             return max_points / 2 if late_points is None else to_decimal(late_points)
         return ZERO
@@ -208,35 +255,35 @@ def _points(rule_type: str, rule: Mapping[str, Any], max_points: Decimal, counts
     if rule_type == "task_ratio_bands":
         count_mode = rule.get("count", "on_time")
         if count_mode == "on_time":
-            done = counts.on_time
+            done = on_time
         elif count_mode == "approved":
-            done = counts.approved
+            done = on_time + late
         else:
             raise ValueError(f"unknown count: {count_mode!r}")
-        ratio = Fraction(done, counts.n)
+        # threshold <= done / n, compared exactly in integers as p x n <= done x q for threshold = p / q.
         for threshold, points in _bands(rule):
-            if Fraction(threshold) <= ratio:
+            p, q = threshold.as_integer_ratio()
+            if p * n <= done * q:
                 return points
         return ZERO
 
     if rule_type == "deduction":
         per_item = to_decimal(rule["per_item"])
-        return max(max_points - per_item * (counts.late + counts.overdue + counts.pending), ZERO)
+        return max(max_points - per_item * (late + overdue + pending), ZERO)
 
     # Metric rules read the latest approved value; pending tasks do not change it.
-    value = counts.metric
-    if value is None:
+    if metric is None:
         return ZERO
     if rule_type == "metric_bands":
         for threshold, points in _bands(rule):
-            if threshold <= value:
+            if threshold <= metric:
                 return points
         return ZERO
     # metric_proportional: max x min(1, value / target), never below 0.
     target = to_decimal(rule["target"])
     if target <= 0:
         raise ValueError("metric_proportional target must be > 0")
-    share = min(max(Fraction(value) / Fraction(target), Fraction(0)), Fraction(1))
+    share = min(max(Fraction(metric) / Fraction(target), Fraction(0)), Fraction(1))
     return round_fraction(Fraction(max_points) * share)
 
 
@@ -310,6 +357,102 @@ class Totals:
     percent: Decimal = ZERO
 
 
+class CriteriaTree:
+    """A criteria set's tree, checked once and laid out for rolling many units' leaf points up.
+
+    Building it raises ValueError on an inconsistent tree (duplicate code, unknown parent, cycle, part not
+    evidence or survey on a top-level node). A recompute builds one per set and calls `aggregate` for every
+    unit, so the checks and the child lists are not redone per unit.
+    """
+
+    def __init__(self, nodes: Iterable[NodeDef]):
+        nodes = list(nodes)
+        by_code: dict[str, NodeDef] = {}
+        for node in nodes:
+            if node.code in by_code:
+                raise ValueError(f"duplicate criterion code {node.code!r}")
+            by_code[node.code] = node
+        children: dict[str, list[str]] = {code: [] for code in by_code}
+        roots: list[str] = []
+        for node in nodes:
+            if node.parent_code is None:
+                if node.part not in PARTS:
+                    raise ValueError(f"criterion {node.code}: part must be one of {PARTS}, not {node.part!r}")
+                roots.append(node.code)
+            elif node.parent_code not in by_code:
+                raise ValueError(f"criterion {node.code}: unknown parent {node.parent_code!r}")
+            else:
+                children[node.parent_code].append(node.code)
+        # Post-order from the roots (children before their parent), iteratively, so a deep tree cannot
+        # exhaust the stack. A node not reached lies on a cycle.
+        post_order: list[str] = []
+        stack: list[tuple[str, bool]] = [(code, False) for code in roots]
+        while stack:
+            code, expanded = stack.pop()
+            if expanded or not children[code]:
+                post_order.append(code)
+            else:
+                stack.append((code, True))
+                stack.extend((kid, False) for kid in children[code])
+        if len(post_order) != len(by_code):
+            raise ValueError("criteria tree has a cycle: some nodes are not reachable from a top-level node")
+        #: (code, max, child codes) in post-order; a leaf has no child codes.
+        self._steps = tuple(
+            (code, to_decimal(by_code[code].max_points), tuple(children[code])) for code in post_order
+        )
+        self.leaves = frozenset(code for code in by_code if not children[code])
+        self._codes = frozenset(by_code)
+        self._evidence_roots = tuple(code for code in roots if by_code[code].part == "evidence")
+        self._survey_roots = tuple(code for code in roots if by_code[code].part == "survey")
+        self._roots = tuple(roots)
+
+    def aggregate(self, leaf_points: Mapping[str, Decimal], excluded: Iterable[str] = ()) -> Totals:
+        """Roll one unit's leaf points up the tree (the rules are those of `aggregate` below)."""
+        excluded = excluded if isinstance(excluded, set | frozenset) else set(excluded)
+        for code in (set(leaf_points) | excluded) - self.leaves:
+            if code not in self._codes:
+                raise ValueError(f"unknown criterion code {code!r}")
+            raise ValueError(f"criterion {code} has children: only leaves take points or exclusion")
+
+        points: dict[str, Decimal] = {}
+        applicable: dict[str, Decimal] = {}
+        for code, node_max, kids in self._steps:
+            if not kids:
+                if code in excluded:
+                    points[code] = applicable[code] = ZERO
+                    continue
+                value = leaf_points.get(code, ZERO)
+                if type(value) is not Decimal:
+                    value = to_decimal(value)
+                if not ZERO <= value <= node_max:
+                    raise ValueError(f"criterion {code}: points {value} outside 0..{node_max}")
+                points[code], applicable[code] = value, node_max
+            else:
+                points[code] = min(sum([points[kid] for kid in kids], ZERO), node_max)
+                applicable[code] = min(sum([applicable[kid] for kid in kids], ZERO), node_max)
+
+        evidence = sum([points[code] for code in self._evidence_roots], ZERO)
+        survey = sum([points[code] for code in self._survey_roots], ZERO)
+        total = evidence + survey
+        applicable_max = sum([applicable[code] for code in self._roots], ZERO)
+        if applicable_max > 0:
+            # total / applicable_max x 100 from the exact ratios of the two Decimals.
+            total_n, total_d = total.as_integer_ratio()
+            max_n, max_d = applicable_max.as_integer_ratio()
+            percent = round_ratio(total_n * max_d * 100, total_d * max_n)
+        else:
+            percent = Decimal(0).scaleb(-POINTS_PLACES)
+        return Totals(
+            node_points=points,
+            node_applicable_max=applicable,
+            evidence_points=evidence,
+            survey_points=survey,
+            total=total,
+            applicable_max=applicable_max,
+            percent=percent,
+        )
+
+
 def aggregate(
     nodes: Iterable[NodeDef],
     leaf_points: Mapping[str, Decimal],
@@ -329,75 +472,10 @@ def aggregate(
 
     Raises ValueError on an inconsistent tree (duplicate code, unknown parent, cycle, part not evidence or
     survey on a top-level node), on points for an unknown or non-leaf code, or on leaf points outside
-    0..max: such inputs are a bug upstream, never something to repair silently.
+    0..max: such inputs are a bug upstream, never something to repair silently. Scoring many units on one
+    set? Build a `CriteriaTree` once and call its `aggregate`.
     """
-    nodes = list(nodes)
-    by_code: dict[str, NodeDef] = {}
-    for node in nodes:
-        if node.code in by_code:
-            raise ValueError(f"duplicate criterion code {node.code!r}")
-        by_code[node.code] = node
-    children: dict[str, list[str]] = {code: [] for code in by_code}
-    roots: list[str] = []
-    for node in nodes:
-        if node.parent_code is None:
-            if node.part not in PARTS:
-                raise ValueError(f"criterion {node.code}: part must be one of {PARTS}, not {node.part!r}")
-            roots.append(node.code)
-        elif node.parent_code not in by_code:
-            raise ValueError(f"criterion {node.code}: unknown parent {node.parent_code!r}")
-        else:
-            children[node.parent_code].append(node.code)
-
-    excluded = set(excluded)
-    for code in set(leaf_points) | excluded:
-        if code not in by_code:
-            raise ValueError(f"unknown criterion code {code!r}")
-        if children[code]:
-            raise ValueError(f"criterion {code} has children: only leaves take points or exclusion")
-
-    points: dict[str, Decimal] = {}
-    applicable: dict[str, Decimal] = {}
-    # Iterative post-order from the roots, so a deep tree cannot exhaust the stack.
-    stack: list[tuple[str, bool]] = [(code, False) for code in roots]
-    while stack:
-        code, expanded = stack.pop()
-        node_max = to_decimal(by_code[code].max_points)
-        kids = children[code]
-        if not kids:
-            if code in excluded:
-                points[code], applicable[code] = ZERO, ZERO
-            else:
-                value = to_decimal(leaf_points.get(code, ZERO))
-                if not ZERO <= value <= node_max:
-                    raise ValueError(f"criterion {code}: points {value} outside 0..{node_max}")
-                points[code], applicable[code] = value, node_max
-        elif not expanded:
-            stack.append((code, True))
-            stack.extend((kid, False) for kid in kids)
-        else:
-            points[code] = min(sum((points[kid] for kid in kids), ZERO), node_max)
-            applicable[code] = min(sum((applicable[kid] for kid in kids), ZERO), node_max)
-    if len(points) != len(by_code):
-        raise ValueError("criteria tree has a cycle: some nodes are not reachable from a top-level node")
-
-    evidence = sum((points[code] for code in roots if by_code[code].part == "evidence"), ZERO)
-    survey = sum((points[code] for code in roots if by_code[code].part == "survey"), ZERO)
-    total = evidence + survey
-    applicable_max = sum((applicable[code] for code in roots), ZERO)
-    if applicable_max > 0:
-        percent = round_fraction(Fraction(total) * 100 / Fraction(applicable_max))
-    else:
-        percent = Decimal(0).scaleb(-POINTS_PLACES)
-    return Totals(
-        node_points=points,
-        node_applicable_max=applicable,
-        evidence_points=evidence,
-        survey_points=survey,
-        total=total,
-        applicable_max=applicable_max,
-        percent=percent,
-    )
+    return CriteriaTree(nodes).aggregate(leaf_points, excluded)
 
 
 # --- Ranks ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import zipfile
 from collections import defaultdict
@@ -26,11 +27,21 @@ from django.utils.translation import gettext as _
 
 from org.models import Role, Unit
 from org.selectors import user_has_role, user_is_admin, user_memberships
-from tasks.models import TaskState, TaskStatus
+from tasks.models import TaskState, TaskStatus, status_conditions
 
 from .criteria_file import CriteriaFileError, iter_nodes, parse_criteria_file
 from .models import Appraisal, CriteriaSet, Criterion, LeafScore, SurveyResult, UnitScore
-from .rules import METRIC_RULES, LeafCounts, NodeDef, aggregate, competition_ranks, final_points, score_leaf
+from .rules import (
+    METRIC_RULES,
+    CriteriaTree,
+    LeafCounts,
+    LeafResult,
+    NodeDef,
+    competition_ranks,
+    final_points,
+    points_key,
+    score_leaf,
+)
 from .selectors import previous_set, scored_tasks
 
 log = logging.getLogger(__name__)
@@ -369,8 +380,15 @@ class _Leaf:
     max_points: Decimal
     rule: dict
 
+    def __post_init__(self) -> None:
+        #: What the points depend on besides the counts (`_ScoreMemo`): the rule as stored, and the max.
+        self.fingerprint = (json.dumps(self.rule, sort_keys=True), str(self.max_points))
+        self.scope = self.rule.get("scope", "leaf")
+        self.rule_type = self.rule.get("type")
+        self.is_metric = self.rule_type in METRIC_RULES
 
-def _leaves(cs: CriteriaSet) -> tuple[list[_Leaf], list[NodeDef]]:
+
+def _leaves(cs: CriteriaSet) -> tuple[list[_Leaf], CriteriaTree]:
     leaves, nodes = [], []
     for c in cs.criteria.select_related("parent").order_by("order"):
         nodes.append(
@@ -383,23 +401,31 @@ def _leaves(cs: CriteriaSet) -> tuple[list[_Leaf], list[NodeDef]]:
         )
         if c.rule is not None:
             leaves.append(_Leaf(c.pk, c.code, c.max_points, c.rule))
-    return leaves, nodes
+    return leaves, CriteriaTree(nodes)
 
 
 _STATUSES = (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.OVERDUE, TaskStatus.PENDING)
 
 
-def _count_fields() -> dict:
-    return {status.value: Count("id", filter=Q(status_code=status)) for status in _STATUSES}
+def _count_fields(today) -> dict:
+    conditions = status_conditions(today)
+    return {status.value: Count("state", filter=conditions[status]) for status in _STATUSES}
 
 
 _STATUS_KEYS = tuple(status.value for status in _STATUSES)
+#: A leaf's counts while they are gathered: [on time, late, overdue, pending], the order of `_STATUSES`.
+_NO_COUNTS = (0, 0, 0, 0)
 
 
-def _add(into: dict[str, int], row: dict) -> None:
-    get = into.get
-    for key in _STATUS_KEYS:
-        into[key] = get(key, 0) + row[key]
+def _new_counts() -> list[int]:
+    return [0, 0, 0, 0]
+
+
+def _add(into: list[int], counts: tuple[int, int, int, int]) -> None:
+    into[0] += counts[0]
+    into[1] += counts[1]
+    into[2] += counts[2]
+    into[3] += counts[3]
 
 
 def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
@@ -412,22 +438,28 @@ def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
         default=Value(True),
         output_field=BooleanField(),
     )
-    by_leaf: dict[tuple[int, str], dict] = defaultdict(dict)
-    by_plan: dict[int, dict] = defaultdict(dict)
-    by_higher: dict[int, dict] = defaultdict(dict)
-    rows = (
-        scored_tasks(criteria_set=cs, unit_ids=unit_ids, today=today)
+    by_leaf: dict[tuple[int, str], list[int]] = defaultdict(_new_counts)
+    by_plan: dict[int, list[int]] = defaultdict(_new_counts)
+    by_higher: dict[int, list[int]] = defaultdict(_new_counts)
+    query = (
+        scored_tasks(criteria_set=cs, unit_ids=unit_ids)
         .annotate(by_higher=higher)
         .values("assignee_unit_id", "criterion_code", "by_higher")
-        .annotate(**_count_fields())
+        .annotate(**_count_fields(today))
         .order_by()
+        .values_list("assignee_unit_id", "criterion_code", "by_higher", *_STATUS_KEYS)
+        .query
     )
-    for row in rows:
-        unit_id = row["assignee_unit_id"]
-        _add(by_leaf[(unit_id, row["criterion_code"])], row)
-        _add(by_plan[unit_id], row)
-        if row["by_higher"]:
-            _add(by_higher[unit_id], row)
+    # The rows as the driver gives them: a batch has tens of thousands, and Django's per-value converters
+    # (which would only turn integers into integers) cost more than the query.
+    with connection.cursor() as cursor:
+        cursor.execute(*query.sql_with_params())
+        rows = cursor.fetchall()
+    for unit_id, code, is_higher, *counts in rows:
+        _add(by_leaf[(unit_id, code)], counts)
+        _add(by_plan[unit_id], counts)
+        if is_higher:
+            _add(by_higher[unit_id], counts)
     metric_codes = [leaf.code for leaf in leaves if leaf.rule.get("type") in METRIC_RULES]
     metrics: dict[tuple[int, str], Decimal | None] = {}
     if metric_codes:
@@ -448,18 +480,6 @@ def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
     return by_leaf, by_plan, by_higher, metrics
 
 
-def _leaf_counts(row: dict | None, metric) -> LeafCounts:
-    if not row:
-        return LeafCounts(metric=metric)
-    return LeafCounts(
-        on_time=row.get("on_time", 0),
-        late=row.get("late", 0),
-        overdue=row.get("overdue", 0),
-        pending=row.get("pending", 0),
-        metric=metric,
-    )
-
-
 def _dependent_sets(cs: CriteriaSet) -> list[CriteriaSet]:
     """The sets whose delta reads `cs`'s totals: next year's sets of the same unit kind, when `cs` is the
     set `previous_set` picks for them (the latest imported of its year)."""
@@ -475,12 +495,38 @@ class _Context:
 
     cs: CriteriaSet
     leaves: list[_Leaf]
-    nodes: list[NodeDef]
+    tree: CriteriaTree
     today: object
     now: object
     previous: CriteriaSet | None
     dependents: list[CriteriaSet]
-    memo: dict = field(default_factory=dict)  # (criterion id, counts, survey points) -> LeafResult
+
+
+class _ScoreMemo:
+    """Leaf results by distinct input, kept by the process across recomputes: a worker takes chunk after
+    chunk of the same set, and the rules are pure, so an input scored once never needs scoring again. The
+    key holds everything the rule reads (the rule itself, the max, and `points_key` of the counts), so an
+    edited rule or max simply misses. Bounded: when full, it starts afresh (a set has some 20,000 distinct
+    inputs at national scale)."""
+
+    def __init__(self, limit: int = 100_000):
+        self.limit = limit
+        self.results: dict[tuple, LeafResult] = {}
+
+    def score(self, leaf: _Leaf, on_time: int, late: int, overdue: int, pending: int, metric, survey):
+        key = (leaf.fingerprint, *points_key(leaf.rule_type, on_time, late, overdue, pending, metric, survey))
+        result = self.results.get(key)
+        if result is None:
+            if len(self.results) >= self.limit:
+                self.results = {}
+            counts = LeafCounts(on_time, late, overdue, pending, metric)
+            result = self.results[key] = score_leaf(
+                leaf.rule, leaf.max_points, counts, survey_points=survey, with_reason=False
+            )
+        return result
+
+
+_score_memo = _ScoreMemo()
 
 
 @transaction.atomic
@@ -528,54 +574,52 @@ def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
             )
         )
     leaf_rows, unit_rows = [], []
-    memo = ctx.memo
+    score = _score_memo.score
     for unit_id, parent_id in units:
         points, projected, excluded = {}, {}, set()
+        plan_counts = by_plan.get(unit_id, _NO_COUNTS)
+        higher_counts = by_higher.get(unit_id, _NO_COUNTS)
         for leaf in ctx.leaves:
-            scope = leaf.rule.get("scope", "leaf")
-            row = (
-                by_plan.get(unit_id)
-                if scope == "plan"
-                else by_higher.get(unit_id)
-                if scope == "assigned_by_higher"
-                else by_leaf.get((unit_id, leaf.code))
-            )
-            counts = _leaf_counts(row, metrics.get((unit_id, leaf.code)))
+            scope = leaf.scope
+            if scope == "plan":
+                on_time, late, overdue, pending = plan_counts
+            elif scope == "assigned_by_higher":
+                on_time, late, overdue, pending = higher_counts
+            else:
+                on_time, late, overdue, pending = by_leaf.get((unit_id, leaf.code), _NO_COUNTS)
+            metric = metrics.get((unit_id, leaf.code)) if leaf.is_metric else None
             survey = surveys.get((unit_id, leaf.criterion_id))
-            # The rules are pure and counts repeat a lot across units: score each distinct input once.
-            key = (leaf.criterion_id, counts, survey)
-            result = memo.get(key)
-            if result is None:
-                result = memo[key] = score_leaf(
-                    leaf.rule, leaf.max_points, counts, survey_points=survey, with_reason=False
-                )
+            # The rules are pure and their inputs repeat a lot across units: score each distinct one once.
+            result = score(leaf, on_time, late, overdue, pending, metric, survey)
             appraised = appraisals.get((unit_id, leaf.criterion_id))
-            if appraised is not None:
+            if appraised is None:
+                final, final_projected = result.auto_points, result.projected_points
+                if result.excluded:
+                    excluded.add(leaf.code)
+            else:
                 appraised = min(appraised, leaf.max_points)
-            final = final_points(result.auto_points, appraised)
+                final = final_points(result.auto_points, appraised)
+                final_projected = final_points(result.projected_points, appraised)
             points[leaf.code] = final
-            projected[leaf.code] = final_points(result.projected_points, appraised)
-            is_excluded = result.excluded and appraised is None
-            if is_excluded:
-                excluded.add(leaf.code)
+            projected[leaf.code] = final_projected
             leaf_rows.append(
                 (
                     leaf.criterion_id,
                     unit_id,
-                    counts.on_time,
-                    counts.late,
-                    counts.overdue,
-                    counts.pending,
-                    counts.metric,
+                    on_time,
+                    late,
+                    overdue,
+                    pending,
+                    metric,
                     result.auto_points,
                     result.projected_points,
                     appraised,
                     final,
-                    is_excluded,
+                    result.excluded and appraised is None,
                 )
             )
-        totals = aggregate(ctx.nodes, points, excluded)
-        projected_totals = aggregate(ctx.nodes, projected, excluded)
+        totals = ctx.tree.aggregate(points, excluded)
+        projected_totals = ctx.tree.aggregate(projected, excluded)
         prev = previous_totals.get(unit_id)
         unit_rows.append(
             (
@@ -652,19 +696,32 @@ def _upsert_orm(cs: CriteriaSet, leaf_rows: list[tuple], unit_rows: list[tuple])
 
 
 def _upsert_sql(
-    table: str, columns: tuple, types: tuple, conflict: str, compare: tuple, always: tuple
+    table: str, columns: tuple, types: tuple, conflict: tuple, compare: tuple, always: tuple
 ) -> str:
     """INSERT … SELECT FROM unnest(one array per column) ON CONFLICT DO UPDATE, touching only rows whose
-    values changed (`compare`); `always` columns are set whenever a row is touched."""
+    values changed (`compare`); `always` columns are set whenever a row is touched. Parameters: the set id,
+    one array per column, then (without `always`) the batch's unit ids and the set id again.
+
+    Without `always` columns, rows equal to the stored ones are left out before the insert: they are
+    compared with the batch's stored rows (read by unit through the (unit, set) index). ON CONFLICT DO
+    UPDATE would lock a conflicting row even when its WHERE then skips the update, which writes every page
+    of the table on a nightly run that changes nothing."""
     q = connection.ops.quote_name
     arrays = ", ".join(f"%s::{t}[]" for t in types)
     cols = ", ".join(q(c) for c in columns)
     sets = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in (*compare, *always))
     changed = " OR ".join(f"t.{q(c)} IS DISTINCT FROM EXCLUDED.{q(c)}" for c in compare)
-    where = "" if always else f" WHERE {changed}"
+    insert = f"INSERT INTO {q(table)} AS t (criteria_set_id, {cols}) "
+    upsert = f" ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO UPDATE SET {sets}"
+    if always:
+        return f"{insert}SELECT %s, * FROM unnest({arrays}){upsert}"
+    stored = f"(SELECT * FROM {q(table)} WHERE unit_id = ANY(%s::bigint[]) AND criteria_set_id = %s)"
+    joined = " AND ".join(f"o.{q(c)} = v.{q(c)}" for c in conflict)
+    differs = " OR ".join(f"o.{q(c)} IS DISTINCT FROM v.{q(c)}" for c in compare)
     return (
-        f"INSERT INTO {q(table)} AS t (criteria_set_id, {cols}) SELECT %s, * FROM unnest({arrays}) "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}{where}"
+        f"{insert}SELECT %s, v.* FROM unnest({arrays}) AS v({cols}) "
+        f"LEFT JOIN {stored} AS o ON {joined} WHERE o.{q(conflict[0])} IS NULL OR {differs}"
+        f"{upsert} WHERE {changed}"
     )
 
 
@@ -672,20 +729,43 @@ def _upsert_postgresql(cs: CriteriaSet, leaf_rows: list[tuple], unit_rows: list[
     """Write a batch's score rows with one statement per table: the rows travel as one array per column
     (no SQL built per row), and a leaf row whose values did not change is not rewritten at all."""
     leaf_sql = _upsert_sql(
-        LeafScore._meta.db_table, LEAF_COLUMNS, _LEAF_TYPES, "criterion_id, unit_id", LEAF_COLUMNS[2:], ()
+        LeafScore._meta.db_table, LEAF_COLUMNS, _LEAF_TYPES, LEAF_COLUMNS[:2], LEAF_COLUMNS[2:], ()
     )
     unit_sql = _upsert_sql(
         UnitScore._meta.db_table,
         UNIT_COLUMNS,
         _UNIT_TYPES,
-        "criteria_set_id, unit_id",
+        ("criteria_set_id", "unit_id"),
         UNIT_COLUMNS[1:-1],
         ("computed_at",),
     )
+    unit_ids = _array_param("bigint", tuple({row[0] for row in unit_rows}))
     with connection.cursor() as cursor:
-        for sql, rows in ((leaf_sql, leaf_rows), (unit_sql, unit_rows)):
+        for sql, types, rows, extra in (
+            (leaf_sql, _LEAF_TYPES, leaf_rows, [unit_ids, cs.pk]),
+            (unit_sql, _UNIT_TYPES, unit_rows, []),
+        ):
             if rows:
-                cursor.execute(sql, [cs.pk, *(list(col) for col in zip(*rows, strict=True))])
+                columns = zip(*rows, strict=True)
+                arrays = [_array_param(t, col) for t, col in zip(types, columns, strict=True)]
+                cursor.execute(sql, [cs.pk, *arrays, *extra])
+
+
+_LITERAL_TYPES = {"bigint": int, "int": int, "numeric": Decimal | int, "boolean": bool}
+
+
+def _array_param(sql_type: str, values: tuple) -> str | list:
+    """One column's values as an array parameter. Numbers and booleans go as the text of a PostgreSQL array
+    literal (`{1,2.5,NULL}`), which the server parses far faster than the driver adapts a list element by
+    element (a batch carries some 200,000 values); other types go as a list for the driver to adapt. The
+    text holds only what `str` gives for the checked types, so no value can change the literal's shape."""
+    kind = _LITERAL_TYPES.get(sql_type)
+    if kind is None:
+        return list(values)
+    for value in values:
+        if value is not None and not isinstance(value, kind):
+            raise TypeError(f"{sql_type} array: unexpected {value!r}")
+    return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
 
 
 def _deltas_write(cs: CriteriaSet, previous_totals: dict[int, Decimal | None]) -> int:
@@ -742,13 +822,13 @@ def scores_recompute(
     ctx = _Context(
         cs=criteria_set,
         leaves=[],
-        nodes=[],
+        tree=None,
         today=timezone.localdate(now),
         now=now,
         previous=None,
         dependents=[],
     )
-    ctx.leaves, ctx.nodes = _leaves(criteria_set)
+    ctx.leaves, ctx.tree = _leaves(criteria_set)
     if unit_ids is None:
         requested = None
         units = list(scored_units(criteria_set).order_by("pk").values_list("pk", flat=True))

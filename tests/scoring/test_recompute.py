@@ -269,6 +269,32 @@ def test_a_full_recompute_changes_nothing_after_a_partial_one(scenario):
     )
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's row versions (xmin)")
+def test_a_recompute_rewrites_only_the_leaf_rows_whose_values_changed(scenario):
+    """A nightly run that changes nothing writes nothing; a changed task rewrites only its own leaf's row."""
+    s = scenario
+
+    def versions() -> dict:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, xmin::text FROM scoring_leafscore WHERE criteria_set_id = %s", [s.cs.pk]
+            )
+            return dict(cursor.fetchall())
+
+    before = versions()
+    scores_recompute(criteria_set=s.cs, now=NOW)
+    assert versions() == before
+
+    drive(s.tasks.a3, ["evidence", "submit", "approve"], at=NOW, leader=s.w.city_leader, member=s.w.official)
+    scores_recompute(criteria_set=s.cs, now=NOW)
+    after = versions()
+    rewritten = {pk for pk, version in after.items() if before.get(pk) != version}
+    # The task's own leaf (1.4) and the two leaves that count all of A's tasks (1.2 plan-wide, 1.3 those
+    # assigned by a higher level); no other unit's rows, and none of A's other leaves.
+    assert rewritten == {leaf(s, s.a, code).pk for code in ("1.2", "1.3", "1.4")}
+    assert (leaf(s, s.a, "1.4").late, leaf(s, s.a, "1.4").overdue) == (1, 0)
+
+
 def test_breakdown_explains_every_leaf_with_its_tasks(scenario, django_assert_max_num_queries):
     s = scenario
     t = s.tasks

@@ -1,7 +1,9 @@
 """Scoring rules: each rule type at its edges, projections, the tree roll-up and ranks, plus properties
 that must hold for every rule and every count."""
 
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,16 @@ from hypothesis import strategies as st
 
 from scoring.criteria_file import leaves, node_defs, parse_criteria_file
 from scoring.rules import (
+    CriteriaTree,
     LeafCounts,
     LeafResult,
     NodeDef,
     aggregate,
     competition_ranks,
     final_points,
+    points_key,
+    round_fraction,
+    round_ratio,
     score_leaf,
 )
 
@@ -742,3 +748,93 @@ def test_scoring_without_the_reason_gives_the_same_points_and_no_words(rule_max,
         worded.excluded,
     )
     assert worded.reason and bare.reason == ""
+
+
+@settings(max_examples=500)
+@given(rules_and_max(), counts_st, counts_st, survey_st, survey_st)
+def test_inputs_with_equal_points_keys_score_the_same_points(rule_max, counts, noise, survey, other_survey):
+    """What a bulk recompute relies on to score each distinct key once: change every input the key leaves
+    out (taken from `noise`), and the key and the points stay the same."""
+    r, max_points = rule_max
+    kind = r["type"]
+    if kind == "survey":  # reads only the survey points
+        other, other_survey = noise, survey
+    elif kind == "manual":  # reads nothing
+        other = noise
+    elif counts.n == 0:  # no tasks: neither a metric nor a survey matters
+        other = LeafCounts(metric=noise.metric)
+    elif kind in ("metric_bands", "metric_proportional"):  # any tasks, the same latest value
+        other = LeafCounts(noise.on_time + 1, noise.late, noise.overdue, noise.pending, counts.metric)
+    else:  # task rules: the same counts, whatever the metric and the survey
+        other = LeafCounts(counts.on_time, counts.late, counts.overdue, counts.pending, noise.metric)
+
+    def key(c: LeafCounts, s):
+        return points_key(kind, c.on_time, c.late, c.overdue, c.pending, c.metric, s)
+
+    def points(c: LeafCounts, s):
+        result = score_leaf(r, max_points, c, survey_points=s, with_reason=False)
+        return result.auto_points, result.projected_points, result.excluded
+
+    assert key(other, other_survey) == key(counts, survey)
+    assert points(other, other_survey) == points(counts, survey)
+
+
+@settings(max_examples=500)
+@given(
+    rules_and_max(),
+    counts_st,
+    survey_st,
+    st.sampled_from(["on_time", "late", "overdue", "pending", "metric"]),
+    st.integers(0, 3),
+)
+def test_a_points_key_never_hides_an_input_that_changes_the_points(
+    rule_max, counts, survey, field_name, value
+):
+    """The converse: move one count (or the metric) and, wherever the points change, so does the key."""
+    r, max_points = rule_max
+    if field_name == "metric":
+        other = replace(counts, metric=counts.metric + value if counts.metric is not None else D(value))
+    else:
+        other = replace(counts, **{field_name: value})
+
+    def key(c: LeafCounts):
+        return points_key(r["type"], c.on_time, c.late, c.overdue, c.pending, c.metric, survey)
+
+    def points(c: LeafCounts):
+        result = score_leaf(r, max_points, c, survey_points=survey, with_reason=False)
+        return result.auto_points, result.projected_points, result.excluded
+
+    if points(other) != points(counts):
+        assert key(other) != key(counts)
+
+
+@given(st.integers(-(10**9), 10**9), st.integers(1, 10**6), st.integers(0, 6))
+def test_round_ratio_is_exact_half_up_away_from_zero(numerator, denominator, places):
+    got = round_ratio(numerator, denominator, places)
+    want = (Decimal(numerator) / Decimal(denominator)).quantize(
+        Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+    )
+    assert got == want
+    assert round_fraction(Fraction(numerator, denominator), places) == got
+
+
+def test_round_ratio_at_exact_halves():
+    assert round_ratio(1, 8, 2) == D("0.13")  # 0.125
+    assert round_ratio(-1, 8, 2) == D("-0.13")
+    assert round_ratio(1, 3, 4) == D("0.3333")
+    with pytest.raises(ValueError):
+        round_ratio(1, 0)
+
+
+def test_a_tree_built_once_aggregates_each_unit_as_aggregate_does():
+    built = CriteriaTree(tree())
+    for leaf_points, excluded in [
+        ({"1.1.1": D("1.5"), "1.2": D(5)}, set()),
+        ({"1.1.1": D(2), "1.1.2": D(2), "2.1": D("2.5")}, {"1.2"}),
+        ({}, {"1.1.1", "1.1.2", "1.2", "2.1"}),
+    ]:
+        assert built.aggregate(leaf_points, excluded) == aggregate(tree(), leaf_points, excluded)
+    with pytest.raises(ValueError):
+        built.aggregate({"1.1": D(1)})  # not a leaf
+    with pytest.raises(ValueError):
+        built.aggregate({"9.9": D(1)})  # unknown
