@@ -456,7 +456,7 @@ def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
         cursor.execute(*query.sql_with_params())
         rows = cursor.fetchall()
     for unit_id, code, is_higher, *counts in rows:
-        _add(by_leaf[(unit_id, code)], counts)
+        _add(by_leaf[unit_id, code], counts)
         _add(by_plan[unit_id], counts)
         if is_higher:
             _add(by_higher[unit_id], counts)
@@ -751,7 +751,12 @@ def _upsert_postgresql(cs: CriteriaSet, leaf_rows: list[tuple], unit_rows: list[
                 cursor.execute(sql, [cs.pk, *arrays, *extra])
 
 
-_LITERAL_TYPES = {"bigint": int, "int": int, "numeric": Decimal | int, "boolean": bool}
+_LITERAL_TYPES = {
+    "bigint": {int},
+    "int": {int},
+    "numeric": {Decimal, int},
+    "boolean": {bool},
+}
 
 
 def _array_param(sql_type: str, values: tuple) -> str | list:
@@ -759,13 +764,15 @@ def _array_param(sql_type: str, values: tuple) -> str | list:
     literal (`{1,2.5,NULL}`), which the server parses far faster than the driver adapts a list element by
     element (a batch carries some 200,000 values); other types go as a list for the driver to adapt. The
     text holds only what `str` gives for the checked types, so no value can change the literal's shape."""
-    kind = _LITERAL_TYPES.get(sql_type)
-    if kind is None:
+    allowed = _LITERAL_TYPES.get(sql_type)
+    if allowed is None:
         return list(values)
-    for value in values:
-        if value is not None and not isinstance(value, kind):
-            raise TypeError(f"{sql_type} array: unexpected {value!r}")
-    return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
+    kinds = set(map(type, values))
+    if not kinds <= allowed | {type(None)}:
+        raise TypeError(f"{sql_type} array: unexpected {kinds - allowed - {type(None)}}")
+    if type(None) in kinds:
+        return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _deltas_write(cs: CriteriaSet, previous_totals: dict[int, Decimal | None]) -> int:

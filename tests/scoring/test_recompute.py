@@ -424,3 +424,16 @@ def test_the_nightly_reconciliation_fixes_and_reports_what_differed(scenario, ca
     assert f"unit {s.b.pk}: {{'total': (Decimal('1.0000'), Decimal('51.0000'))" in caplog.text
     # last year's new row for C gives C a delta this year: 68 - 0
     assert score(s, s.c).delta == D("68")
+
+
+def test_score_rows_travel_as_array_literals_of_checked_numbers_only():
+    from scoring.services import _array_param
+
+    assert _array_param("numeric", (D("1.5"), None, 2, D("-0.0001"))) == "{1.5,NULL,2,-0.0001}"
+    assert _array_param("bigint", (3, 1)) == "{3,1}"
+    assert _array_param("boolean", (True, False)) == "{True,False}"
+    ts = dt.datetime(2026, 6, 15, tzinfo=dt.UTC)
+    assert _array_param("timestamptz", (ts,)) == [ts]  # other types: the driver adapts them
+    for sql_type, value in [("numeric", "1},{2"), ("bigint", True), ("boolean", 1), ("int", 1.5)]:
+        with pytest.raises(TypeError):
+            _array_param(sql_type, (value,))
