@@ -395,12 +395,16 @@ def reminders_workers(now: dt.datetime, workers: Workers) -> dict:
 
 
 def scores_reset(cs) -> None:
-    """Empty the set's score tables, as before its first computation. The deleted rows are vacuumed away at
-    once: otherwise every cold run inserts among the dead rows of the one before, and autovacuum cleans them
-    up at a moment of its choosing, in the middle of a timed run or not."""
+    """Empty the set's score tables, as before its first computation, and forget what this process has
+    memoised. The deleted rows are vacuumed away at once: otherwise every cold run inserts among the dead
+    rows of the one before, and autovacuum cleans them up at a moment of its choosing, in the middle of a
+    timed run or not. (Worker processes are started afresh for each cold run: see `run`.)"""
     from django.db import connection
 
     from scoring.models import LeafScore, UnitScore
+    from scoring.services import score_memo_clear
+
+    score_memo_clear()
 
     LeafScore.objects.filter(criteria_set=cs).delete()
     UnitScore.objects.filter(criteria_set=cs).delete()
@@ -702,8 +706,18 @@ def run(args) -> dict:
         with Workers(n) as workers:
             log(f"{n} worker(s): reminders")
             rem[f"workers_{n}"] = repeated(lambda: reminders_workers(moment, workers), args.repeat)
-            log(f"{n} worker(s): recompute, cold")
-            sc[f"workers_{n}_cold"] = repeated(lambda: scores_workers(cs, workers, cold=True), args.repeat)
+
+        def cold_run(n=n) -> dict:
+            # New processes for each cold run: nothing memoised by an earlier run, as at a set's first
+            # computation after a deployment.
+            with Workers(n) as fresh:
+                return scores_workers(cs, fresh, cold=True)
+
+        log(f"{n} worker(s): recompute, cold")
+        sc[f"workers_{n}_cold"] = repeated(cold_run, args.repeat)
+        with Workers(n) as workers:
+            # Long-lived workers, as the nightly run meets them: the first run also fills their memo (all
+            # runs are in the JSON).
             log(f"{n} worker(s): recompute, warm")
             sc[f"workers_{n}_warm"] = repeated(lambda: scores_workers(cs, workers, cold=False), args.repeat)
             if n == max(args.workers):

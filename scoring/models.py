@@ -151,10 +151,11 @@ class LeafScore(models.Model):
 
     # A full recompute writes some 120,000 of these rows, and every index and foreign-key check costs per
     # row, so each is here for a reason:
-    # - `criteria_set` repeats the set of `criterion` (the scoring service writes both from the same
-    #   criterion), so the criterion's foreign key already guarantees it; it is kept for filtering, with no
-    #   database constraint of its own (the ORM still cascades deletes of a set);
-    # - `criterion` is indexed by the unique constraint, `unit` by the (unit, set) index, which both lead.
+    # - `criteria_set` repeats the set of `criterion`; the scoring service, the only writer, takes both from
+    #   the same criterion. It has no constraint of its own (one check fewer per row at commit; the ORM still
+    #   cascades a set's deletion) and no index leading with it: reads go by unit, or by criterion;
+    # - `criterion` is indexed by the unique constraint, `unit` by the (unit, set) index, which lead with them
+    #   (the unit's foreign key needs it when a unit is deleted).
     criteria_set = models.ForeignKey(
         CriteriaSet,
         on_delete=models.CASCADE,

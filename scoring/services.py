@@ -529,6 +529,11 @@ class _ScoreMemo:
 _score_memo = _ScoreMemo()
 
 
+def score_memo_clear() -> None:
+    """Forget the memoised leaf results of this process (a benchmark's cold run starts from nothing)."""
+    _score_memo.results = {}
+
+
 @transaction.atomic
 def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
     """Recompute and upsert the scores of one batch of units. Returns the parent ids whose peer groups
@@ -826,24 +831,22 @@ def scores_recompute(
 
     Queries: a fixed handful per run plus about ten per batch of `BATCH` units, however many tasks."""
     now = now or timezone.now()
+    leaves, tree = _leaves(criteria_set)
     ctx = _Context(
         cs=criteria_set,
-        leaves=[],
-        tree=None,
+        leaves=leaves,
+        tree=tree,
         today=timezone.localdate(now),
         now=now,
-        previous=None,
-        dependents=[],
+        previous=previous_set(unit_kind=criteria_set.unit_kind, year=criteria_set.year),
+        dependents=_dependent_sets(criteria_set),
     )
-    ctx.leaves, ctx.tree = _leaves(criteria_set)
     if unit_ids is None:
         requested = None
         units = list(scored_units(criteria_set).order_by("pk").values_list("pk", flat=True))
     else:
         requested = set(unit_ids)
         units = sorted(requested)
-    ctx.previous = previous_set(unit_kind=criteria_set.unit_kind, year=criteria_set.year)
-    ctx.dependents = _dependent_sets(criteria_set)
     parents = _drop_unscored(criteria_set, requested, ctx.dependents)
     done = 0
     for start in range(0, len(units), BATCH):

@@ -38,15 +38,27 @@ def my_tasks_q(user) -> Q:
     return q
 
 
+#: Above this many plans, `_submitted_in_plans_of` filters by a subquery instead of a list of ids: a list
+#: that long buys nothing (the leader's subtree holds most of the country's submitted tasks anyway) and would
+#: be repeated in every condition that uses it.
+PLAN_IDS_INLINE_MAX = 2000
+
+
 def _submitted_in_plans_of(paths: list[str]) -> Q:
-    """Submitted tasks of plans owned by the units at `paths` or under them. The plan ids are read first (one
-    small query), so the (plan, state) index finds the tasks: a condition through the join to the owner unit
-    (or a subquery) makes PostgreSQL read every submitted task in the country and keep this subtree's."""
-    owned = Q(pk__in=[])
+    """Submitted tasks of plans owned by the units at `paths` or under them (the user's led subtrees). The
+    plan ids are read first, so the (plan, state) index finds the tasks: through the join to the owner unit
+    (or a subquery), PostgreSQL reads every submitted task in the country and keeps this subtree's."""
+    if not paths:
+        return Q(pk__in=[])
+    owned = Q()
     for path in paths:
         owned |= Q(owner_unit__path__startswith=path)
-    plan_ids = list(Plan.objects.filter(owned).values_list("id", flat=True))
-    return Q(plan_id__in=plan_ids, state=TaskState.SUBMITTED)
+    plans = Plan.objects.filter(owned).order_by()
+    ids = list(plans.values_list("id", flat=True)[: PLAN_IDS_INLINE_MAX + 1])
+    return Q(
+        plan_id__in=ids if len(ids) <= PLAN_IDS_INLINE_MAX else plans.values("id"),
+        state=TaskState.SUBMITTED,
+    )
 
 
 def tasks_overdue(qs, today: dt.date):

@@ -4,6 +4,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# On PostgreSQL, building task_scoring_idx blocks writes to the tasks table while it runs: about 2 s at a
+# million tasks on the benchmark machine (benchmarks/README.md). Run it outside office hours at that scale.
+
 
 class Migration(migrations.Migration):
 

@@ -826,14 +826,17 @@ def test_round_ratio_at_exact_halves():
         round_ratio(1, 0)
 
 
-def test_a_tree_built_once_aggregates_each_unit_as_aggregate_does():
+def test_a_tree_built_once_rolls_up_unit_after_unit_with_nothing_carried_over():
     built = CriteriaTree(tree())
-    for leaf_points, excluded in [
-        ({"1.1.1": D("1.5"), "1.2": D(5)}, set()),
-        ({"1.1.1": D(2), "1.1.2": D(2), "2.1": D("2.5")}, {"1.2"}),
-        ({}, {"1.1.1", "1.1.2", "1.2", "2.1"}),
-    ]:
-        assert built.aggregate(leaf_points, excluded) == aggregate(tree(), leaf_points, excluded)
+    first = built.aggregate({"1.1.1": D("1.5"), "1.2": D(5)}, set())
+    assert (first.total, first.applicable_max, first.percent) == (D("6.5"), D(15), D("43.3333"))
+    # 1.2 excluded: the evidence part is capped by 1.1 (3), the max falls to 3 + 5.
+    second = built.aggregate({"1.1.1": D(2), "1.1.2": D(2), "2.1": D("2.5")}, {"1.2"})
+    assert (second.evidence_points, second.survey_points, second.applicable_max) == (D(3), D("2.5"), D(8))
+    assert second.percent == D("68.7500")
+    nothing = built.aggregate({}, {"1.1.1", "1.1.2", "1.2", "2.1"})
+    assert (nothing.total, nothing.applicable_max, nothing.percent) == (D(0), D(0), D(0))
+    assert built.aggregate({"1.1.1": D("1.5"), "1.2": D(5)}, set()) == first
     with pytest.raises(ValueError):
         built.aggregate({"1.1": D(1)})  # not a leaf
     with pytest.raises(ValueError):

@@ -13,7 +13,7 @@ import time_machine
 from org import services as org_services
 from org.models import CalendarDay, Role
 from plans import services as plan_services
-from tasks import services
+from tasks import selectors, services
 from tasks.models import Task, status_conditions, task_status
 from tests import factories
 from tests.factories import pdf_file
@@ -129,6 +129,22 @@ def status_everywhere(task: Task, today: dt.date) -> tuple[str, str]:
     ]
     assert matching == [sql], (task.title, matching, sql)
     return python, sql
+
+
+@pytest.mark.parametrize(
+    ("state", "due", "submitted", "want"),
+    [
+        ("in_progress", None, None, "pending"),  # no due date: never overdue
+        ("approved", None, None, "on_time"),  # no due date: on time whenever submitted
+        ("approved", dt.date(2026, 12, 1), None, "late"),  # no submission time recorded
+        ("cancelled", None, None, "cancelled"),
+    ],
+)
+def test_status_without_a_due_date_or_a_submission_time(world, state, due, submitted, want):
+    """Rows the services never leave behind but the database allows: the three definitions still agree."""
+    task = world.task("in_progress", title=f"{state} {due}")
+    Task.objects.filter(pk=task.pk).update(state=state, effective_due_date=due, submitted_at=submitted)
+    assert status_everywhere(task, dt.date(2026, 12, 7)) == (want, want)
 
 
 def test_status_in_python_and_sql_agree_for_every_case(world, api, fresh_calendar):
@@ -271,6 +287,12 @@ def test_mine(world, api, listing):
     assert ids(api.as_(world.colleague), "mine=true") == {"A", "B", "C", "F", "G", "H"}
     assert ids(api.as_(world.other_official), "mine=true") == {"D", "E"}
     assert ids(api.as_(world.official), "mine=false") == set("ABCFGH")
+
+
+def test_mine_for_a_leader_of_many_plans_reads_them_by_subquery(world, api, listing, monkeypatch):
+    """Past PLAN_IDS_INLINE_MAX plans, the plan ids are not inlined: same tasks either way."""
+    monkeypatch.setattr(selectors, "PLAN_IDS_INLINE_MAX", 0)
+    assert ids(api.as_(world.city_leader), "mine=true") == {"B"}
 
 
 @pytest.mark.parametrize("query", ["plan=abc", "state=finished", "assignee_unit=x", "due_before=15/12/2026"])
