@@ -149,13 +149,15 @@ class UnitScore(models.Model):
 class LeafScore(models.Model):
     """A unit's points on one leaf criterion, with the counts they came from (derived, never edited)."""
 
-    # A full recompute writes some 120,000 of these rows, and every index and foreign-key check costs per
-    # row, so each is here for a reason:
-    # - `criteria_set` repeats the set of `criterion`; the scoring service, the only writer, takes both from
-    #   the same criterion. It has no constraint of its own (one check fewer per row at commit; the ORM still
-    #   cascades a set's deletion) and no index leading with it: reads go by unit, or by criterion;
-    # - `criterion` is indexed by the unique constraint, `unit` by the (unit, set) index, which lead with them
-    #   (the unit's foreign key needs it when a unit is deleted).
+    # A derived row: the scoring service is its only writer, and rebuilds it from the tasks at will. A set's
+    # first computation writes some 120,000 of them, and every index and foreign-key check costs per row, so
+    # the table carries only what its readers and its writer need:
+    # - no foreign-key constraints in the database. The writer takes the unit ids under row locks on the
+    #   units and the criterion ids from the set, in the same transaction, and the ORM cascades deletes of a
+    #   unit, a criterion or a set. The constraints guarded nothing more and cost three checks per row at
+    #   commit, about a third of the database's work in a first computation (benchmarks/README.md);
+    # - the unique (criterion, unit) constraint, and one (unit, set) index: the breakdown and the upsert
+    #   read a batch of units' rows on a set.
     criteria_set = models.ForeignKey(
         CriteriaSet,
         on_delete=models.CASCADE,
@@ -164,9 +166,11 @@ class LeafScore(models.Model):
         db_constraint=False,
     )
     criterion = models.ForeignKey(
-        Criterion, on_delete=models.CASCADE, related_name="leaf_scores", db_index=False
+        Criterion, on_delete=models.CASCADE, related_name="leaf_scores", db_index=False, db_constraint=False
     )
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="leaf_scores", db_index=False)
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.CASCADE, related_name="leaf_scores", db_index=False, db_constraint=False
+    )
     on_time = models.PositiveIntegerField(default=0)
     late = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)

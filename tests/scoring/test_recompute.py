@@ -437,3 +437,20 @@ def test_score_rows_travel_as_array_literals_of_checked_numbers_only():
     for sql_type, value in [("numeric", "1},{2"), ("bigint", True), ("boolean", 1), ("int", 1.5)]:
         with pytest.raises(TypeError):
             _array_param(sql_type, (value,))
+
+
+def test_deleting_a_unit_or_a_set_deletes_their_leaf_scores(scenario):
+    """LeafScore has no foreign-key constraints in the database (a derived table, see the model): the ORM's
+    cascade is what removes the rows of a deleted unit or set."""
+    s = scenario
+    x99 = UnitScore.objects.get(criteria_set=s.cs, unit__code="X99").unit
+    x99_id, previous_id = x99.pk, s.previous.pk  # delete() clears the instances' pk
+    assert LeafScore.objects.filter(unit_id=x99_id).exists()
+    x99.delete()
+    assert not LeafScore.objects.filter(unit_id=x99_id).exists()
+    assert not UnitScore.objects.filter(unit_id=x99_id).exists()
+
+    assert LeafScore.objects.filter(criteria_set_id=previous_id).exists()
+    s.previous.delete()
+    assert not LeafScore.objects.filter(criteria_set_id=previous_id).exists()
+    assert LeafScore.objects.filter(criteria_set=s.cs).exists()
