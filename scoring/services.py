@@ -14,7 +14,7 @@ import json
 import logging
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -421,7 +421,7 @@ def _new_counts() -> list[int]:
     return [0, 0, 0, 0]
 
 
-def _add(into: list[int], counts: tuple[int, int, int, int]) -> None:
+def _add(into: list[int], counts: Sequence[int]) -> None:
     into[0] += counts[0]
     into[1] += counts[1]
     into[2] += counts[2]
