@@ -7,7 +7,6 @@ test database. The test polls the API with a bounded deadline.
 """
 
 import datetime as dt
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -19,22 +18,10 @@ from config import celery_app
 from scoring import tasks as _scoring_jobs  # noqa: F401  (registers the jobs with the app)
 from tasks import services as task_services
 from tests.factories import STEPS_TO, bound_plan, drive
+from tests.polling import wait_for
 from tests.scoring.sets import SET_2026
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-DEADLINE_SECONDS = 20.0
-
-
-def wait_for(check, *, what: str, timeout: float = DEADLINE_SECONDS, every: float = 0.2):
-    """Poll `check()` until it returns something truthy, at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}; last seen: {last!r}")
 
 
 def _close_worker_connections(**kwargs):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -84,18 +83,6 @@ def shot(page, name: str) -> Path:
     path = SHOTS / f"{name}-{width}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-def wait_for(check, *, what: str, timeout: float = 20.0, every: float = 0.25):
-    """Poll `check()` until it returns something truthy, at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}; last seen: {last!r}")
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, shot, wait_for
+from tests.browser.conftest import DESKTOP, PHONE, shot
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

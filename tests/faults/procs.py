@@ -14,27 +14,17 @@ import socket
 import socketserver
 import subprocess
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
 from django.db import connection
 
+from tests.polling import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
+
 LOOPBACK = "127.0.0.1"
-
-
-def wait_for(check, *, timeout: float = 30.0, step: float = 0.05, what: str = ""):
-    """Poll `check` until it returns something true, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout}s: {what or check.__doc__ or check}")
-        time.sleep(step)
 
 
 def free_port() -> int:
@@ -147,7 +137,7 @@ class CeleryProcess:
                 raise AssertionError(f"{self.name} exited early:\n{self.output()[-3000:]}")
             return marker in self.output()
 
-        wait_for(ready, timeout=timeout, step=0.1, what=f"{self.name} is ready")
+        wait_for(ready, timeout=timeout, every=0.1, what=f"{self.name} is ready")
         return self
 
     @property

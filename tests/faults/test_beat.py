@@ -15,8 +15,7 @@ from config.celery import app
 from notifications import services as notification_services
 from notifications.models import Delivery, DeliveryState, Notification
 from notifications.policy import VN_TZ
-
-from .procs import wait_for
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -62,8 +61,8 @@ def test_two_beats_at_once_plan_and_send_each_reminder_once(world, procs, smtp):
             and Delivery.objects.filter(channel="email", state=DeliveryState.SENT).count() == 6
         )
 
-    wait_for(every_beat_planned_three_times, timeout=60, step=0.2)
-    wait_for(all_sent, timeout=30, step=0.2)
+    wait_for(every_beat_planned_three_times, timeout=60, every=0.2)
+    wait_for(all_sent, timeout=30, every=0.2)
     for b in beats:
         b.stop()
     ran = sum(w.output().count("Task notifications.plan_reminders[") for w in workers)

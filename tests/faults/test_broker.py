@@ -17,9 +17,9 @@ from tasks import events
 from tasks.models import Outbox, Task, TaskState
 from tests import factories
 from tests.factories import bound_plan, drive
+from tests.polling import wait_for
 
 from .conftest import broker_at
-from .procs import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -119,7 +119,7 @@ def test_redis_restarted_during_a_planning_cycle_loses_no_reminder_and_sends_non
             return planned == 8 and sent == Delivery.objects.count() == 8
 
         app.send_task("notifications.deliver")  # the beat's next tick, on the new Redis
-        wait_for(delivered, timeout=60, step=0.2)
+        wait_for(delivered, timeout=60, every=0.2)
         assert worker.alive
         assert "Connection to broker lost" in worker.output() or "Trying to re-establish" in worker.output()
 

@@ -18,8 +18,7 @@ from scoring import services as scoring_services
 from scoring.models import UnitScore
 from tests import factories
 from tests.factories import bound_plan, drive
-
-from .procs import wait_for
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -159,7 +158,7 @@ def test_a_worker_killed_in_the_middle_of_a_recompute_leaves_scores_equal_to_a_f
         """the restarted worker ran the recompute to its end"""
         return "scoring.recompute_set" in second.output() and " succeeded in " in second.output()
 
-    wait_for(recomputed, timeout=60, step=0.2)
+    wait_for(recomputed, timeout=60, every=0.2)
     assert UnitScore.objects.filter(criteria_set=cs).count() == len(communes)
     assert _all_appraised(cs)
     after = scores()

@@ -4,7 +4,6 @@ and the email through the worker (outbox → receiver → broker → worker → 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -15,19 +14,9 @@ from django.db import connections
 from config.celery import app
 from notifications.models import Delivery, Notification
 from tasks import services as task_services
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(check, *, timeout=30.0, step=0.05):
-    """Poll `check` until it returns something true, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not true within {timeout}s: {check.__doc__ or check}")
 
 
 def _close_db(**kwargs):
@@ -55,13 +44,13 @@ def test_assigned_task_notice_and_email_through_a_real_worker(world):
                 """the assigned notice is in the ledger"""
                 return Notification.objects.filter(task=task, kind="assigned").first()
 
-            n = wait_for(notice)
+            n = wait_for(notice, timeout=30)
 
             def mailed():
                 """the email went out and its delivery is marked sent"""
                 return mail.outbox and Delivery.objects.filter(notification=n, state="sent").exists()
 
-            wait_for(mailed)
+            wait_for(mailed, timeout=30)
     finally:
         task_postrun.disconnect(_close_db)
         connections.close_all()
