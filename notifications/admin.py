@@ -27,10 +27,7 @@ class ReminderPolicySettingAdmin(admin.ModelAdmin):
     def effective_policy(self, obj):
         if obj is None or obj.pk is None:
             return "—"
-        base = None
-        if obj.plan_id is not None:
-            row = ReminderPolicySetting.objects.filter(plan__isnull=True).first()
-            base = row.policy() if row else None
+        base = ReminderPolicySetting.global_policy() if obj.plan_id is not None else None
         try:
             return obj.policy(base).to_dict()
         except ValueError as exc:

@@ -9,6 +9,8 @@ workers with `select_for_update(skip_locked=True)` and marked sent only after th
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .policy import InvalidPolicy, ReminderPolicy
+
+log = logging.getLogger(__name__)
 
 REMINDER_KINDS = ("at_risk", "overdue", "escalation")  # plus due_<k>, one per before-due offset
 EVENT_KINDS = ("assigned", "submitted", "returned", "approved", "extension_requested", "extension_decided")
@@ -91,19 +95,26 @@ class ReminderPolicySetting(models.Model):
     def __str__(self) -> str:
         return str(_("Chính sách chung")) if self.plan_id is None else f"{_('Kế hoạch')} {self.plan}"
 
+    @classmethod
+    def global_policy(cls) -> ReminderPolicy:
+        """The global policy: the global row's, or the defaults when there is no such row or it does not
+        validate (edited outside the admin: logged, never a reason to send nothing or to fail a page)."""
+        row = cls.objects.filter(plan__isnull=True).first()
+        if row is None:
+            return ReminderPolicy()
+        try:
+            return row.policy()
+        except InvalidPolicy as exc:
+            log.error("the global reminder policy is invalid, using the defaults: %s", exc)
+            return ReminderPolicy()
+
     def policy(self, base: ReminderPolicy | None = None) -> ReminderPolicy:
         """The policy this row gives, over `base` (the global policy) for a per-plan row."""
         base = base or ReminderPolicy()
         return ReminderPolicy.from_dict({**base.to_dict(), **(self.data or {})})
 
     def clean(self) -> None:
-        base = None
-        if self.plan_id is not None:
-            row = ReminderPolicySetting.objects.filter(plan__isnull=True).first()
-            try:
-                base = row.policy() if row else None
-            except InvalidPolicy:
-                base = None
+        base = ReminderPolicySetting.global_policy() if self.plan_id is not None else None
         try:
             self.policy(base)
         except InvalidPolicy as exc:

@@ -50,21 +50,11 @@ def email_modes(user_ids) -> dict[int, str]:
 def reminder_policies() -> tuple[ReminderPolicy, dict[int, ReminderPolicy]]:
     """The global policy and the per-plan ones (plan id → policy, over the global one). A row that does
     not validate (edited outside the admin) is logged and ignored, never a reason to send nothing."""
-    rows = list(ReminderPolicySetting.objects.all())
-    base = ReminderPolicy()
-    for row in rows:
-        if row.plan_id is None:
-            try:
-                base = row.policy()
-            except InvalidPolicy as exc:
-                log.error("the global reminder policy is invalid, using the defaults: %s", exc)
+    base = ReminderPolicySetting.global_policy()
     overrides: dict[int, ReminderPolicy] = {}
-    for row in rows:
-        if row.plan_id is not None:
-            try:
-                overrides[row.plan_id] = row.policy(base)
-            except InvalidPolicy as exc:
-                log.error(
-                    "the reminder policy of plan %s is invalid, using the global one: %s", row.plan_id, exc
-                )
+    for row in ReminderPolicySetting.objects.filter(plan__isnull=False):
+        try:
+            overrides[row.plan_id] = row.policy(base)
+        except InvalidPolicy as exc:
+            log.error("the reminder policy of plan %s is invalid, using the global one: %s", row.plan_id, exc)
     return base, overrides

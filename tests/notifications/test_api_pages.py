@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 
 from notifications import services
 from notifications.models import Delivery, Notification, NotificationPreference, ReminderPolicySetting
+from notifications.policy import ReminderPolicy
+from notifications.selectors import reminder_policies
 
 from .conftest import at
 
@@ -144,6 +146,21 @@ def test_admin_policy_form_names_the_bad_field(world):
     )
     assert r.status_code == 302
     assert ReminderPolicySetting.objects.get(plan=world.plan).policy().before_offsets == (5, 2, 0)
+
+
+def test_a_broken_global_policy_neither_fails_the_admin_nor_stops_reminders(world, caplog):
+    """A global row edited outside the admin into something invalid: the defaults stand in, logged."""
+    ReminderPolicySetting.objects.create(plan=None, data={"overdue_every": 0})  # no clean(): as a raw edit
+    per_plan = ReminderPolicySetting.objects.create(plan=world.plan, data={"before_offsets": [5, 2, 0]})
+    web = Client()
+    web.force_login(world.admin)
+    r = web.get(f"/admin/notifications/reminderpolicysetting/{per_plan.pk}/change/")
+    assert r.status_code == 200
+    assert "[5, 2, 0]" in r.content.decode()
+    base, overrides = reminder_policies()
+    assert base == ReminderPolicy()
+    assert overrides[world.plan.pk].before_offsets == (5, 2, 0)
+    assert "global reminder policy is invalid" in caplog.text
 
 
 def test_admin_ledger_shows_failures(world, smtp):

@@ -212,3 +212,16 @@ def test_remind_refuses_a_moment_it_cannot_read():
 
     with pytest.raises(CommandError, match="ISO"):
         call_command("remind", "--at", "mai 8 giờ")
+
+
+def test_remind_reads_a_bare_date_as_that_days_8_oclock_cycle():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("remind", "--at", "2026-12-07", "--dry-run", stdout=out)
+    assert "Cycle at 2026-12-07 08:00" in out.getvalue()
+    out = StringIO()
+    call_command("remind", "--at", "2026-12-07T09:30", "--dry-run", stdout=out)
+    assert "Cycle at 2026-12-07 09:30" in out.getvalue()

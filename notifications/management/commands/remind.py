@@ -17,10 +17,12 @@ def _moment(text: str | None) -> dt.datetime:
     if not text:
         return timezone.now()
     try:
-        moment = dt.datetime.fromisoformat(text)
+        # A bare date means that day's 08:00 cycle (datetime.fromisoformat would read it as midnight,
+        # outside the sending window, and the run would quietly plan nothing).
+        moment = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(8, 0))
     except ValueError:
         try:
-            moment = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(8, 0))
+            moment = dt.datetime.fromisoformat(text)
         except ValueError:
             raise CommandError(
                 f"--at {text!r} is not an ISO date or date-time (e.g. 2020-03-02T08:00)"
