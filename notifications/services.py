@@ -832,11 +832,16 @@ def deliveries_requeue_stuck(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - STUCK_AFTER
     count = 0
+    abandoned = "abandoned while sending, no attempts left"
     for model in (Delivery, Digest):
         stuck = model.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=cutoff)
-        stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
-            state=DeliveryState.FAILED, last_error="abandoned while sending, no attempts left"
-        )
+        given_up = stuck.filter(attempts__gte=MAX_ATTEMPTS)
+        if model is Digest:
+            # What the digest carried fails with it, as when its last attempt fails in `digests_send`.
+            Delivery.objects.filter(digest__in=given_up).update(
+                state=DeliveryState.FAILED, last_error=abandoned
+            )
+        given_up.update(state=DeliveryState.FAILED, last_error=abandoned)
         count += stuck.filter(attempts__lt=MAX_ATTEMPTS).update(
             state=DeliveryState.PENDING,
             next_attempt_at=now,

@@ -116,3 +116,18 @@ def test_a_failing_digest_is_retried_and_its_items_are_not_marked_sent(world, sm
     cycle(at(2020, 2, 6, 7, 31))
     assert Digest.objects.get().state == "sent" and Delivery.objects.get().state == "sent"
     assert len(server.messages) == 1
+
+
+def test_a_digest_abandoned_with_no_attempts_left_fails_with_what_it_carried(world):
+    preference_set(user=world.official, email_mode="digest")
+    world.task("in_progress", due=D(2020, 2, 5), now=at(2020, 1, 2, 9), lead=world.official)
+    cycle(at(2020, 2, 5, 8, 0))
+    with time_machine.travel(at(2020, 2, 6, 7, 30), tick=False):
+        assert services.digests_send() == 1
+    # A worker took it for its last attempt and died before sending.
+    Digest.objects.update(state="sending", claimed_at=at(2020, 2, 6, 7, 30), attempts=services.MAX_ATTEMPTS)
+    with time_machine.travel(at(2020, 2, 6, 9, 0), tick=False):
+        services.deliveries_requeue_stuck()
+    assert Digest.objects.get().state == "failed"
+    assert Delivery.objects.get().state == "failed"
+    assert "abandoned" in Delivery.objects.get().last_error
