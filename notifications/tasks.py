@@ -40,10 +40,15 @@ def plan_reminders_job(at: str | None = None) -> int:
         for plan_id, task_ids in chunks:
             plan_reminders_chunk_job.delay(task_ids, plan_id, now.isoformat())
         return 0
-    result = services.reminders_plan(now=now)
-    if result.created:
+    # A quiet cycle: its one chunk (or none) is planned here, from the candidates already selected.
+    created = 0
+    for plan_id, task_ids in chunks:
+        created += len(
+            services.reminders_plan_tasks(task_ids=task_ids, policy_plan_id=plan_id, now=now).created
+        )
+    if created:
         _kick_delivery()
-    return len(result.created)
+    return created
 
 
 @shared_task(name="notifications.plan_reminders_chunk", time_limit=600, soft_time_limit=540, **_JOB)
