@@ -28,3 +28,16 @@ def add_service_errors(form, exc: ValidationError, *, field_map: dict[str, str] 
 
 def is_htmx(request) -> bool:
     return bool(getattr(request, "htmx", False))
+
+
+#: Ids are PostgreSQL bigints: 18 digits always fit, more may not (a database error, not a clear answer).
+MAX_ID_DIGITS = 18
+
+
+def whole_number(raw: str | None) -> int | None:
+    """A query-string id: a whole number written in ASCII digits, or None when `raw` is not one. The pages
+    and the API read ids with it; `str.isdigit` alone accepts "²" (which `int` refuses: a 500) and "١٢"
+    (which `int` reads, in another script)."""
+    if raw and len(raw) <= MAX_ID_DIGITS and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None

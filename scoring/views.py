@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 
 from org.models import Role, Unit
 from org.selectors import user_memberships
-from org.web import add_service_errors, paginate
+from org.web import add_service_errors, paginate, whole_number
 from tasks.models import TaskStatus
 from tasks.selectors import TaskTone
 
@@ -54,9 +54,10 @@ def _int_param(request, name: str) -> int | None:
     raw = request.GET.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    number = whole_number(raw)
+    if number is None:
         raise Http404
-    return int(raw)
+    return number
 
 
 def _fmt(value) -> str:
@@ -424,8 +425,10 @@ def survey_import(request, set_id: int):
                 actor=user, criteria_set=cs, data=payload["csv"].encode(), filename=payload.get("name", "")
             )
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error("file", exc.messages if isinstance(exc, ValidationError) else str(exc))
-            status = 400
+            # The file passed at the preview; what changed since (a unit, a role) is told on the upload page.
+            for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:
+                messages.error(request, message)
+            return redirect("scoring:survey", set_id=cs.pk)
         else:
             messages.success(
                 request,

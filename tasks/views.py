@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from org.models import Unit
-from org.web import add_service_errors, is_htmx, paginate
+from org.web import add_service_errors, is_htmx, paginate, whole_number
 from plans.models import Plan, PlanState
 from plans.services import PlanTransitionError, user_can_manage_plan
 
@@ -488,12 +488,8 @@ def task_create(request, plan_pk: int):
 @require_GET
 def lead_options(request):
     """The <option>s of the lead select for the chosen assignee unit (htmx)."""
-    unit_id = request.GET.get("assignee_unit")
-    visible = (
-        Unit.objects.visible_to(request.user).filter(pk=unit_id).exists()
-        if unit_id and unit_id.isdigit()
-        else False
-    )
+    unit_id = whole_number(request.GET.get("assignee_unit"))
+    visible = unit_id is not None and Unit.objects.visible_to(request.user).filter(pk=unit_id).exists()
     users = lead_choices(unit_id) if visible else []
     return render(request, "tasks/_lead_options.html", {"users": users})
 

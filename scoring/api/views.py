@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from org.models import Unit
 from org.selectors import user_is_admin
+from org.web import whole_number
 from scoring import selectors, services
 from scoring.models import CriteriaSet
 from scoring.xlsx import XLSX_CONTENT_TYPE, score_workbook
@@ -145,9 +146,10 @@ class CriteriaSetViewSet(
         raw = self.request.query_params.get("parent")
         if raw in (None, ""):
             return None
-        if not raw.isdigit():
+        number = whole_number(raw)
+        if number is None:
             raise ValidationError({"parent": [_("A unit id (a whole number) is expected.")]})
-        return int(raw)
+        return number
 
     @extend_schema(parameters=[PARENT_PARAM], responses=ScoreRowSerializer(many=True))
     @action(detail=True, methods=["get"])

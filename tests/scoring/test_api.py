@@ -101,6 +101,9 @@ def test_the_ranking_is_paginated_and_checks_its_filter(s, api):
     assert page["count"] == 2 and len(page["results"]) == 1 and page["next"]
     r = client.get(url(s, "scores/"), {"parent": "X01"})
     assert r.status_code == 400 and "parent" in r.json()
+    for raw in ("²", "١", "9" * 20, "-1"):  # what str.isdigit or int() alone would let through
+        r = client.get(url(s, "scores/"), {"parent": raw})
+        assert r.status_code == 400 and "parent" in r.json(), raw
     assert client.get("/api/criteria-sets/999999/scores/").status_code == 404
     assert client.get(url(s, "scores.json")).status_code == 200
 

@@ -48,3 +48,14 @@ def test_options_on_the_preferences_endpoint_describes_it(world, api):
     response = api.as_(world.official).options("/api/notifications/preferences/")
     assert response.status_code == 200
     assert response.json()["name"]
+
+
+@pytest.mark.parametrize("raw", ["²", "١", "9" * 20, "-1", "1.5"])
+def test_the_lead_options_of_an_id_that_is_not_one_are_empty(world, client, raw):
+    """The task form's htmx call: "²" passes str.isdigit but not int(), 20 digits overflow a bigint."""
+    client.force_login(world.city_leader)
+    response = client.get("/tasks/lead-options/", {"assignee_unit": raw})
+    assert response.status_code == 200 and response.content.decode().count("<option") == 1  # the blank one
+    # A real unit id gets its people.
+    response = client.get("/tasks/lead-options/", {"assignee_unit": world.commune.pk})
+    assert response.content.decode().count("<option") > 1

@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from org.models import Unit
 from scoring.models import Appraisal, SurveyResult
 from scoring.services import scores_recompute
 from tasks import services as task_services
@@ -123,6 +124,9 @@ def test_ranking_opens_on_the_users_peer_group_and_links_only_breakdowns_they_ma
     assert set(_ranking_rows(html)) == {"X01", "X02"} and f"/ranking/{cs.pk}/units/" not in html
     assert client.get("/ranking/?set=999999").status_code == 404
     assert client.get("/ranking/?set=abc").status_code == 404
+    # "²" passes str.isdigit (int() refuses it), "١" is an Arabic-Indic digit, 20 digits overflow a bigint.
+    for raw in ("²", "١", "9" * 20, f"{cs.pk}.0"):
+        assert client.get("/ranking/", {"set": raw}).status_code == 404, raw
 
 
 def test_the_export_link_gives_the_score_sheets(scored, web):
@@ -255,6 +259,20 @@ def test_survey_import_previews_then_imports_what_was_previewed(scored, web):
     assert r.status_code == 302 and r["Location"] == f"/appraisal/?set={cs.pk}"
     got = {(s.unit.code, s.criterion.code): str(s.points) for s in SurveyResult.objects.all()}
     assert got == {("X01", "3.1"): "15.0000", ("X02", "3.2"): "7.5000"}
+
+
+def test_a_survey_refused_at_confirmation_says_why_on_the_upload_page(scored, web):
+    """Something changed between the preview and the confirmation: a message, not a 500, nothing imported."""
+    cs = scored.cs
+    url = f"/appraisal/{cs.pk}/survey/"
+    client = web.as_(scored.appraiser)
+    html = _html(client.post(url, {"file": _csv("unit_code,criterion_code,points\nX01,3.1,15\nX02,3.2,7\n")}))
+    payload = re.search(r'name="payload" value="([^"]+)"', html).group(1)
+    Unit.objects.filter(code="X02").update(kind="district")  # no longer scored on this set
+    r = client.post(url, {"payload": payload, "confirm": "1"})
+    assert r.status_code == 302 and r["Location"] == url
+    assert "X02" in _html(client.get(url))
+    assert SurveyResult.objects.count() == 0
 
 
 # --- Appraisal ----------------------------------------------------------------------------------------------
