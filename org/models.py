@@ -149,10 +149,16 @@ def _minimal_paths(paths: list[str]) -> list[str]:
     return result
 
 
-def user_scope_paths(user) -> list[str]:
-    """Paths of the units where the user holds a membership (cached on the user object per request)."""
-    cached = getattr(user, "_scope_paths", None)
+def user_memberships(user) -> list[tuple[int, str, str]]:
+    """(unit_id, unit_path, role) for each membership of the user, cached on the user object (one query per
+    request, whatever asks: visibility here, roles in `org.selectors`)."""
+    cached = getattr(user, "_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("unit__path", flat=True).distinct())
-        user._scope_paths = cached
+        cached = list(Membership.objects.filter(user=user).values_list("unit_id", "unit__path", "role"))
+        user._memberships = cached
     return cached
+
+
+def user_scope_paths(user) -> list[str]:
+    """Paths of the units where the user holds a membership."""
+    return sorted({path for _unit, path, _role in user_memberships(user)})

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from .models import Membership, Role, Unit
-
-
-def user_memberships(user) -> list[tuple[int, str, str]]:
-    """(unit_id, unit_path, role) for each membership of the user, cached on the user object."""
-    cached = getattr(user, "_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("unit_id", "unit__path", "role"))
-        user._memberships = cached
-    return cached
+from .models import user_memberships as user_memberships  # with the model (visibility needs it); read here
 
 
 def user_has_role(user, role: str, unit: Unit, *, inherited: bool = True) -> bool:

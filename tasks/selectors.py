@@ -29,13 +29,10 @@ def task_list(*, user, today: dt.date | None = None):
 
 def my_tasks_q(user) -> Q:
     """Tasks that are the user's work: led by them, or assigned to a unit where they are an official without
-    a lead set, or waiting for their approval as a leader of the plan's owner unit."""
+    a lead set, or waiting for their approval (`awaiting_my_approval_q`). The my-tasks page and the API's
+    `mine` filter both use it."""
     unit_ids = [u for u, _p, r in user_memberships(user) if r in ("official", "leader")]
-    leader_paths = [p for _u, p, r in user_memberships(user) if r == "leader"]
-    q = Q(lead=user) | Q(assignee_unit_id__in=unit_ids, lead__isnull=True)
-    if leader_paths:
-        q |= _submitted_in_plans_of(leader_paths)
-    return q
+    return Q(lead=user) | Q(assignee_unit_id__in=unit_ids, lead__isnull=True) | awaiting_my_approval_q(user)
 
 
 #: Above this many plans, `_submitted_in_plans_of` filters by a subquery instead of a list of ids: a list
@@ -147,7 +144,7 @@ def my_task_list(*, user, today: dt.date | None = None):
     """The user's own work (`my_tasks_q`), drafts left out: they are not assigned to anyone yet."""
     return (
         task_list(user=user, today=today)
-        .filter(my_tasks_q(user) | awaiting_my_approval_q(user))
+        .filter(my_tasks_q(user))
         .exclude(state=TaskState.DRAFT)
     )
 
