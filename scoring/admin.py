@@ -15,51 +15,9 @@ class CriterionInline(admin.TabularInline):
         return False  # criteria sets are imported from their YAML file, which is validated whole
 
 
-@admin.register(CriteriaSet)
-class CriteriaSetAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "year", "unit_kind", "period_start", "period_end"]
-    list_filter = ["year", "unit_kind"]
-    search_fields = ["code", "name"]
-    inlines = [CriterionInline]
-
-
-@admin.register(SurveyResult)
-class SurveyResultAdmin(admin.ModelAdmin):
-    """Survey results are imported from their file (which is validated whole); here they are looked up."""
-
-    list_display = ["criteria_set", "unit", "criterion", "points", "imported_at", "imported_by"]
-    list_filter = ["criteria_set"]
-    search_fields = ["unit__code", "unit__name", "criterion__code"]
-    list_select_related = ["criteria_set", "unit", "criterion", "imported_by"]
-    readonly_fields = ["criteria_set", "unit", "criterion", "points", "imported_at", "imported_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Appraisal)
-class AppraisalAdmin(admin.ModelAdmin):
-    """Appraisals are entered through the API or the pages (which check who may appraise and recompute the
-    scores); here they are looked up."""
-
-    list_display = ["criteria_set", "unit", "criterion", "points", "appraiser", "updated_at"]
-    list_filter = ["criteria_set"]
-    search_fields = ["unit__code", "unit__name", "criterion__code", "note"]
-    list_select_related = ["criteria_set", "unit", "criterion", "appraiser"]
-    readonly_fields = ["criteria_set", "unit", "criterion", "points", "note", "appraiser", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class _DerivedAdmin(admin.ModelAdmin):
-    """Derived rows: recomputed from source rows, never edited by hand (use `manage.py recompute_scores`)."""
+class _LookupOnlyAdmin(admin.ModelAdmin):
+    """Rows written only through the scoring services, which check who may write them and recompute the
+    scores they feed; an edit or a delete here would leave the scores stale until the nightly run."""
 
     def has_add_permission(self, request):
         return False
@@ -69,6 +27,46 @@ class _DerivedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CriteriaSet)
+class CriteriaSetAdmin(admin.ModelAdmin):
+    """Imported from its YAML file (validated whole). Only the name may be edited here: the year, the unit
+    kind and the period decide which units and tasks are scored, so they are changed by importing a set."""
+
+    list_display = ["code", "name", "year", "unit_kind", "period_start", "period_end"]
+    list_filter = ["year", "unit_kind"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["code", "year", "unit_kind", "period_start", "period_end", "source"]
+    inlines = [CriterionInline]
+
+    def has_add_permission(self, request):
+        return False  # `manage.py import_criteria` or the API, which validate the file
+
+
+@admin.register(SurveyResult)
+class SurveyResultAdmin(_LookupOnlyAdmin):
+    """Survey results are imported from their file (validated whole); here they are looked up."""
+
+    list_display = ["criteria_set", "unit", "criterion", "points", "imported_at", "imported_by"]
+    list_filter = ["criteria_set"]
+    search_fields = ["unit__code", "unit__name", "criterion__code"]
+    list_select_related = ["criteria_set", "unit", "criterion", "imported_by"]
+
+
+@admin.register(Appraisal)
+class AppraisalAdmin(_LookupOnlyAdmin):
+    """Appraisals are entered through the API or the pages (which check who may appraise and recompute the
+    scores); here they are looked up."""
+
+    list_display = ["criteria_set", "unit", "criterion", "points", "appraiser", "updated_at"]
+    list_filter = ["criteria_set"]
+    search_fields = ["unit__code", "unit__name", "criterion__code", "note"]
+    list_select_related = ["criteria_set", "unit", "criterion", "appraiser"]
+
+
+class _DerivedAdmin(_LookupOnlyAdmin):
+    """Derived rows: recomputed from source rows, never edited by hand (use `manage.py recompute_scores`)."""
 
 
 @admin.register(UnitScore)

@@ -1,0 +1,41 @@
+"""The scoring admin looks rows up; writes that feed the scores go through the services (which recompute)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from django.test import Client
+
+from scoring.models import Appraisal
+from scoring.services import appraisal_set
+from tests.factories import criteria_set_from, user
+from tests.scoring.sets import SET_2026
+
+pytestmark = pytest.mark.django_db
+
+
+def test_appraisals_are_looked_up_but_neither_edited_nor_deleted_in_the_admin(world):
+    cs = criteria_set_from(SET_2026)
+    appraiser = user("thamdinh", memberships=[(world.province, "appraiser")])
+    appraisal = appraisal_set(actor=appraiser, criteria_set=cs, unit=world.commune, code="1.5", points=D(4))
+    web = Client()
+    web.force_login(world.admin)
+    base = "/admin/scoring/appraisal/"
+    assert web.get(base).status_code == 200
+    assert web.get(f"{base}{appraisal.pk}/change/").status_code == 200
+    assert web.get(f"{base}{appraisal.pk}/delete/").status_code == 403
+    assert web.post(f"{base}{appraisal.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Appraisal.objects.filter(pk=appraisal.pk).exists()
+
+
+def test_a_criteria_set_keeps_what_decides_its_scores_in_the_admin(world):
+    cs = criteria_set_from(SET_2026)
+    web = Client()
+    web.force_login(world.admin)
+    html = web.get(f"/admin/scoring/criteriaset/{cs.pk}/change/").content.decode()
+    assert 'name="name"' in html  # the name may be corrected
+    for field in ("year", "unit_kind", "period_start", "period_end", "code"):
+        assert f'name="{field}"' not in html, field  # shown, not editable
+    assert str(cs.year) in html
+    assert web.get("/admin/scoring/criteriaset/add/").status_code == 403
