@@ -24,7 +24,7 @@ from org.selectors import user_can_see_unit
 from tasks.models import Task, TaskState, TaskStatus
 
 from .models import Appraisal, CriteriaSet, Criterion, LeafScore, SurveyResult, UnitScore
-from .rules import LeafCounts, NodeDef, aggregate, score_leaf
+from .rules import CriteriaTree, LeafCounts, NodeDef, score_leaf
 
 ZERO = Decimal(0)
 #: Tasks that count nowhere: drafts are not yet assigned to the unit, cancelled ones never count.
@@ -202,22 +202,34 @@ class Breakdown:
         return sorted(below, key=lambda n: (-n.points_lost, n.code))
 
 
+def scoring_tree(criteria: Iterable[Criterion]) -> CriteriaTree:
+    """A set's tree as the rules roll it up, checked, from its criteria (read with their parents)."""
+    return CriteriaTree(
+        NodeDef(c.code, c.max_points, c.part, c.parent.code if c.parent_id else None) for c in criteria
+    )
+
+
 def breakdown(*, criteria_set: CriteriaSet, unit: Unit, today: dt.date | None = None) -> Breakdown:
     """A unit's per-criterion breakdown (six queries). Check `user_can_see_breakdown` first."""
     return breakdowns(criteria_set=criteria_set, units=[unit], today=today)[unit.pk]
 
 
 def breakdowns(
-    *, criteria_set: CriteriaSet, units: Iterable[Unit], today: dt.date | None = None
+    *,
+    criteria_set: CriteriaSet,
+    units: Iterable[Unit],
+    today: dt.date | None = None,
+    with_tasks: bool = True,
 ) -> dict[int, Breakdown]:
     """Breakdowns of many units with six queries in all: criteria, unit scores, leaf scores, appraisals,
-    survey results and the linked tasks. Reasons are worded at read time from the stored counts (through
-    `scoring.rules.score_leaf`), so they come in the reader's language; task statuses are as of `today`."""
+    survey results and the linked tasks (left out with `with_tasks=False`: the score sheets list no tasks).
+    Reasons are worded at read time from the stored counts (through `scoring.rules.score_leaf`), so they
+    come in the reader's language; task statuses are as of `today`."""
     units = list(units)
     unit_ids = [u.pk for u in units]
     today = today or timezone.localdate()
     criteria = list(criteria_set.criteria.select_related("parent").order_by("order", "id"))
-    defs = [NodeDef(c.code, c.max_points, c.part, c.parent.code if c.parent_id else None) for c in criteria]
+    tree = scoring_tree(criteria)
     scores = {s.unit_id: s for s in UnitScore.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids)}
     leaf_scores = {
         (ls.unit_id, ls.criterion_id): ls
@@ -236,8 +248,9 @@ def breakdowns(
         )
     }
     tasks_by_unit: dict[int, list[tuple[LinkedTask, str, bool]]] = defaultdict(list)
+    linked_tasks = scored_tasks(criteria_set=criteria_set, unit_ids=unit_ids, today=today)
     for row in (
-        scored_tasks(criteria_set=criteria_set, unit_ids=unit_ids, today=today)
+        (linked_tasks if with_tasks else linked_tasks.none())
         .order_by("effective_due_date", "id")
         .values(
             "id",
@@ -268,7 +281,7 @@ def breakdowns(
             criteria_set,
             unit,
             criteria,
-            defs,
+            tree,
             scores.get(unit.pk),
             leaf_scores,
             notes,
@@ -303,7 +316,7 @@ def _leaf_reason(rule: dict, auto_reason: str, auto: Decimal, appraised: Decimal
     }
 
 
-def _unit_breakdown(cs, unit, criteria, defs, score, leaf_scores, notes, surveys, tasks) -> Breakdown:
+def _unit_breakdown(cs, unit, criteria, tree, score, leaf_scores, notes, surveys, tasks) -> Breakdown:
     nodes: list[NodeScore] = []
     final, auto, projected = {}, {}, {}
     excluded_final, excluded_auto = set(), set()
@@ -351,9 +364,9 @@ def _unit_breakdown(cs, unit, criteria, defs, score, leaf_scores, notes, surveys
                 excluded_auto.add(c.code)
         final[c.code], auto[c.code], projected[c.code] = node.points, node.auto_points, node.projected_points
         leaf_nodes[c.code] = node
-    totals = aggregate(defs, final, excluded_final)
-    auto_totals = aggregate(defs, auto, excluded_auto)
-    projected_totals = aggregate(defs, projected, excluded_final)
+    totals = tree.aggregate(final, excluded_final)
+    auto_totals = tree.aggregate(auto, excluded_auto)
+    projected_totals = tree.aggregate(projected, excluded_final)
     for c in criteria:
         node = leaf_nodes.get(c.code)
         if node is None:

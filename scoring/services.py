@@ -36,13 +36,12 @@ from .rules import (
     CriteriaTree,
     LeafCounts,
     LeafResult,
-    NodeDef,
     competition_ranks,
     final_points,
     points_key,
     score_leaf,
 )
-from .selectors import previous_set, scored_tasks
+from .selectors import previous_set, scored_tasks, scoring_tree
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -389,19 +388,9 @@ class _Leaf:
 
 
 def _leaves(cs: CriteriaSet) -> tuple[list[_Leaf], CriteriaTree]:
-    leaves, nodes = [], []
-    for c in cs.criteria.select_related("parent").order_by("order"):
-        nodes.append(
-            NodeDef(
-                code=c.code,
-                max_points=c.max_points,
-                part=c.part,
-                parent_code=c.parent.code if c.parent_id else None,
-            )
-        )
-        if c.rule is not None:
-            leaves.append(_Leaf(c.pk, c.code, c.max_points, c.rule))
-    return leaves, CriteriaTree(nodes)
+    criteria = list(cs.criteria.select_related("parent").order_by("order"))
+    leaves = [_Leaf(c.pk, c.code, c.max_points, c.rule) for c in criteria if c.rule is not None]
+    return leaves, scoring_tree(criteria)
 
 
 _STATUSES = (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.OVERDUE, TaskStatus.PENDING)

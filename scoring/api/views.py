@@ -261,7 +261,7 @@ class CriteriaSetViewSet(
                     ]
                 }
             )
-        by_unit = selectors.breakdowns(criteria_set=cs, units=visible)
+        by_unit = selectors.breakdowns(criteria_set=cs, units=visible, with_tasks=False)
         order = {r.unit_id: i for i, r in enumerate(rows)}
         sheets = sorted(by_unit.values(), key=lambda bd: order[bd.unit.pk])
         content = score_workbook(criteria_set=cs, rows=rows, breakdowns=sheets)
