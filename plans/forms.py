@@ -58,19 +58,6 @@ class PlanForm(forms.Form):
                     "Kế hoạch đã có nhiệm vụ nên không đổi bộ tiêu chí."
                 )
 
-    def clean(self):
-        data = super().clean()
-        unit, number, year = data.get("owner_unit"), data.get("number"), data.get("year")
-        if unit and number and year:
-            clash = Plan.objects.filter(owner_unit=unit, number=number.strip(), year=year)
-            if self.plan is not None:
-                clash = clash.exclude(pk=self.plan.pk)
-            if clash.exists():
-                self.add_error(
-                    "number", _("Đơn vị đã có kế hoạch số này trong năm %(year)s.") % {"year": year}
-                )
-        return data
-
 
 class PlanFilterForm(forms.Form):
     q = forms.CharField(

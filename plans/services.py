@@ -7,6 +7,8 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from org.models import Unit
@@ -39,9 +41,9 @@ def plan_create(
 ) -> Plan:
     """Create a draft plan for `owner_unit`."""
     if not user_can_manage_plan(actor, owner_unit):
-        raise PermissionDenied("Only a leader of the owner unit may create its plans.")
+        raise PermissionDenied(_("Only a leader of the owner unit may create its plans."))
     if Plan.objects.filter(owner_unit=owner_unit, number=number, year=year).exists():
-        raise ValidationError({"number": [f"Plan {number} of {year} already exists for this unit."]})
+        raise ValidationError({"number": [_duplicate_number(number, year)]})
     plan = Plan(
         owner_unit=owner_unit,
         number=number,
@@ -60,13 +62,15 @@ def plan_create(
 def plan_update(*, actor, plan: Plan, **fields) -> Plan:
     """Change a plan's details. A closed plan is frozen."""
     if not user_can_manage_plan(actor, plan):
-        raise PermissionDenied("Only a leader of the owner unit may change this plan.")
+        raise PermissionDenied(_("Only a leader of the owner unit may change this plan."))
     if plan.state == PlanState.CLOSED:
-        raise PlanTransitionError("A closed plan cannot be changed.")
+        raise PlanTransitionError(_("A closed plan cannot be changed."))
     if "owner_unit" in fields and fields["owner_unit"] != plan.owner_unit:
-        raise ValidationError({"owner_unit": ["The owner unit of a plan cannot be changed."]})
+        raise ValidationError({"owner_unit": [_("The owner unit of a plan cannot be changed.")]})
     if "criteria_set" in fields and fields["criteria_set"] != plan.criteria_set and plan.tasks.exists():
-        raise ValidationError({"criteria_set": ["The criteria set cannot change once the plan has tasks."]})
+        raise ValidationError(
+            {"criteria_set": [_("The criteria set cannot change once the plan has tasks.")]}
+        )
     for name, value in fields.items():
         setattr(plan, name, value)
     if (
@@ -74,21 +78,30 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
         .exclude(pk=plan.pk)
         .exists()
     ):
-        raise ValidationError(
-            {"number": [f"Plan {plan.number} of {plan.year} already exists for this unit."]}
-        )
+        raise ValidationError({"number": [_duplicate_number(plan.number, plan.year)]})
     plan.full_clean(exclude=["state"])
     plan.save()
     return plan
 
 
+#: Why a transition was refused: each starts from one state only.
+_CANNOT = {
+    "issue": gettext_lazy("Only a draft plan can be issued."),
+    "close": gettext_lazy("Only an issued plan can be closed."),
+}
+
+
+def _duplicate_number(number: str, year: int) -> str:
+    return _("The unit already has plan %(number)s in %(year)s.") % {"number": number, "year": year}
+
+
 def _transition(*, actor, plan: Plan, name: str, now=None) -> Plan:
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     if not user_can_manage_plan(actor, plan):
-        raise PermissionDenied("Only a leader of the owner unit may do this.")
+        raise PermissionDenied(_("Only a leader of the owner unit may do this."))
     method = getattr(plan, name)
     if not can_proceed(method):
-        raise PlanTransitionError(f"Cannot {name} a plan that is {plan.get_state_display()}.")
+        raise PlanTransitionError(str(_CANNOT[name]))
     method()
     if name == "issue" and plan.issued_on is None:
         plan.issued_on = timezone.localdate(now)

@@ -77,6 +77,14 @@ def test_create_plan_with_errors_next_to_the_fields_then_issue(world, web):
     # Issuing twice: a message, not a 500.
     r = client.post(f"/plans/{plan.pk}/issue/", follow=True)
     assert r.status_code == 200 and 'class="msg msg-error"' in _html(r)
+    assert "Chỉ kế hoạch dự thảo mới ban hành được." in _html(r)  # in the user's language
+    # The same number again in the same year: said next to the field, in Vietnamese.
+    r = client.post(
+        "/plans/new/",
+        {"owner_unit": plan.owner_unit_id, "number": "120/KH-UBND", "title": "Trùng số", "year": "2027"},
+    )
+    assert r.status_code == 200  # the form again, with the error
+    assert "Đơn vị đã có kế hoạch số 120/KH-UBND trong năm 2027." in _html(r)
 
 
 def test_officials_cannot_create_plans_or_issue_them(world, web):
