@@ -120,7 +120,11 @@ class TaskQuerySet(models.QuerySet):
         )
 
     def overdue(self, today: dt.date) -> TaskQuerySet:
+        """Tasks not done whose effective due date is before `today` (the "overdue" status)."""
         return self.filter(state__in=NOT_DONE_STATES, effective_due_date__lt=today)
+
+    def not_overdue(self, today: dt.date) -> TaskQuerySet:
+        return self.exclude(state__in=NOT_DONE_STATES, effective_due_date__lt=today)
 
 
 class Task(ConcurrentTransitionMixin, models.Model):

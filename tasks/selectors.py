@@ -58,10 +58,6 @@ def _submitted_in_plans_of(paths: list[str]) -> Q:
     )
 
 
-def tasks_overdue(qs, today: dt.date):
-    return qs.filter(state__in=NOT_DONE_STATES, effective_due_date__lt=today)
-
-
 # --- Reads for the web pages ------------------------------------------------------------------------------
 
 

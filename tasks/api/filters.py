@@ -2,7 +2,7 @@ import django_filters
 from django.utils import timezone
 
 from tasks.models import Task, TaskState
-from tasks.selectors import my_tasks_q, tasks_overdue
+from tasks.selectors import my_tasks_q
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -26,4 +26,4 @@ class TaskFilter(django_filters.FilterSet):
 
     def filter_overdue(self, qs, name, value):
         today = timezone.localdate()
-        return tasks_overdue(qs, today) if value else qs.exclude(pk__in=tasks_overdue(qs, today).values("pk"))
+        return qs.overdue(today) if value else qs.not_overdue(today)
