@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .models import Membership, Role, Unit
+from django.db.models import Q
+
+from .models import Membership, Role, Unit, subtree_q
 from .models import user_memberships as user_memberships  # with the model (visibility needs it); read here
 
 
@@ -51,3 +53,10 @@ def unit_members(*, unit_ids, roles) -> list[tuple[int, int]]:
         .values_list("unit_id", "user_id")
         .distinct()
     )
+
+
+def units_with_role_q(user, role: str) -> Q:
+    """Units in the subtree of a unit where the user holds `role` (superusers: every unit)."""
+    if user.is_superuser:
+        return Q()
+    return subtree_q("", [path for _unit, path, r in user_memberships(user) if r == role])

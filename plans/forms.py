@@ -7,18 +7,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Unit, subtree_q
-from org.selectors import user_memberships
+from org.models import Role, Unit
+from org.selectors import units_with_role_q
 
 from .models import Plan, PlanState
 
 
 def manageable_units(user):
     """Units whose plans the user may create: those they lead and the units below them (SPEC §1)."""
-    units = Unit.objects.all()
-    if user.is_superuser:
-        return units
-    return units.filter(subtree_q("", [p for _u, p, r in user_memberships(user) if r == "leader"]))
+    return Unit.objects.filter(units_with_role_q(user, Role.LEADER))
 
 
 class PlanForm(forms.Form):

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from org.models import Role, Unit
-from org.selectors import user_can_see_unit, user_memberships
+from org.selectors import units_with_role_q, user_can_see_unit, user_memberships
 from tasks.models import OPEN_STATES, Task, TaskState, TaskStatus
 
 from .models import UnitScore
@@ -41,13 +41,7 @@ def led_units(user) -> list[Unit]:
 
 def led_unit_q(user) -> Q:
     """Units inside the subtree of a unit the user leads (superusers: all)."""
-    if user.is_superuser:
-        return Q()
-    q = Q(pk__in=[])
-    for _u, path, role in user_memberships(user):
-        if role == Role.LEADER:
-            q |= Q(path__startswith=path)
-    return q
+    return units_with_role_q(user, Role.LEADER)
 
 
 # --- Task progress ------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from org.models import Role, Unit
-from org.selectors import user_memberships
+from org.selectors import units_with_role_q, user_memberships
 from org.web import add_service_errors, paginate, whole_number
 from tasks.models import TaskStatus
 from tasks.selectors import TaskTone
@@ -318,13 +318,7 @@ def _require_appraiser(user) -> None:
 
 def _appraiser_units_q(user) -> Q:
     """Units in the subtree of a unit where the user is an appraiser (superusers: all)."""
-    if user.is_superuser:
-        return Q()
-    q = Q(pk__in=[])
-    for _u, path, role in user_memberships(user):
-        if role == Role.APPRAISER:
-            q |= Q(path__startswith=path)
-    return q
+    return units_with_role_q(user, Role.APPRAISER)
 
 
 def _pick_set(request, sets: list[CriteriaSet], today) -> CriteriaSet:
