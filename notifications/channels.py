@@ -33,7 +33,6 @@ class Message:
     to: str
     subject: str
     body: str
-    links: tuple[str, ...] = ()
     message_id: str = ""
 
 

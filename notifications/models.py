@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,6 @@ from .policy import InvalidPolicy, ReminderPolicy
 
 log = logging.getLogger(__name__)
 
-REMINDER_KINDS = ("at_risk", "overdue", "escalation")  # plus due_<k>, one per before-due offset
 EVENT_KINDS = ("assigned", "submitted", "returned", "approved", "extension_requested", "extension_decided")
 
 KIND_LABELS = {
@@ -52,10 +52,6 @@ def kind_label(kind: str) -> str:
     if kind.startswith("due_"):
         return str(_("Nhắc trước hạn %(n)s ngày")) % {"n": kind[4:]}
     return kind
-
-
-def is_reminder_kind(kind: str) -> bool:
-    return kind in REMINDER_KINDS or kind.startswith("due_")
 
 
 class ReminderPolicySetting(models.Model):
@@ -219,10 +215,6 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_reminder(self) -> bool:
-        return self.event_id is None
-
     def get_kind_display(self) -> str:
         return kind_label(self.kind)
 
@@ -236,7 +228,7 @@ class Notification(models.Model):
 
 
 def task_path(task_id: int) -> str:
-    return f"/tasks/{task_id}/"
+    return reverse("tasks:detail", args=[task_id])
 
 
 def task_url(task_id: int) -> str:
