@@ -138,11 +138,7 @@ def bucket_q(bucket: str, *, user, today: dt.date, soon_until: dt.date) -> Q:
 
 def my_task_list(*, user, today: dt.date | None = None):
     """The user's own work (`my_tasks_q`), drafts left out: they are not assigned to anyone yet."""
-    return (
-        task_list(user=user, today=today)
-        .filter(my_tasks_q(user))
-        .exclude(state=TaskState.DRAFT)
-    )
+    return task_list(user=user, today=today).filter(my_tasks_q(user)).exclude(state=TaskState.DRAFT)
 
 
 def bucket_counts(qs, *, user, today: dt.date, soon_until: dt.date, buckets=BUCKETS) -> dict[str, int]:

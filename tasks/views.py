@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -143,8 +144,13 @@ def _task_rows(request, base, *, default_tab: str, with_plan: bool = True, tabs=
     }
 
 
+def _fragment(request) -> bool:
+    """Does htmx ask for the task list alone (a filter, a tab or a page changed)?"""
+    return is_htmx(request) and request.htmx.target == "task-results"
+
+
 def _render_list(request, template: str, context: dict):
-    if is_htmx(request) and request.htmx.target == "task-results":
+    if _fragment(request):
         response = render(request, "tasks/_task_results.html", context)
     else:
         response = render(request, template, context)
@@ -503,17 +509,23 @@ def plan_detail(request, pk: int):
     plan = _get_plan(request, pk)
     base = task_list(user=request.user).filter(plan=plan)
     context = _task_rows(request, base, default_tab="open", with_plan=False)
-    progress = plan_progress_by_unit(user=request.user, plan=plan, today=context["today"])
+    can_manage = user_can_manage_plan(request.user, plan)
     context.update(
-        plan=plan,
-        scope="plan",
-        list_url=reverse("tasks:plan_detail", args=[plan.pk]),
-        can_manage=user_can_manage_plan(request.user, plan),
+        plan=plan, scope="plan", list_url=reverse("tasks:plan_detail", args=[plan.pk]), can_manage=can_manage
+    )
+    if _fragment(request):  # a filter or a tab changed: only the task list is drawn again
+        return _render_list(request, "tasks/plan_detail.html", context)
+    progress = plan_progress_by_unit(user=request.user, plan=plan, today=context["today"])
+    drafts = {"drafts": 0, "drafts_with_due": 0}
+    if can_manage:  # the drafts' notice and its button are for those who may assign them
+        drafts = base.filter(state=TaskState.DRAFT).aggregate(
+            drafts=Count("id"), drafts_with_due=Count("id", filter=Q(due_date__isnull=False))
+        )
+    context.update(
         progress=progress,
         progress_total=progress_totals(progress),
         progress_max=max((r["total"] for r in progress), default=0),
-        drafts=base.filter(state=TaskState.DRAFT).count(),
-        drafts_with_due=base.filter(state=TaskState.DRAFT, due_date__isnull=False).count(),
+        **drafts,
     )
     return _render_list(request, "tasks/plan_detail.html", context)
 

@@ -5,6 +5,8 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from plans.models import Plan
@@ -149,6 +151,20 @@ def test_plan_page_shows_progress_by_unit_scoped_to_the_user(world, web):
     assert "1 đúng hạn, 0 trễ hạn, 1 trong hạn, 1 quá hạn" in html  # the commune's bar
     html = _html(web.as_(world.official).get(f"/plans/{world.plan.pk}/"))
     assert "Phường Đồng Tâm" in html and "Xã Tân Thịnh" not in html and "Của xã Tân Thịnh" not in html
+
+
+def test_a_filter_on_the_plan_page_redraws_the_task_list_only(world, web):
+    """htmx asks for the task list when a tab or a filter changes: no progress chart, no drafts count."""
+    world.task("assigned", title="Trong hạn")
+    client = web.as_(world.city_leader)
+    url = f"/plans/{world.plan.pk}/?tab=all"
+    with CaptureQueriesContext(connection) as page:
+        html = _html(client.get(url))
+    assert 'class="stackbar"' in html
+    with CaptureQueriesContext(connection) as fragment:
+        r = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="task-results")
+    assert "Trong hạn" in _html(r) and 'class="stackbar"' not in _html(r)
+    assert len(fragment.captured_queries) < len(page.captured_queries)
 
 
 def test_xlsx_template_offers_the_columns_and_the_codes(world, web):
