@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import logging
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from org.models import Role, Unit
 from org.selectors import user_has_role, user_is_admin, user_memberships
+from tasks.files import zip_is_implausible
 from tasks.models import TaskState, TaskStatus, status_conditions
 
 from .criteria_file import CriteriaFileError, iter_nodes, parse_criteria_file
@@ -170,9 +170,8 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
 
     rows = []
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            if sum(i.file_size for i in zf.infolist()) > _MAX_INFLATED_BYTES:
-                raise ValidationError({"file": [_("The workbook expands to an implausible size.")]})
+        if zip_is_implausible(io.BytesIO(data), size=len(data), max_inflated=_MAX_INFLATED_BYTES):
+            raise ValidationError({"file": [_("The workbook expands to an implausible size.")]})
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             for n, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):

@@ -53,15 +53,23 @@ def clean_file_name(name: str) -> str:
     return name
 
 
+def zip_is_implausible(
+    fileobj, *, size: int, max_members: int = MAX_MEMBERS, max_inflated: int = MAX_INFLATED_BYTES
+) -> bool:
+    """Is this zip container (an Office Open XML or ODF file) bigger inside than any real office file: too
+    many parts, or expanding to more than `max_inflated` bytes or MAX_RATIO times its `size` (a zip bomb)?
+    Reads only the central directory. Raises zipfile.BadZipFile when it is no zip at all. Every upload and
+    import of an office file asks this before opening it."""
+    with zipfile.ZipFile(fileobj) as zf:
+        infos = zf.infolist()
+        inflated = sum(i.file_size for i in infos)
+    return len(infos) > max_members or inflated > max_inflated or inflated > MAX_RATIO * max(size, 1)
+
+
 def _check_zip(fileobj, size: int) -> None:
     try:
-        with zipfile.ZipFile(fileobj) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_MEMBERS:
-                raise ValidationError(_("The document has too many parts to be a real office file."))
-            inflated = sum(i.file_size for i in infos)
-            if inflated > MAX_INFLATED_BYTES or inflated > MAX_RATIO * max(size, 1):
-                raise ValidationError(_("The document expands to an implausible size (a zip bomb?)."))
+        if zip_is_implausible(fileobj, size=size):
+            raise ValidationError(_("The document expands to an implausible size (a zip bomb?)."))
     except zipfile.BadZipFile as exc:
         raise ValidationError(_("The document is damaged (not a valid Office Open XML/ODF file).")) from exc
     finally:

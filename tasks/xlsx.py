@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .files import zip_is_implausible
 from .models import Priority, TaskStatus
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,12 +130,13 @@ def cell_text(value) -> str:
 
 def _check_zip(data: bytes) -> None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            if len(infos) > _MAX_MEMBERS or sum(i.file_size for i in infos) > _MAX_INFLATED_BYTES:
-                raise ValidationError({"file": [_("The file expands to an implausible size.")]})
+        implausible = zip_is_implausible(
+            io.BytesIO(data), size=len(data), max_members=_MAX_MEMBERS, max_inflated=_MAX_INFLATED_BYTES
+        )
     except zipfile.BadZipFile as exc:
         raise ValidationError({"file": [_("This is not an Excel .xlsx file.")]}) from exc
+    if implausible:
+        raise ValidationError({"file": [_("The file expands to an implausible size.")]})
 
 
 def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[int, dict]]:
