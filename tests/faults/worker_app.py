@@ -58,12 +58,17 @@ if os.environ.get("FAULT_PLAN_CHUNK") or os.environ.get("FAULT_HOLD_PLAN"):
 
     _chunk = int(os.environ.get("FAULT_PLAN_CHUNK", notification_services.CHUNK_SIZE))
     _plan = notification_services.reminders_plan
+    _plan_tasks = notification_services.reminders_plan_tasks
     _plan_chunk = notification_services._plan_chunk
     _chunks = {"n": 0}
 
     def _chunked_plan(**kwargs):
         kwargs.setdefault("chunk_size", _chunk)
         return _plan(**kwargs)
+
+    def _chunked_plan_tasks(**kwargs):  # the beat job's path for a cycle it does not fan out
+        kwargs.setdefault("chunk_size", _chunk)
+        return _plan_tasks(**kwargs)
 
     @functools.wraps(_plan_chunk)
     def _held_chunk(*args, **kwargs):
@@ -76,6 +81,7 @@ if os.environ.get("FAULT_PLAN_CHUNK") or os.environ.get("FAULT_HOLD_PLAN"):
         return _plan_chunk(*args, **kwargs)
 
     notification_services.reminders_plan = _chunked_plan
+    notification_services.reminders_plan_tasks = _chunked_plan_tasks
     notification_services._plan_chunk = _held_chunk
 
 if os.environ.get("FAULT_FAST_BEAT"):
