@@ -24,7 +24,8 @@ run: venv
 	DEBUG=1 $(PY) manage.py load_demo --if-empty
 	DEBUG=1 $(VENV)/bin/honcho -f Procfile start
 
-## make test: the whole suite against PostgreSQL and Redis (started if they are not answering). Each run
+## make test: the whole suite against PostgreSQL and Redis (started if they are not answering). TEST_NOW=2027-02-08T10:00
+## (an ISO date-time, Asia/Ho_Chi_Minh) moves the clock of the whole session there. Each run
 ## uses its own Celery queue, so messages left in Redis by an earlier run never reach this run's workers.
 test: venv services browser
 	$(TEST_ENV) CELERY_QUEUE=test-$$$$ $(VENV)/bin/pytest -q $(PYTEST_ARGS)

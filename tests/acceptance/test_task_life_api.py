@@ -1,14 +1,32 @@
 """One task's whole life through the HTTP API, as an integration would drive it."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import MINIMAL_PDF
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _sunday_before_a_working_monday(after: dt.date) -> dt.date:
+    """The first Sunday at least two weeks after `after` whose Monday is a working day (so the deadline
+    moves by exactly one day), whatever day the session runs on."""
+    from org.calendar import get_calendar
+
+    cal = get_calendar()
+    day = after + dt.timedelta(days=14)
+    while day.weekday() != 6 or not cal.is_working_day(day + dt.timedelta(days=1)):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def test_task_whole_life_through_the_api(world, api):
     from rest_framework.test import APIClient
+
+    today = timezone.localdate()
+    due = _sunday_before_a_working_monday(today)
 
     # Sign in with a token, as SPEC §5 fixes.
     anon = APIClient()
@@ -24,8 +42,8 @@ def test_task_whole_life_through_the_api(world, api):
             "title": "Công khai TTHC tại Bộ phận một cửa",
             "assignee_unit": world.commune.pk,
             "lead": world.official.pk,
-            "start_date": "2026-11-02",
-            "due_date": "2026-11-29",
+            "start_date": today.isoformat(),
+            "due_date": due.isoformat(),
             "priority": "high",
         },
         format="json",
@@ -33,7 +51,7 @@ def test_task_whole_life_through_the_api(world, api):
     assert r.status_code == 201, r.json()
     task = r.json()
     assert task["state"] == "draft"
-    assert task["effective_due_date"] == "2026-11-30"  # 29/11/2026 is a Sunday
+    assert task["effective_due_date"] == (due + dt.timedelta(days=1)).isoformat()  # a Sunday moves to Monday
     tid = task["id"]
     assert leader.post(f"/api/tasks/{tid}/assign/").json()["state"] == "assigned"
 
@@ -49,7 +67,7 @@ def test_task_whole_life_through_the_api(world, api):
         {
             "file": SimpleUploadedFile("quyet-dinh.pdf", MINIMAL_PDF),
             "doc_number": "12/QĐ-UBND",
-            "doc_date": "2026-11-20",
+            "doc_date": today.isoformat(),
             "description": "Quyết định công bố",
             "metric_value": "97.5",
         },

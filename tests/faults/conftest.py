@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from kombu import pools as kombu_pools
 
 from config.celery import app
@@ -90,6 +91,8 @@ def procs(tmp_path, queue):
                 LOG_LEVEL="INFO",
                 PYTHONUNBUFFERED="1",
             )
+            # The process starts at this session's "now" (TEST_NOW moves it) unless the test chose a moment.
+            env["FAULT_NOW"] = timezone.now().isoformat()
             env.update({k: str(v) for k, v in extra.items()})
             return env
 
