@@ -22,9 +22,11 @@ class UnitAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.unit_update(unit=obj, parent=form.cleaned_data.get("parent"))
+            services.unit_update(actor=request.user, unit=obj, parent=form.cleaned_data.get("parent"))
         else:
-            created = services.unit_create(code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent)
+            created = services.unit_create(
+                actor=request.user, code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent
+            )
             obj.pk, obj.path = created.pk, created.path
 
 

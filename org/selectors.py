@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .models import Membership, Role, Unit, subtree_q
+from .models import Membership, Role, Unit, User, subtree_q
 from .models import user_memberships as user_memberships  # with the model (visibility needs it); read here
 
 
@@ -60,3 +60,18 @@ def units_with_role_q(user, role: str) -> Q:
     if user.is_superuser:
         return Q()
     return subtree_q("", [path for _unit, path, r in user_memberships(user) if r == role])
+
+
+def users_visible_to(user):
+    """Users an account may list: for an administrator, those holding a membership in a subtree they
+    administer, and themselves; for a superuser, everyone; for anyone else, themselves only."""
+    from .permissions import administered_units_q
+
+    if not user.is_authenticated:
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    if not user_is_admin(user):
+        return User.objects.filter(pk=user.pk)
+    holders = Membership.objects.filter(administered_units_q(user, "unit__")).values("user_id")
+    return User.objects.filter(Q(pk__in=holders) | Q(pk=user.pk))

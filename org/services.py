@@ -6,11 +6,13 @@ import csv
 import io
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .calendar import calendar_changed
 from .models import CalendarDay, Membership, Role, Unit, UnitKind, User
+from .permissions import can_administer, can_edit_unit, can_place_unit_under
 
 
 def _db_path(pk: int) -> str:
@@ -23,9 +25,17 @@ def _set_path(unit: Unit) -> None:
     unit.path = f"{parent_path}{unit.pk}/"
 
 
+def _refuse_placing(actor, parent: Unit | None) -> None:
+    if actor is not None and not can_place_unit_under(actor, parent):
+        raise ValidationError({"parent": [_("Choose a parent unit that you administer.")]})
+
+
 @transaction.atomic
-def unit_create(*, code: str, name: str, kind: str, parent: Unit | None = None) -> Unit:
-    """Create a unit under `parent` (None for a root) and give it its materialised path."""
+def unit_create(*, actor=None, code: str, name: str, kind: str, parent: Unit | None = None) -> Unit:
+    """Create a unit under `parent` (None for a root) and give it its materialised path. An administrator
+    creates units only below a unit they administer; a root unit only a superuser (`actor=None`: the
+    operator running a command)."""
+    _refuse_placing(actor, parent)
     if kind not in UnitKind.values:
         raise ValidationError({"kind": [f"'{kind}' is not one of {', '.join(UnitKind.values)}"]})
     if Unit.objects.filter(code=code).exists():
@@ -39,10 +49,17 @@ def unit_create(*, code: str, name: str, kind: str, parent: Unit | None = None) 
 
 
 @transaction.atomic
-def unit_update(*, unit: Unit, **fields) -> Unit:
-    """Change a unit; moving it under another parent rewrites the paths of its whole subtree."""
+def unit_update(*, actor=None, unit: Unit, **fields) -> Unit:
+    """Change a unit; moving it under another parent rewrites the paths of its whole subtree. Only the
+    administrators of a unit above it change it, and only under a unit they administer (an admin never moves
+    or detaches their own unit)."""
     old_path = _db_path(unit.pk)
+    unit.path = old_path
+    if actor is not None and not can_edit_unit(actor, unit):
+        raise PermissionDenied(_("Only an administrator of a unit above this one may change it."))
     new_parent = fields.pop("parent", unit.parent) if "parent" in fields else unit.parent
+    if (new_parent.pk if new_parent else None) != unit.parent_id:
+        _refuse_placing(actor, new_parent)
     for name, value in fields.items():
         setattr(unit, name, value)
     if new_parent is not None and _db_path(new_parent.pk).startswith(old_path):
@@ -68,9 +85,10 @@ class ImportResult:
 
 
 @transaction.atomic
-def units_import_csv(*, data: bytes, max_rows: int = 20000) -> ImportResult:
+def units_import_csv(*, actor=None, data: bytes, max_rows: int = 20000) -> ImportResult:
     """Import units from CSV (code, name, kind, parent_code). Rows may come in any order; a parent may be an
-    existing unit or a row of the file. Any bad row refuses the whole file (nothing is written)."""
+    existing unit or a row of the file. Any bad row refuses the whole file (nothing is written). Each row
+    is created or changed as `unit_create`/`unit_update` do, with the same rights for `actor`."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -126,13 +144,19 @@ def units_import_csv(*, data: bytes, max_rows: int = 20000) -> ImportResult:
             unit = existing.get(code)
             try:
                 if unit is None:
-                    unit = unit_create(code=code, name=row["name"], kind=row["kind"], parent=parent)
+                    unit = unit_create(
+                        actor=actor, code=code, name=row["name"], kind=row["kind"], parent=parent
+                    )
                     created += 1
                 else:
-                    unit = unit_update(unit=unit, name=row["name"], kind=row["kind"], parent=parent)
+                    unit = unit_update(
+                        actor=actor, unit=unit, name=row["name"], kind=row["kind"], parent=parent
+                    )
                     updated += 1
             except ValidationError as exc:  # e.g. moving an existing unit under its own sub-unit
                 raise ValidationError({"file": [f"row {lineno}: {m}" for m in exc.messages]}) from exc
+            except PermissionDenied as exc:
+                raise ValidationError({"file": [f"row {lineno}: {exc}"]}) from exc
             done[code] = unit
             del pending[code]
             progressed = True
@@ -145,6 +169,7 @@ def units_import_csv(*, data: bytes, max_rows: int = 20000) -> ImportResult:
 @transaction.atomic
 def user_create(
     *,
+    actor=None,
     username: str,
     password: str | None,
     full_name: str = "",
@@ -153,7 +178,16 @@ def user_create(
     is_superuser: bool = False,
     language: str = "vi",
 ) -> User:
-    """Create a user with their memberships in one transaction."""
+    """Create a user with their memberships in one transaction. An administrator creates users only with
+    memberships in their subtree (at least one, so the user stays theirs to manage); only a superuser
+    creates superusers."""
+    if actor is not None and not actor.is_superuser:
+        if is_superuser:
+            raise PermissionDenied(_("Only a superuser may create a superuser."))
+        if not memberships:
+            raise ValidationError(
+                {"memberships": [_("Give the user a membership in a unit you administer.")]}
+            )
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": ["A user with that username already exists."]})
     user = User(
@@ -170,14 +204,17 @@ def user_create(
         user.set_unusable_password()
     user.save()
     for unit, role in memberships:
-        membership_add(user=user, unit=unit, role=role)
+        membership_add(actor=actor, user=user, unit=unit, role=role)
     return user
 
 
-def membership_add(*, user: User, unit: Unit, role: str) -> Membership:
+def membership_add(*, actor=None, user: User, unit: Unit, role: str) -> Membership:
+    """Grant `role` in `unit`: an administrator grants memberships only in their subtree."""
+    if actor is not None and not can_administer(actor, unit):
+        raise ValidationError({"memberships": [_("Choose a unit that you administer.")]})
     if role not in Role.values:
         raise ValidationError({"role": [f"'{role}' is not one of {', '.join(Role.values)}"]})
-    membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     if role == Role.ADMIN and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])

@@ -20,20 +20,23 @@ class PlanState(models.TextChoices):
 class PlanQuerySet(models.QuerySet):
     def visible_to(self, user) -> PlanQuerySet:
         """SPEC §1: a plan is visible when its owner unit, or the assignee unit of one of its tasks, lies in
-        the subtree of a unit where the user holds a membership."""
+        the subtree of a unit where the user holds a membership. A draft plan, and a task still in draft,
+        stay on the owner's side (members of the owner unit or its ancestors) until issued or assigned."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self
         paths = user_scope_paths(user)
-        return self.filter(subtree_q("owner_unit__", paths) | Q(pk__in=_plans_with_tasks_in(paths)))
+        owner_side = subtree_q("owner_unit__", paths)
+        assignee_side = Q(pk__in=_plans_with_assigned_tasks_in(paths)) & ~Q(state=PlanState.DRAFT)
+        return self.filter(owner_side | assignee_side)
 
 
-def _plans_with_tasks_in(paths):
+def _plans_with_assigned_tasks_in(paths):
     from django.apps import apps
 
     Task = apps.get_model("tasks", "Task")
-    return Task.objects.filter(subtree_q("assignee_unit__", paths)).values("plan_id")
+    return Task.objects.filter(subtree_q("assignee_unit__", paths)).exclude(state="draft").values("plan_id")
 
 
 class Plan(ConcurrentTransitionMixin, models.Model):

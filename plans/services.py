@@ -12,20 +12,16 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from org.models import Unit
-from org.selectors import user_has_role
 
 from .models import Plan, PlanState
+from .permissions import can_manage_plan
 
 
 class PlanTransitionError(Exception):
     """A plan transition not allowed from the plan's current state (answers 409)."""
 
 
-def user_can_manage_plan(user, plan_or_unit) -> bool:
-    """Leaders of the owner unit (or of a unit above it) create, issue and close its plans, and manage its
-    tasks."""
-    unit = plan_or_unit if isinstance(plan_or_unit, Unit) else plan_or_unit.owner_unit
-    return user_has_role(user, "leader", unit)
+user_can_manage_plan = can_manage_plan  # the predicate lives in plans.permissions
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Unit
 from plans.models import Plan
+from plans.permissions import reach_q
 
 from .models import Priority, Task, TaskState
 from .selectors import BUCKETS, TaskTone
@@ -208,7 +209,7 @@ class TaskForm(forms.Form):
     def __init__(self, *args, user, plan: Plan, task: Task | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
-        units = Unit.objects.visible_to(user).order_by("path")
+        units = Unit.objects.visible_to(user).filter(reach_q(plan)).order_by("path")
         self.fields["assignee_unit"].queryset = units
         self.fields["assignee_unit"].widget.attrs.update({"data-lead-options": "1"})
         unit_id = self.data.get("assignee_unit") if self.is_bound else None

@@ -33,6 +33,9 @@ class TaskState(models.TextChoices):
 
 OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED)
 NOT_DONE_STATES = (TaskState.DRAFT, *OPEN_STATES, TaskState.SUBMITTED)
+#: States whose task is late once its deadline passes: assigned and not approved. A draft is the owner's
+#: work in progress, assigned to no one yet: it is never overdue, whatever its due date.
+DUE_STATES = (*OPEN_STATES, TaskState.SUBMITTED)
 
 
 class TaskStatus(models.TextChoices):
@@ -42,6 +45,7 @@ class TaskStatus(models.TextChoices):
     LATE = "late", _("Hoàn thành quá hạn")
     OVERDUE = "overdue", _("Quá hạn")
     PENDING = "pending", _("Trong hạn")
+    DRAFT = "draft", _("Dự thảo")
     CANCELLED = "cancelled", _("Đã hủy")
 
 
@@ -55,6 +59,8 @@ def task_status(*, state: str, effective_due_date, submitted_at, today: dt.date)
     """The status of one task (pure; the SQL twin is TaskQuerySet.with_status)."""
     if state == TaskState.CANCELLED:
         return TaskStatus.CANCELLED
+    if state == TaskState.DRAFT:
+        return TaskStatus.DRAFT
     if state == TaskState.APPROVED:
         if effective_due_date is None or (
             submitted_at is not None and timezone.localdate(submitted_at) <= effective_due_date
@@ -67,11 +73,12 @@ def task_status(*, state: str, effective_due_date, submitted_at, today: dt.date)
 
 
 def _status_parts(today: dt.date) -> tuple[Q, Q, Q, Q]:
-    """The four facts a task's status is decided by, as SQL conditions: cancelled, approved, submitted in
-    time (no due date, or submitted on or before it, by the local date), past due (before `today`)."""
+    """The four facts a task's status is decided by, as SQL conditions: not counted (cancelled or draft),
+    approved, submitted in time (no due date, or submitted on or before it, by the local date), past due
+    (before `today`)."""
     submitted_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
     return (
-        Q(state=TaskState.CANCELLED),
+        Q(state__in=(TaskState.CANCELLED, TaskState.DRAFT)),
         Q(state=TaskState.APPROVED),
         Q(effective_due_date__isnull=True)
         | Q(submitted_at__isnull=False, effective_due_date__gte=submitted_on),
@@ -83,10 +90,11 @@ def status_conditions(today: dt.date) -> dict[str, Q]:
     """One SQL condition per status, mutually exclusive, each true exactly where `task_status` gives that
     status. For counting by status with `Count(…, filter=…)`: simple conditions, where a filter on the
     `with_status` annotation would evaluate the whole CASE once per count."""
-    cancelled, approved, in_time, past_due = _status_parts(today)
-    open_ = ~cancelled & ~approved
+    uncounted, approved, in_time, past_due = _status_parts(today)
+    open_ = ~uncounted & ~approved
     return {
-        TaskStatus.CANCELLED: cancelled,
+        TaskStatus.CANCELLED: Q(state=TaskState.CANCELLED),
+        TaskStatus.DRAFT: Q(state=TaskState.DRAFT),
         TaskStatus.ON_TIME: approved & in_time,
         TaskStatus.LATE: approved & ~in_time,
         TaskStatus.OVERDUE: open_ & past_due,
@@ -97,20 +105,24 @@ def status_conditions(today: dt.date) -> dict[str, Q]:
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
         """SPEC §1: a task is visible when its assignee unit or its plan's owner unit lies in the subtree of a
-        unit where the user holds a membership. Every task query that reaches a user goes through here."""
+        unit where the user holds a membership; a draft only on the owner's side (members of the plan's owner
+        unit or its ancestors) until it is assigned. Every task query reaching a user goes through here."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self
         paths = user_scope_paths(user)
-        return self.filter(subtree_q("assignee_unit__", paths) | subtree_q("plan__owner_unit__", paths))
+        owner_side = subtree_q("plan__owner_unit__", paths)
+        assignee_side = subtree_q("assignee_unit__", paths) & ~Q(state=TaskState.DRAFT)
+        return self.filter(owner_side | assignee_side)
 
     def with_status(self, today: dt.date) -> TaskQuerySet:
         """Annotate `status_code` in SQL, exactly as `task_status` computes it."""
-        cancelled, approved, in_time, past_due = _status_parts(today)
+        _uncounted, approved, in_time, past_due = _status_parts(today)
         return self.annotate(
             status_code=Case(
-                When(cancelled, then=Value(TaskStatus.CANCELLED)),
+                When(state=TaskState.CANCELLED, then=Value(TaskStatus.CANCELLED)),
+                When(state=TaskState.DRAFT, then=Value(TaskStatus.DRAFT)),
                 When(approved & in_time, then=Value(TaskStatus.ON_TIME)),
                 When(approved, then=Value(TaskStatus.LATE)),
                 When(past_due, then=Value(TaskStatus.OVERDUE)),
@@ -121,10 +133,10 @@ class TaskQuerySet(models.QuerySet):
 
     def overdue(self, today: dt.date) -> TaskQuerySet:
         """Tasks not done whose effective due date is before `today` (the "overdue" status)."""
-        return self.filter(state__in=NOT_DONE_STATES, effective_due_date__lt=today)
+        return self.filter(state__in=DUE_STATES, effective_due_date__lt=today)
 
     def not_overdue(self, today: dt.date) -> TaskQuerySet:
-        return self.exclude(state__in=NOT_DONE_STATES, effective_due_date__lt=today)
+        return self.exclude(state__in=DUE_STATES, effective_due_date__lt=today)
 
 
 class Task(ConcurrentTransitionMixin, models.Model):

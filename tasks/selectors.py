@@ -14,7 +14,7 @@ from org.calendar import get_calendar
 from org.selectors import user_memberships
 from plans.models import Plan
 
-from .models import NOT_DONE_STATES, OPEN_STATES, Task, TaskState, TaskStatus
+from .models import DUE_STATES, OPEN_STATES, Task, TaskState, TaskStatus
 
 
 def task_list(*, user, today: dt.date | None = None):
@@ -70,6 +70,7 @@ class TaskTone(models.TextChoices):
     OVERDUE = "overdue", _("Quá hạn")
     DONE_ON_TIME = "done_on_time", _("Hoàn thành đúng hạn")
     DONE_LATE = "done_late", _("Hoàn thành quá hạn")
+    DRAFT = "draft", _("Dự thảo")
     CANCELLED = "cancelled", _("Đã hủy")
 
 
@@ -83,6 +84,8 @@ def task_tone(task: Task, *, today: dt.date, soon_until: dt.date) -> str:
     status = task.status(today)
     if status == TaskStatus.CANCELLED:
         return TaskTone.CANCELLED
+    if status == TaskStatus.DRAFT:
+        return TaskTone.DRAFT
     if status == TaskStatus.ON_TIME:
         return TaskTone.DONE_ON_TIME
     if status == TaskStatus.LATE:
@@ -99,6 +102,7 @@ def with_tone(qs, *, soon_until: dt.date):
     return qs.annotate(
         tone=Case(
             When(status_code=TaskStatus.CANCELLED, then=Value(TaskTone.CANCELLED)),
+            When(status_code=TaskStatus.DRAFT, then=Value(TaskTone.DRAFT)),
             When(status_code=TaskStatus.ON_TIME, then=Value(TaskTone.DONE_ON_TIME)),
             When(status_code=TaskStatus.LATE, then=Value(TaskTone.DONE_LATE)),
             When(status_code=TaskStatus.OVERDUE, then=Value(TaskTone.OVERDUE)),
@@ -122,13 +126,12 @@ BUCKETS = ("open", "due_soon", "overdue", "returned", "to_approve", "done", "all
 
 def bucket_q(bucket: str, *, user, today: dt.date, soon_until: dt.date) -> Q:
     """What a tab shows. "open" is everything not finished; "done" is approved."""
-    not_done = [s for s in NOT_DONE_STATES if s != TaskState.DRAFT]
     return {
         "open": Q(state__in=(*OPEN_STATES, TaskState.SUBMITTED, TaskState.DRAFT)),
         "due_soon": Q(
             state__in=OPEN_STATES, effective_due_date__gte=today, effective_due_date__lte=soon_until
         ),
-        "overdue": Q(state__in=not_done, effective_due_date__lt=today),
+        "overdue": Q(state__in=DUE_STATES, effective_due_date__lt=today),
         "returned": Q(state=TaskState.RETURNED),
         "to_approve": awaiting_my_approval_q(user),
         "done": Q(state=TaskState.APPROVED),
@@ -166,13 +169,14 @@ def task_search(qs, text: str):
 
 
 def plan_progress_by_unit(*, user, plan, today: dt.date | None = None) -> list[dict]:
-    """SPEC §2 by assignee unit for one plan, counting only the tasks the user may see and not the cancelled
-    ones: done on time, done late, open in time (pending), overdue. One grouped query."""
+    """SPEC §2 by assignee unit for one plan, counting only the tasks the user may see, and neither the
+    cancelled ones nor the drafts (they count nowhere): done on time, done late, open in time (pending),
+    overdue. One grouped query."""
     today = today or timezone.localdate()
     rows = (
         Task.objects.visible_to(user)
         .filter(plan=plan)
-        .exclude(state=TaskState.CANCELLED)
+        .exclude(state__in=(TaskState.CANCELLED, TaskState.DRAFT))
         .with_status(today)
         .values("assignee_unit_id", "assignee_unit__code", "assignee_unit__name", "status_code")
         .annotate(n=Count("id"))

@@ -10,11 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from org.calendar import get_calendar
-from org.models import Unit
+from org.models import Membership, Unit
 from plans.models import Plan, PlanState
+from plans.permissions import plan_reaches, reach_q
 from plans.services import PlanTransitionError, user_can_manage_plan
 
 from .events import TaskChange, task_event_after_commit
@@ -103,17 +105,33 @@ def validate_task_links(
     criterion_code: str,
     start_date,
     due_date,
+    task: Task | None = None,
+    changed: set[str] | None = None,
 ) -> None:
+    """What a task refers to, checked wherever a task is written (API, pages, imports, admin): the parent in
+    the same plan and never the task itself or one of its sub-tasks, an assignee unit the plan reaches
+    (SPEC §1), a lead who is an active member of that unit, a criterion of the plan's set, dates in order.
+    `changed` (on an update) limits the checks of links to the fields that change, so that a task whose lead
+    has since left the unit can still have its title corrected."""
+
+    def check(*names: str) -> bool:
+        return changed is None or any(n in changed for n in names)
+
     errors: dict[str, list[str]] = {}
-    if parent is not None and parent.plan_id != plan.pk:
-        errors["parent"] = [_("The parent task must belong to the same plan.")]
-    if (
-        lead is not None
-        and assignee_unit is not None
-        and not lead.memberships.filter(unit=assignee_unit).exists()
+    if parent is not None and check("parent"):
+        if parent.plan_id != plan.pk:
+            errors["parent"] = [_("The parent task must belong to the same plan.")]
+        elif task is not None and task.pk and _is_below(parent, task):
+            errors["parent"] = [_("A task cannot be its own parent, nor a sub-task of one of its sub-tasks.")]
+    if assignee_unit is not None and check("assignee_unit") and not plan_reaches(plan, assignee_unit):
+        errors["assignee_unit"] = [str(ASSIGNEE_OUT_OF_REACH)]
+    if (lead is not None and check("lead", "assignee_unit")) and (
+        assignee_unit is None
+        or not lead.is_active
+        or not Membership.objects.filter(user=lead, unit=assignee_unit).exists()
     ):
-        errors["lead"] = [_("The lead official must be a member of the assignee unit.")]
-    if criterion_code:
+        errors["lead"] = [str(LEAD_NOT_MEMBER)]
+    if criterion_code and check("criterion_code"):
         if plan.criteria_set_id is None:
             errors["criterion_code"] = [_("The plan is not bound to a criteria set.")]
         elif not plan.criteria_set.criteria.filter(code=criterion_code, rule__isnull=False).exists():
@@ -125,6 +143,31 @@ def validate_task_links(
         errors["due_date"] = [_("The due date is before the start date.")]
     if errors:
         raise ValidationError(errors)
+
+
+#: One answer for a unit outside the plan's reach and for a unit id that does not exist, and one for a lead
+#: who is not an active member of the unit and for a user id that does not exist: an error never tells
+#: whether a unit or a user exists, or where a user works.
+ASSIGNEE_OUT_OF_REACH = gettext_lazy(
+    "Choose a unit this plan reaches: its owner unit or a unit under it "
+    "(for a department's plan, a unit of its province)."
+)
+LEAD_NOT_MEMBER = gettext_lazy("Choose an active member of the assignee unit as the lead official.")
+
+_MAX_DEPTH = 50
+
+
+def _is_below(candidate: Task, task: Task) -> bool:
+    """Is `candidate` the task itself or one of its sub-tasks (at any depth)? Walks up from the candidate:
+    a task tree is shallow, one query per level, bounded."""
+    seen = 0
+    node_id = candidate.pk
+    while node_id is not None and seen < _MAX_DEPTH:
+        if node_id == task.pk:
+            return True
+        node_id = Task.objects.filter(pk=node_id).values_list("parent_id", flat=True).first()
+        seen += 1
+    return node_id is not None  # deeper than any real plan: refuse rather than loop
 
 
 @transaction.atomic
@@ -206,6 +249,8 @@ def task_update(*, actor, task: Task, now=None, **fields) -> Task:
     if "assignee_unit" in changes and task.state != TaskState.DRAFT:
         raise ValidationError({"assignee_unit": [_("The assignee unit can only change before assignment.")]})
     validate_task_links(
+        task=task,
+        changed=set(changes),
         plan=task.plan,
         parent=task.parent,
         lead=task.lead,
@@ -585,7 +630,8 @@ def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]
     # Everything the rows refer to, in a few queries for the whole file.
     units = {
         u.code: u
-        for u in Unit.objects.visible_to(actor).filter(code__in={text(r.get("unit_code")) for _n, r in rows})
+        # Only units the plan reaches (SPEC §1); any other code answers as one that does not exist.
+        for u in Unit.objects.filter(reach_q(plan), code__in={text(r.get("unit_code")) for _n, r in rows})
     }
     usernames = {text(r.get("lead")) for _n, r in rows} - {""}
     leads = {u.username: u for u in get_user_model().objects.filter(username__in=usernames, is_active=True)}
@@ -645,11 +691,11 @@ def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]
             )
         username = text(raw.get("lead"))
         lead = leads.get(username) if username else None
-        if username and lead is None:
-            problems.append(_("there is no active user '%(name)s'") % {"name": username[:60]})
-        elif lead is not None and unit is not None and unit.pk not in lead_units.get(username, set()):
+        # One answer for an unknown user, an inactive one and one of another unit (no oracle of who exists).
+        if username and unit is not None and (lead is None or unit.pk not in lead_units.get(username, set())):
             problems.append(
-                _("'%(name)s' is not a member of unit %(code)s") % {"name": username, "code": code}
+                _("'%(name)s' is not an active member of unit %(code)s")
+                % {"name": username[:60], "code": code}
             )
         if unit is not None and title:
             if (code, title) in seen:

@@ -89,11 +89,13 @@ class World:
         return task_in_state(self, state, due=due, unit=unit or self.commune, lead=lead, now=now, **kw)
 
 
-def task_in_state(world: World, state: str, *, due, unit, lead=None, now=None, **kw):
-    leader, official = world.city_leader, world.official
+def task_in_state(world: World, state: str, *, due, unit, lead=None, now=None, plan=None, leader=None, **kw):
+    """A task of `plan` (the city's plan) driven through the services to `state` by `leader` (the city
+    leader) and the assignee unit's member."""
+    leader, official = leader or world.city_leader, world.official
     t = task_services.task_create(
         actor=leader,
-        plan=world.plan,
+        plan=plan or world.plan,
         title=kw.pop("title", "Rà soát TTHC"),
         assignee_unit=unit,
         due_date=due,

@@ -60,7 +60,9 @@ class UserSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["memberships"] = MembershipOutSerializer(
-            instance.memberships.select_related("unit"), many=True
-        ).data
+        # The view prefetches the memberships the requester may see (`shown`); a user just created shows all.
+        memberships = getattr(instance, "shown", None)
+        if memberships is None:
+            memberships = instance.memberships.select_related("unit")
+        data["memberships"] = MembershipOutSerializer(memberships, many=True).data
         return data

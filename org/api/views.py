@@ -1,11 +1,13 @@
 from django.db import transaction
+from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from org import services
-from org.models import Unit, User
-from org.selectors import user_is_admin
+from org.models import Membership, Unit
+from org.permissions import administered_units_q
+from org.selectors import user_is_admin, users_visible_to
 
 from .serializers import UnitSerializer, UserSerializer
 
@@ -30,11 +32,13 @@ class UnitViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         d = serializer.validated_data
         serializer.instance = services.unit_create(
-            code=d["code"], name=d["name"], kind=d["kind"], parent=d.get("parent")
+            actor=self.request.user, code=d["code"], name=d["name"], kind=d["kind"], parent=d.get("parent")
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.unit_update(unit=serializer.instance, **serializer.validated_data)
+        serializer.instance = services.unit_update(
+            actor=self.request.user, unit=serializer.instance, **serializer.validated_data
+        )
 
 
 @extend_schema(description="Administrators create users with their memberships.")
@@ -47,10 +51,18 @@ class UserViewSet(
     filterset_fields = ["username"]
 
     def get_queryset(self):
+        # An administrator lists the users holding a membership in the subtree they administer (SPEC §1);
+        # anyone else, themselves. Memberships are shown only inside that subtree (and one's own): a listing
+        # never tells where else a user works. One query for all of them.
         user = self.request.user
-        if user_is_admin(user):
-            return User.objects.order_by("username")
-        return User.objects.filter(pk=user.pk)
+        shown = Membership.objects.all()
+        if not user.is_superuser:  # (an empty Q() or'ed with another is that other: no shortcut here)
+            shown = shown.filter(administered_units_q(user, "unit__") | Q(user_id=user.pk))
+        return (
+            users_visible_to(user)
+            .order_by("username")
+            .prefetch_related(Prefetch("memberships", queryset=shown.select_related("unit"), to_attr="shown"))
+        )
 
     @transaction.atomic
     def perform_create(self, serializer):
@@ -58,6 +70,7 @@ class UserViewSet(
             raise PermissionDenied("Only administrators create users.")
         d = serializer.validated_data
         serializer.instance = services.user_create(
+            actor=self.request.user,
             username=d["username"],
             password=d["password"],
             full_name=d.get("full_name", ""),

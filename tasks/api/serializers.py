@@ -4,6 +4,7 @@ from rest_framework import serializers
 from org.models import Unit, User
 from plans.models import Plan
 from tasks.models import Evidence, Extension, Priority, Task, TaskEvent
+from tasks.services import ASSIGNEE_OUT_OF_REACH, LEAD_NOT_MEMBER
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -11,9 +12,16 @@ class TaskSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     plan = serializers.PrimaryKeyRelatedField(queryset=Plan.objects.none())
     parent = serializers.PrimaryKeyRelatedField(queryset=Task.objects.none(), allow_null=True, required=False)
-    assignee_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+    # A unit or user id that does not exist answers exactly as one the service refuses (outside the plan's
+    # reach, not an active member of the unit): no answer tells what exists or who works where.
+    assignee_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), error_messages={"does_not_exist": ASSIGNEE_OUT_OF_REACH}
+    )
     lead = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        error_messages={"does_not_exist": LEAD_NOT_MEMBER},
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     progress = serializers.IntegerField(min_value=0, max_value=100, required=False)
@@ -69,7 +77,6 @@ class TaskSerializer(serializers.ModelSerializer):
             # Anything the user cannot see answers as if it did not exist.
             self.fields["plan"].queryset = Plan.objects.visible_to(request.user)
             self.fields["parent"].queryset = Task.objects.visible_to(request.user)
-            self.fields["assignee_unit"].queryset = Unit.objects.all()
 
     def get_status(self, obj) -> str:
         code = getattr(obj, "status_code", None)

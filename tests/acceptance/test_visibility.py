@@ -182,11 +182,20 @@ def test_a_province_member_sees_the_whole_subtree(world, api):
     assert city.get(f"/api/plans/{other_plan.pk}/").status_code == 404
 
 
-def test_a_task_assigned_outside_the_owner_subtree_is_seen_by_that_unit(world, api):
-    """The assignee unit's subtree sees the task even when the plan's owner is elsewhere in the tree."""
-    task = world.task("assigned", unit=world.elsewhere_commune)
-    stranger = api.as_(world.stranger)
-    assert stranger.get(f"/api/tasks/{task.pk}/").status_code == 200
+def test_a_departments_task_is_seen_by_the_commune_it_is_assigned_to(world, api):
+    """A Sở's plan reaches its whole province (SPEC §1): the assignee unit's subtree sees the task although
+    the owner unit is not above it; a unit the task is not assigned to does not."""
+    from org.models import UnitKind
+    from plans import services as plan_services
+
+    department = factories.unit("S01", kind=UnitKind.DEPARTMENT, parent=world.province, name="Sở Nội vụ")
+    director = factories.user("director", memberships=[(department, Role.LEADER)])
+    plan = plan_services.plan_create(
+        actor=director, owner_unit=department, number="9/KH-SNV", title="KH", year=2026
+    )
+    plan_services.plan_issue(actor=director, plan=plan)
+    task = world.task("assigned", unit=world.elsewhere_commune, plan=plan, leader=director)
+    assert api.as_(world.stranger).get(f"/api/tasks/{task.pk}/").status_code == 200
     assert api.as_(world.stranger_leader).get(f"/api/tasks/{task.pk}/").status_code == 200
     assert api.as_(world.official).get(f"/api/tasks/{task.pk}/").status_code == 404
 
@@ -207,15 +216,18 @@ def test_plan_visibility_follows_owner_subtree_or_a_task_assigned_into_the_subtr
     stranger = api.as_(world.stranger)
     assert stranger.get(url).status_code == 404 and listed(stranger) == []
 
-    # A task of the plan assigned to commune X01 makes the plan visible there, and only there.
+    # A draft task for commune X01 is still the owner's work in progress: the plan stays unseen there.
     world.task("draft")
+    official = api.as_(world.official)
+    assert official.get(url).status_code == 404 and listed(official) == []
+    # Once a task of the plan is assigned to commune X01, the plan is visible there, and only there.
+    world.task("assigned")
     official = api.as_(world.official)
     assert official.get(url).status_code == 200 and listed(official) == [world.plan.pk]
     other = api.as_(world.other_official)
     assert other.get(url).status_code == 404 and listed(other) == []
-    # …and to the units above the assignee, through their subtree: Lục Yên sees it once a task lands there.
-    world.task("draft", unit=world.elsewhere_commune)
-    leader = api.as_(world.stranger_leader)
+    # …and to the units above the assignee, through their subtree: a leader of X01 sees it too.
+    leader = api.as_(factories.user("x01leader", memberships=[(world.commune, Role.LEADER)]))
     assert leader.get(url).status_code == 200 and listed(leader) == [world.plan.pk]
     # Seeing a plan is not managing it.
     assert leader.post(f"{url}close/").status_code == 403

@@ -373,12 +373,16 @@ def test_an_admin_creates_a_user_with_memberships(world, api):
 
 def test_an_admin_member_may_create_users(world, api):
     unit_admin = factories.user("unitadmin", memberships=[(world.province, Role.ADMIN)])
-    r = api.as_(unit_admin).post(
-        "/api/users/",
-        {"username": "newbie", "password": "Cchc-Yen-Bai-2026!", "memberships": []},
-        format="json",
+    client = api.as_(unit_admin)
+    body = {"username": "newbie", "password": "Cchc-Yen-Bai-2026!"}
+    # A user with no membership would be nobody's to manage afterwards.
+    r = client.post("/api/users/", {**body, "memberships": []}, format="json")
+    assert r.status_code == 400 and "memberships" in r.json()
+    r = client.post(
+        "/api/users/", {**body, "memberships": [{"unit": world.commune.pk, "role": "official"}]}, format="json"
     )
-    assert r.status_code == 201
+    assert r.status_code == 201, r.json()
+    assert User.objects.get(username="newbie").memberships.get().unit == world.commune
 
 
 @pytest.mark.parametrize(

@@ -174,7 +174,9 @@ def test_plans_visible_to_each_user(world, api):
     )
     assert lucyen.status_code == 201
     lucyen_id = lucyen.json()["id"]
-    world.task("draft")  # a task of the city plan for commune X01
+    world.task("draft")  # a draft task of the city plan for commune X01: still the city's work in progress
+    assert api.as_(world.official).get("/api/plans/").json()["results"] == []
+    world.task("assigned")  # once assigned, X01 sees the plan
 
     def visible(user):
         r = api.as_(user).get("/api/plans/")

@@ -174,7 +174,8 @@ def test_status_in_python_and_sql_agree_for_every_case(world, api, fresh_calenda
         "in progress, due date passed": (world.task("in_progress", due=dt.date(2026, 12, 1)), "overdue"),
         "in progress, due today": (world.task("in_progress", due=dt.date(2026, 12, 10)), "pending"),
         "in progress, due later": (world.task("in_progress", due=due), "pending"),
-        "draft, due date passed": (world.task("draft", due=dt.date(2026, 12, 1)), "overdue"),
+        # A draft is the owner's work in progress, assigned to no one: never overdue (SPEC §1).
+        "draft, due date passed": (world.task("draft", due=dt.date(2026, 12, 1)), "draft"),
         "submitted, due date passed, not yet approved": (
             world.task("submitted", due=dt.date(2026, 12, 1)),
             "overdue",
@@ -239,7 +240,7 @@ def listing(world):
         "b": world.task("submitted", due=dt.date(2026, 12, 10), title="B"),
         "c": world.task("approved", due=dt.date(2026, 12, 2), title="C"),
         "d": world.task("assigned", due=dt.date(2026, 12, 20), unit=world.other_commune, title="D"),
-        "e": world.task("draft", due=dt.date(2026, 11, 30), unit=world.other_commune, title="E"),  # overdue
+        "e": world.task("draft", due=dt.date(2026, 11, 30), unit=world.other_commune, title="E"),  # a draft
         "f": world.task("cancelled", due=dt.date(2026, 11, 2), title="F"),
         "g": world.task("assigned", due=dt.date(2026, 12, 8), lead=world.colleague, title="G"),
     }
@@ -269,13 +270,14 @@ def test_filters(world, api, listing):
         assert ids(leader, "state=assigned") == {"D", "G"}
         assert ids(leader, "state=assigned&state=draft") == {"D", "G", "E", "H"}
         assert ids(leader, f"assignee_unit={world.other_commune.pk}") == {"D", "E"}
-        assert ids(leader, "overdue=true") == {"A", "E", "H"}
-        assert ids(leader, "overdue=false") == {"B", "C", "D", "F", "G"}
+        # Drafts E and H are past their due dates but never overdue: they are not assigned yet.
+        assert ids(leader, "overdue=true") == {"A"}
+        assert ids(leader, "overdue=false") == {"B", "C", "D", "E", "F", "G", "H"}
         assert ids(leader, "due_before=2026-12-03") == {"A", "C", "E", "F"}
-        assert ids(leader, f"overdue=true&assignee_unit={world.commune.pk}") == {"A", "H"}
+        assert ids(leader, f"overdue=true&assignee_unit={world.commune.pk}") == {"A"}
     with time_machine.travel(at(2026, 12, 9, 9, 0), tick=False):
         # Two days later G is overdue too.
-        assert ids(leader, "overdue=true") == {"A", "E", "G", "H"}
+        assert ids(leader, "overdue=true") == {"A", "G"}
 
 
 def test_mine(world, api, listing):
@@ -283,10 +285,11 @@ def test_mine(world, api, listing):
     # The leader's own work: tasks of the plans they own waiting for their decision.
     assert ids(api.as_(world.city_leader), "mine=true") == {"B"}
     # An official: tasks they lead, and tasks of their unit with no lead set.
-    assert ids(api.as_(world.official), "mine=true") == {"A", "B", "C", "F", "H"}
-    assert ids(api.as_(world.colleague), "mine=true") == {"A", "B", "C", "F", "G", "H"}
-    assert ids(api.as_(world.other_official), "mine=true") == {"D", "E"}
-    assert ids(api.as_(world.official), "mine=false") == set("ABCFGH")
+    # Drafts (E, H) stay on the owner's side: the assignee unit sees them once assigned (SPEC §1).
+    assert ids(api.as_(world.official), "mine=true") == {"A", "B", "C", "F"}
+    assert ids(api.as_(world.colleague), "mine=true") == {"A", "B", "C", "F", "G"}
+    assert ids(api.as_(world.other_official), "mine=true") == {"D"}
+    assert ids(api.as_(world.official), "mine=false") == set("ABCFG")
 
 
 def test_mine_for_a_leader_of_many_plans_reads_them_by_subquery(world, api, listing, monkeypatch):

@@ -49,6 +49,10 @@ ROLES = {
 }
 
 
+#: Roles that see the task only through its assignee unit (the commune), not through the plan's owner.
+ASSIGNEE_SIDE_ONLY = {"commune_official", "commune_leader"}
+
+
 def actor(world, role: str):
     if role == "city_leader":
         return world.city_leader
@@ -74,6 +78,8 @@ def expected_status(action: str, state: str, role: str) -> int:
     rights = ROLES[role]
     if rights is None:
         return 404
+    if state == "draft" and role in ASSIGNEE_SIDE_ONLY:
+        return 404  # a draft stays on the owner's side until it is assigned (SPEC §1)
     if who not in rights:
         return 403
     if state not in sources:
