@@ -23,14 +23,16 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from org.models import Role, Unit
-from org.selectors import user_has_role, user_is_admin, user_memberships
+from org.models import Unit
+from org.spreadsheet import csv_untext
 from tasks.files import zip_is_implausible
 from tasks.models import TaskState, TaskStatus, status_conditions
 
 from .criteria_file import CriteriaFileError, iter_nodes, parse_criteria_file
 from .models import Appraisal, CriteriaSet, Criterion, LeafScore, SurveyResult, UnitScore
+from .permissions import can_appraise, can_manage_criteria_set, user_is_appraiser
 from .rules import (
     METRIC_RULES,
     CriteriaTree,
@@ -47,6 +49,10 @@ log = logging.getLogger(__name__)
 BATCH = 500
 #: Points (survey results, appraisals) are stored with 4 decimals; more would be silently rounded.
 POINTS_PLACES = 4
+#: Why a criteria set may not be imported (the API asks before reading the upload, with the same words).
+CRITERIA_SET_DENIED = gettext_lazy(
+    "Only a superuser imports a criteria set that has no owner unit (it scores the whole country)."
+)
 
 
 # --- Criteria sets ---------------------------------------------------------------------------------------
@@ -55,12 +61,14 @@ POINTS_PLACES = 4
 @transaction.atomic
 def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
     """Import a criteria set from its YAML file. A bad file is refused whole (ValidationError naming the
-    criterion and the problem); nothing is written. `actor=None` is the command line (trusted).
+    criterion and the problem); nothing is written. Who may: `permissions.can_manage_criteria_set` (a set
+    with no owner unit, as every set is today: superusers only), else PermissionDenied. `actor=None` is the
+    system itself (`manage.py import_criteria` run by the operator, the demo loaders), which is trusted.
 
     Criteria are written one tree level per query; `order` is the position in the document, so ordering
     by it walks the tree depth first, as the file reads. The set's scores are computed after commit."""
-    if actor is not None and not user_is_admin(actor):
-        raise PermissionDenied(_("Only administrators import criteria sets."))
+    if actor is not None and not can_manage_criteria_set(actor, None):
+        raise PermissionDenied(CRITERIA_SET_DENIED)
     try:
         spec = parse_criteria_file(data)
     except CriteriaFileError as exc:
@@ -200,11 +208,20 @@ def _points_value(raw: str) -> Decimal | None:
     return points if points.is_finite() else None
 
 
+def _unit_lookup(codes: set[str]) -> Callable[[str], Unit | None]:
+    """The unit a survey cell names, in one query. A code as typed wins; else the code without the
+    apostrophe that `org.spreadsheet.csv_text` puts before a leading "=", "+", "-" or "@" in the template."""
+    units = {u.code: u for u in Unit.objects.filter(code__in=codes | {csv_untext(c) for c in codes})}
+    return lambda code: units.get(code) or units.get(csv_untext(code))
+
+
 def survey_parse(
-    *, criteria_set: CriteriaSet, data: bytes, filename: str = ""
+    *, actor, criteria_set: CriteriaSet, data: bytes, filename: str = ""
 ) -> list[tuple[Unit, Criterion, Decimal]]:
-    """Read and check a survey file (unit_code, criterion_code, points). Every error names its row; any
-    error refuses the whole file. `filename` is only used in messages: the content decides the format."""
+    """Read and check a survey file (unit_code, criterion_code, points) for `actor`. Every error names its
+    row; any error refuses the whole file. A unit code that does not exist and one outside the units the
+    actor appraises get the same message, so the import tells nobody which codes exist elsewhere.
+    `filename` is only used in messages: the content decides the format."""
     rows = _survey_rows(bytes(data))
     if not rows:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -214,15 +231,18 @@ def survey_parse(
     body = rows[1:]
     if not body:
         raise ValidationError({"file": [_("The file has no rows under its header.")]})
-    units = {u.code: u for u in Unit.objects.filter(code__in={r[0] for _n, r in body if r})}
+    unit_for = _unit_lookup({r[0] for _n, r in body if r})
     criteria = {c.code: c for c in criteria_set.criteria.filter(part="survey", rule__type="survey")}
     errors, parsed, seen = [], [], set()
     for n, cells in body:
         unit_code, code, raw = (cells + ["", "", ""])[:3]
-        unit = units.get(unit_code)
-        criterion = criteria.get(code)
-        if unit is None:
-            errors.append(_("row %(n)d: unknown unit code '%(c)s'") % {"n": n, "c": unit_code[:40]})
+        unit = unit_for(unit_code)
+        criterion = criteria.get(code) or criteria.get(csv_untext(code))
+        if unit is None or not can_appraise(actor, unit):
+            unit = None  # unknown and someone else's read the same
+            errors.append(
+                _("row %(n)d: unit '%(c)s' is not a unit you appraise") % {"n": n, "c": unit_code[:40]}
+            )
         elif unit.kind != criteria_set.unit_kind:
             errors.append(_("row %(n)d: unit %(c)s is not scored on this set") % {"n": n, "c": unit_code})
         if criterion is None:
@@ -243,9 +263,11 @@ def survey_parse(
             errors.append(
                 _("row %(n)d: points %(p)s outside 0..%(m)s") % {"n": n, "p": raw, "m": criterion.max_points}
             )
-        if (unit_code, code) in seen:
+        # By what the cells resolve to: "'-A" and "-A" are one unit, and one upsert cannot write a row twice.
+        key = (unit.pk if unit else unit_code, criterion.pk if criterion else code)
+        if key in seen:
             errors.append(_("row %(n)d: %(u)s / %(c)s appears twice") % {"n": n, "u": unit_code, "c": code})
-        seen.add((unit_code, code))
+        seen.add(key)
         if unit is not None and criterion is not None:
             parsed.append((unit, criterion, points))
     if errors:
@@ -256,16 +278,9 @@ def survey_parse(
     return parsed
 
 
-def user_is_appraiser(user) -> bool:
-    """Does the user hold the appraiser role anywhere (superusers do everywhere)?"""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or any(r == Role.APPRAISER for _u, _p, r in user_memberships(user))
-
-
-def user_can_appraise(user, unit: Unit) -> bool:
-    """Appraisers import surveys and enter appraisals for units in their subtree."""
-    return user_has_role(user, Role.APPRAISER, unit)
+#: The pages and `appraisal_set` ask by this name (and `services.user_is_appraiser`, imported above); the
+#: rule itself is `permissions.can_appraise`.
+user_can_appraise = can_appraise
 
 
 @transaction.atomic
@@ -273,17 +288,12 @@ def survey_import(
     *, actor, criteria_set: CriteriaSet, data: bytes, filename: str = "", now=None
 ) -> SurveyImportResult:
     """Import survey results (CSV or XLSX: unit_code, criterion_code, points), replacing earlier results of
-    the same unit and criterion. Only appraisers (403), only for units in their subtree; a bad row refuses
-    the whole file (400 naming the rows). The affected units' scores update after commit."""
+    the same unit and criterion. Only appraisers (403); a row naming a unit outside their subtree, like any
+    bad row, refuses the whole file (400 naming the rows). The affected units' scores update after commit."""
     now = now or timezone.now()
     if not user_is_appraiser(actor):
         raise PermissionDenied(_("Only appraisers import survey results."))
-    parsed = survey_parse(criteria_set=criteria_set, data=data, filename=filename)
-    refused = sorted({u.code for u, _c, _p in parsed if not user_can_appraise(actor, u)})
-    if refused:
-        raise PermissionDenied(
-            _("You may not enter survey results for: %(units)s") % {"units": ", ".join(refused[:50])}
-        )
+    parsed = survey_parse(actor=actor, criteria_set=criteria_set, data=data, filename=filename)
     SurveyResult.objects.bulk_create(
         [
             SurveyResult(

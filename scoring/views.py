@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 
 from org.models import Role, Unit
 from org.selectors import units_with_role_q, user_memberships
+from org.spreadsheet import csv_text
 from org.web import add_service_errors, paginate, whole_number
 from tasks.models import TaskStatus
 from tasks.selectors import TaskTone
@@ -439,30 +440,25 @@ def survey_import(request, set_id: int):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                parsed = services.survey_parse(criteria_set=cs, data=upload.read(), filename=upload.name)
+                # Units outside the user's subtree are refused there, worded as unknown codes are.
+                parsed = services.survey_parse(
+                    actor=user, criteria_set=cs, data=upload.read(), filename=upload.name
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                refused = sorted({u.code for u, _c, _p in parsed if not services.user_can_appraise(user, u)})
-                if refused:
-                    form.add_error(
-                        "file",
-                        _("Bạn không được nhập kết quả cho các đơn vị: %(units)s")
-                        % {"units": ", ".join(refused[:50])},
-                    )
-                else:
-                    status = 200
-                    context.update(
-                        preview=_survey_preview(cs, parsed),
-                        preview_total=len(parsed),
-                        preview_units=len({u.pk for u, _c, _p in parsed}),
-                        filename=upload.name,
-                        payload=signing.dumps(
-                            {"set": cs.pk, "user": user.pk, "csv": _survey_csv(parsed), "name": upload.name},
-                            salt=SURVEY_SALT,
-                            compress=True,
-                        ),
-                    )
+                status = 200
+                context.update(
+                    preview=_survey_preview(cs, parsed),
+                    preview_total=len(parsed),
+                    preview_units=len({u.pk for u, _c, _p in parsed}),
+                    filename=upload.name,
+                    payload=signing.dumps(
+                        {"set": cs.pk, "user": user.pk, "csv": _survey_csv(parsed), "name": upload.name},
+                        salt=SURVEY_SALT,
+                        compress=True,
+                    ),
+                )
     context["form"] = form
     return render(request, "scoring/survey_import.html", context, status=status)
 
@@ -488,7 +484,8 @@ def survey_template(request, set_id: int):
     writer.writerow(services.SURVEY_HEADER)
     for unit in units:
         for code in codes:
-            writer.writerow([unit, code, ""])
+            # A code is user text: one starting with "=" must open as text, not run as a formula.
+            writer.writerow([csv_text(unit), csv_text(code), ""])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dieu-tra-{cs.pk}.csv"'
     return response

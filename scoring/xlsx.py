@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from org.spreadsheet import set_text
+
 from .models import CriteriaSet, UnitScore
 from .selectors import Breakdown
 
@@ -34,7 +36,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 def _header(ws, row: int, labels: list[str], widths: list[int]) -> None:
     for col, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
-        cell = ws.cell(row=row, column=col, value=label)
+        cell = set_text(ws.cell(row=row, column=col), label)
         cell.font, cell.fill, cell.alignment, cell.border = _HEADER_FONT, _HEADER_FILL, _CENTER, _BORDER
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
@@ -50,7 +52,9 @@ def _number(ws, row: int, col: int, value, fmt: str = POINTS_FORMAT, *, bold: bo
 
 
 def _text(ws, row: int, col: int, value, *, bold: bool = False, alignment: Alignment | None = None):
-    cell = ws.cell(row=row, column=col, value=value)
+    """A bordered cell holding `value` as text: codes, names, titles and notes come from users, and a text
+    starting with "=" must not become a formula (SPEC §1)."""
+    cell = set_text(ws.cell(row=row, column=col), value)
     cell.border = _BORDER
     if bold:
         cell.font = _BOLD
@@ -72,8 +76,8 @@ def _sheet_title(code: str, taken: set[str]) -> str:
 
 
 def _ranking_sheet(ws, criteria_set: CriteriaSet, rows: list[UnitScore]) -> None:
-    ws.cell(row=1, column=1, value=_("Kết quả xếp hạng chỉ số CCHC")).font = _TITLE
-    ws.cell(row=2, column=1, value=f"{criteria_set.code} — {criteria_set.name}")
+    set_text(ws.cell(row=1, column=1), _("Kết quả xếp hạng chỉ số CCHC")).font = _TITLE
+    set_text(ws.cell(row=2, column=1), f"{criteria_set.code} — {criteria_set.name}")
     labels = [
         _("Xếp hạng"),
         _("Mã đơn vị"),
@@ -96,7 +100,8 @@ def _ranking_sheet(ws, criteria_set: CriteriaSet, rows: list[UnitScore]) -> None
             label = parent.name if parent is not None else _("Đơn vị cấp cao nhất")
             for col in range(1, len(labels) + 1):
                 ws.cell(row=row, column=col).fill = _GROUP_FILL
-            ws.cell(row=row, column=1, value=_("Nhóm so sánh: %(group)s") % {"group": label}).font = _BOLD
+            group = _("Nhóm so sánh: %(group)s") % {"group": label}
+            set_text(ws.cell(row=row, column=1), group).font = _BOLD
             row += 1
         _number(ws, row, 1, score.rank, "0")
         _text(ws, row, 2, score.unit.code)
@@ -119,8 +124,8 @@ def _note(node) -> str | None:
 
 def _unit_sheet(ws, bd: Breakdown) -> None:
     unit, score = bd.unit, bd.score
-    ws.cell(row=1, column=1, value=f"{unit.name} ({unit.code})").font = _TITLE
-    ws.cell(row=2, column=1, value=f"{bd.criteria_set.code} — {bd.criteria_set.name}")
+    set_text(ws.cell(row=1, column=1), f"{unit.name} ({unit.code})").font = _TITLE
+    set_text(ws.cell(row=2, column=1), f"{bd.criteria_set.code} — {bd.criteria_set.name}")
     if score is not None:
         summary = _("Tổng điểm %(total)s / %(max)s (%(percent)s%%), xếp hạng %(rank)s") % {
             "total": f"{score.total:.2f}",
@@ -128,7 +133,7 @@ def _unit_sheet(ws, bd: Breakdown) -> None:
             "percent": f"{score.percent:.2f}",
             "rank": score.rank if score.rank is not None else "—",
         }
-        ws.cell(row=3, column=1, value=summary).font = _BOLD
+        set_text(ws.cell(row=3, column=1), summary).font = _BOLD
     labels = [
         _("Mã tiêu chí"),
         _("Tiêu chí"),

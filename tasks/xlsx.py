@@ -23,6 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from org.spreadsheet import set_text, text_cell, text_row
+
 from .files import zip_is_implausible
 from .models import Priority, TaskStatus
 
@@ -203,7 +205,7 @@ def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[
 
 def _header_row(ws, labels: list[str], widths: list[int]) -> None:
     for i, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
-        cell = ws.cell(row=1, column=i, value=label)
+        cell = set_text(ws.cell(row=1, column=i), label)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -254,17 +256,17 @@ def import_template(*, plan, units, criteria) -> bytes:
         ("", ""),
     ]
     for label, text in lines:
-        info.append([label, text])
+        info.append(text_row(info, [label, text]))
     info.append([_("Mã đơn vị"), _("Tên đơn vị")])
     _bold_last(info)
     for code, name in units:
-        info.append([code, name])
+        info.append(text_row(info, [code, name]))
     info.append(["", ""])
     info.append([_("Mã tiêu chí"), _("Tên tiêu chí")])
     _bold_last(info)
     if criteria:
         for code, title in criteria:
-            info.append([code, title])
+            info.append(text_row(info, [code, title]))
     else:
         info.append(["", _("Kế hoạch chưa gắn bộ tiêu chí: để trống cột mã tiêu chí.")])
     return _to_bytes(wb)
@@ -304,22 +306,25 @@ def plan_export(*, plan, tasks, progress_rows, today: dt.date) -> bytes:
     tz = timezone.get_default_timezone()
     for n, task in enumerate(tasks, start=1):
         ws.append(
-            [
-                n,
-                task.assignee_unit.code,
-                task.assignee_unit.name,
-                task.title,
-                _date_cell(ws, task.start_date),
-                _date_cell(ws, task.due_date),
-                _date_cell(ws, task.effective_due_date),
-                str(task.get_state_display()),
-                str(statuses.get(task.status_code, task.status_code)),
-                task.progress,
-                task.criterion_code,
-                task.lead.display_name if task.lead_id else "",
-                _datetime_cell(ws, task.submitted_at, tz),
-                _datetime_cell(ws, task.approved_at, tz),
-            ]
+            text_row(
+                ws,
+                [
+                    n,
+                    task.assignee_unit.code,
+                    task.assignee_unit.name,
+                    task.title,
+                    _date_cell(ws, task.start_date),
+                    _date_cell(ws, task.due_date),
+                    _date_cell(ws, task.effective_due_date),
+                    str(task.get_state_display()),
+                    str(statuses.get(task.status_code, task.status_code)),
+                    task.progress,
+                    task.criterion_code,
+                    task.lead.display_name if task.lead_id else "",
+                    _datetime_cell(ws, task.submitted_at, tz),
+                    _datetime_cell(ws, task.approved_at, tz),
+                ],
+            )
         )
 
     ws2 = wb.create_sheet(_("Tiến độ theo đơn vị")[:31])
@@ -339,29 +344,34 @@ def plan_export(*, plan, tasks, progress_rows, today: dt.date) -> bytes:
     ws2.append([_header_cell(ws2, label) for label, _w in columns2])
     for row in progress_rows:
         ws2.append(
-            [
-                row["code"],
-                row["name"],
-                row["total"],
-                row["on_time"],
-                row["late"],
-                row["pending"],
-                row["overdue"],
-                row["on_time_percent"],
-            ]
+            text_row(
+                ws2,
+                [
+                    row["code"],
+                    row["name"],
+                    row["total"],
+                    row["on_time"],
+                    row["late"],
+                    row["pending"],
+                    row["overdue"],
+                    row["on_time_percent"],
+                ],
+            )
         )
     ws2.append([])
-    ws2.append([_("Kế hoạch"), f"{plan.number} — {plan.title}"])
+    ws2.append(text_row(ws2, [_("Kế hoạch"), f"{plan.number} — {plan.title}"]))
     ws2.append([_("Số liệu đến ngày"), _date_cell(ws2, today)])
     return _to_bytes(wb)
 
 
 def _header_cell(ws, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=str(value))
-    cell.font = _HEADER_FONT
-    cell.fill = _HEADER_FILL
-    cell.alignment = Alignment(vertical="center", wrap_text=True)
-    return cell
+    return text_cell(
+        ws,
+        value,
+        font=_HEADER_FONT,
+        fill=_HEADER_FILL,
+        alignment=Alignment(vertical="center", wrap_text=True),
+    )
 
 
 def _date_cell(ws, value):

@@ -20,9 +20,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from org.models import Unit
-from org.selectors import user_is_admin
 from org.web import whole_number
-from scoring import selectors, services
+from scoring import permissions, selectors, services
 from scoring.models import CriteriaSet
 from scoring.xlsx import XLSX_CONTENT_TYPE, score_workbook
 
@@ -96,7 +95,8 @@ def _read_upload(request, limit: int) -> tuple[bytes, str]:
 class CriteriaSetViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    """Criteria sets (visible to every signed-in user; administrators import them), their ranking tables,
+    """Criteria sets (visible to every signed-in user; `permissions.can_manage_criteria_set` imports them:
+    today a superuser, as a new set has no owner unit), their ranking tables,
     unit breakdowns, survey import, appraisals and the score-sheet export."""
 
     queryset = CriteriaSet.objects.none()
@@ -127,12 +127,14 @@ class CriteriaSetViewSet(
             "application/yaml": OpenApiTypes.BINARY,
         },
         responses={201: CriteriaSetDetailSerializer},
-        description="Import a criteria set from its YAML file (administrators). A wrong file is refused "
-        "whole: 400 with {'file': ['criterion 1.2: …']} and nothing written.",
+        description="Import a criteria set from its YAML file. A set without an owner unit scores every "
+        "unit of its kind, so only a superuser imports one (else 403, nothing written). A wrong file is "
+        "refused whole: 400 with {'file': ['criterion 1.2: …']} and nothing written.",
     )
     def create(self, request, *args, **kwargs):
-        if not user_is_admin(request.user):
-            raise PermissionDenied(_("Only administrators import criteria sets."))
+        # Asked before reading the upload; the service decides again, with the same predicate.
+        if not permissions.can_manage_criteria_set(request.user, None):
+            raise PermissionDenied(services.CRITERIA_SET_DENIED)
         if isinstance(request.data, bytes):
             data = request.data
         else:
@@ -182,12 +184,13 @@ class CriteriaSetViewSet(
         request={"multipart/form-data": FileUploadSerializer},
         responses={200: SurveyImportSerializer},
         description="Import survey results (CSV or XLSX with the header unit_code, criterion_code, points). "
-        "Appraisers only, for units in their subtree; any bad row refuses the file (400, rows named).",
+        "Appraisers only (403). Any bad row refuses the file (400, rows named); a unit code that does not "
+        "exist and one outside your subtree answer alike: \"row 3: unit 'X' is not a unit you appraise\".",
     )
     @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser, parsers.FormParser])
     def survey(self, request, pk=None, **kwargs):
         cs = self.get_object()
-        if not services.user_is_appraiser(request.user):
+        if not permissions.user_is_appraiser(request.user):
             raise PermissionDenied(_("Only appraisers import survey results."))
         data, name = _read_upload(request, SURVEY_MAX_BYTES)
         result = services.survey_import(actor=request.user, criteria_set=cs, data=data, filename=name)

@@ -173,18 +173,63 @@ def test_an_upload_without_a_file_is_a_400(world, api):
     assert r.status_code == 400 and "file" in r.json()
 
 
-def test_only_administrators_import(world, api):
-    leader = user("lanhdao.tinh", memberships=[(world.province, "leader")])
-    r = api.as_(leader).post(
-        "/api/criteria-sets/",
-        {"file": SimpleUploadedFile("xa-2020.yaml", EXAMPLE.read_bytes())},
-        format="multipart",
+def test_only_a_superuser_imports_a_set_without_an_owner(world, api):
+    """A set with no owner unit scores every unit of its kind in the country (SPEC §1, §3): the admin of
+    one commune, or of the whole province, may not issue it."""
+    refused = [
+        user("quantri.xa", memberships=[(world.commune, "admin")]),
+        user("quantri.tinh", memberships=[(world.province, "admin")]),
+        user("thamdinh.tinh", memberships=[(world.province, "appraiser")]),
+        user("lanhdao.tinh", memberships=[(world.province, "leader")]),
+    ]
+    for who in refused:
+        r = api.as_(who).post(
+            "/api/criteria-sets/",
+            {"file": SimpleUploadedFile("xa-2020.yaml", EXAMPLE.read_bytes())},
+            format="multipart",
+            **EN,
+        )
+        assert r.status_code == 403, who.username
+        assert "superuser" in r.json()["detail"]
+        r = api.as_(who).post(
+            "/api/criteria-sets/", EXAMPLE.read_bytes(), content_type="application/yaml", **EN
+        )
+        assert r.status_code == 403, who.username
+        # a 403 before any look at the file: an empty or broken one answers the same
+        r = api.as_(who).post("/api/criteria-sets/", b"", content_type="application/yaml", **EN)
+        assert r.status_code == 403, who.username
+    assert not CriteriaSet.objects.exists() and not Criterion.objects.exists()
+
+    r = api.as_(world.admin).post(
+        "/api/criteria-sets/", EXAMPLE.read_bytes(), content_type="application/yaml"
     )
-    assert r.status_code == 403
-    # an administrator by membership (not a superuser) may
-    admin = user("quantri", memberships=[(world.province, "admin")])
-    r = api.as_(admin).post("/api/criteria-sets/", EXAMPLE.read_bytes(), content_type="application/yaml")
-    assert r.status_code == 201
+    assert r.status_code == 201, r.json()
+    assert CriteriaSet.objects.get().code == "XA-2020"
+
+
+def test_the_service_refuses_too_whoever_calls_it(world, english):
+    from django.core.exceptions import PermissionDenied
+
+    from scoring.services import criteria_set_import
+
+    commune_admin = user("quantri.xa", memberships=[(world.commune, "admin")])
+    with pytest.raises(PermissionDenied, match="superuser"):
+        criteria_set_import(data=EXAMPLE.read_bytes(), actor=commune_admin)
+    assert not CriteriaSet.objects.exists()
+    assert criteria_set_import(data=EXAMPLE.read_bytes(), actor=world.admin).code == "XA-2020"
+
+
+def test_the_command_runs_as_the_operator_or_as_a_named_account(world, english):
+    commune_admin = user("quantri.xa", memberships=[(world.commune, "admin")])
+    with pytest.raises(CommandError, match="nothing was imported.*superuser"):
+        call_command("import_criteria", str(EXAMPLE), "--as-user", commune_admin.username)
+    with pytest.raises(CommandError, match="No active user nobody"):
+        call_command("import_criteria", str(EXAMPLE), "--as-user", "nobody")
+    assert not CriteriaSet.objects.exists()
+    out = StringIO()
+    call_command("import_criteria", str(EXAMPLE), "--as-user", world.admin.username, stdout=out)
+    assert "Imported XA-2020" in out.getvalue()
+    assert "operator" in ImportCommand.help and "--as-user" in ImportCommand.help
 
 
 def test_signed_out_users_get_401(world):

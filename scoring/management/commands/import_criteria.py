@@ -1,8 +1,13 @@
-"""`manage.py import_criteria FILE`: import a criteria set from its YAML file (SPEC §6)."""
+"""`manage.py import_criteria FILE [--as-user USERNAME]`: import a criteria set from its YAML file (SPEC §6).
+
+Who runs it: the operator with shell access to the server, who is trusted (the system itself, as the demo
+loaders are). `--as-user` imports on behalf of an account instead, refused unless that account may
+(`scoring.permissions.can_manage_criteria_set`, the same rule as the API and the admin)."""
 
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -10,12 +15,28 @@ from scoring.services import criteria_set_import
 
 
 class Command(BaseCommand):
-    help = "Import a criteria set (Bộ tiêu chí) from its YAML file. A wrong file is refused whole."
+    help = (
+        "Import a criteria set (Bộ tiêu chí) from its YAML file. A wrong file is refused whole. Without "
+        "--as-user the command runs as the operator of the server, who is trusted; with --as-user USERNAME "
+        "it imports as that account and is refused unless the account may run the set (a set with no owner "
+        "unit: a superuser)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the YAML file (see domain/criteria-format.md)")
+        parser.add_argument(
+            "--as-user",
+            dest="as_user",
+            metavar="USERNAME",
+            help="Import on behalf of this account, with its rights, instead of as the trusted operator.",
+        )
 
-    def handle(self, *args, file: str, **options):
+    def handle(self, *args, file: str, as_user: str | None = None, **options):
+        actor = None  # the operator: trusted
+        if as_user is not None:
+            actor = get_user_model().objects.filter(username=as_user, is_active=True).first()
+            if actor is None:
+                raise CommandError(_("No active user %(name)s.") % {"name": as_user})
         path = Path(file)
         try:
             data = path.read_bytes()
@@ -24,7 +45,11 @@ class Command(BaseCommand):
                 _("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror or exc}
             ) from None
         try:
-            cs = criteria_set_import(data=data)
+            cs = criteria_set_import(data=data, actor=actor)
+        except PermissionDenied as exc:
+            raise CommandError(
+                _("%(file)s was refused; nothing was imported: %(reason)s") % {"file": file, "reason": exc}
+            ) from None
         except ValidationError as exc:
             lines = [m for messages in exc.message_dict.values() for m in messages]
             raise CommandError(
