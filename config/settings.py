@@ -55,6 +55,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any middleware's process_view or view reads the body (CsrfViewMiddleware reads request.POST),
+    # after the ones the 413 page needs (language, user, messages).
+    "config.middleware.RequestBodyLimitMiddleware",
+    "config.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
@@ -118,6 +122,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions in org.UserSession, a database session row that knows its user: signing a user out everywhere
+# (a password change, a deactivation) is one indexed delete (org.accounts.user_sign_out_everywhere).
+SESSION_ENGINE = "org.sessions"
+# A session idle longer than this is signed out (config.middleware.SessionIdleTimeoutMiddleware).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=480)
+# API tokens (DRF's, one per user) expire this many days after they were issued (org.api.authentication).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -161,6 +172,12 @@ TASK_DUE_SOON_WORKING_DAYS = env.int("TASK_DUE_SOON_WORKING_DAYS", default=3)
 TASK_IMPORT_MAX_BYTES = env.int("TASK_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 TASK_IMPORT_MAX_ROWS = env.int("TASK_IMPORT_MAX_ROWS", default=1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request body declared bigger than this is refused with 413 before a byte of it is read
+# (config.middleware.RequestBodyLimitMiddleware): the biggest file we accept plus a margin for the form's
+# other fields, so that a file a little over its limit still gets the message naming the limit.
+REQUEST_BODY_MAX_BYTES = env.int(
+    "REQUEST_BODY_MAX_BYTES", default=max(EVIDENCE_MAX_BYTES, TASK_IMPORT_MAX_BYTES) + 5 * 1024 * 1024
+)
 
 # Cache and Celery: Redis when REDIS_URL is set, else local memory and the file-system broker.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -212,7 +229,7 @@ WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")  # HMAC-SHA256 key of X-R
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "org.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -254,7 +271,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-# The address is REMOTE_ADDR: a client-set X-Forwarded-For would let an attacker pick a new address per try.
+# The address is REMOTE_ADDR, or behind our reverse proxy (TRUSTED_PROXY) the address it forwards: a
+# client-set X-Forwarded-For would otherwise let an attacker pick a new address per try.
+AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip_address"
 AXES_VERBOSE = False
 
 # Content Security Policy (django-csp 4): only this origin's scripts, styles, images and fonts; no inline
@@ -291,4 +310,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
     SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+
+# Behind our reverse proxy only (docker-compose.yml, deploy/nginx.conf): it overwrites X-Forwarded-Proto and
+# X-Forwarded-For, so they can be believed. Where clients reach the app directly they would set them.
+TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
+if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

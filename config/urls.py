@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from config import views
-from config.auth import TokenView
+from config.auth import TokenLogoutView, TokenView
 from notifications.api.views import NotificationViewSet
 from org.api.views import UnitViewSet, UserViewSet
 from plans.api.views import PlanViewSet
@@ -32,6 +32,7 @@ docs_csp = csp_update(
 
 api_urls = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/logout/", TokenLogoutView.as_view(), name="api-token-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs_csp(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
     path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),

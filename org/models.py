@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +127,24 @@ class CalendarDay(models.Model):
         return f"{self.date:%d/%m/%Y} — {_('làm việc') if self.is_working else _('nghỉ')}"
 
 
+class UserSession(AbstractBaseSession):
+    """A web session (Django's database session) that knows whose it is, so that ending every session of a
+    user is one indexed delete (`org.accounts.user_sign_out_everywhere`). The engine is `org.sessions`."""
+
+    # A plain id, not a foreign key: a session may outlive, or briefly precede, the row it names.
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("phiên đăng nhập")
+        verbose_name_plural = _("phiên đăng nhập")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore
+
+
 def _paths(units_or_paths) -> list[str]:
     return [u if isinstance(u, str) else u.path for u in units_or_paths]
 
@@ -162,3 +181,8 @@ def user_memberships(user) -> list[tuple[int, str, str]]:
 def user_scope_paths(user) -> list[str]:
     """Paths of the units where the user holds a membership."""
     return sorted({path for _unit, path, _role in user_memberships(user)})
+
+
+# A password change or a deactivation, through any path (pages, admin, API, shell), signs the user out
+# everywhere. Imported here rather than in an AppConfig.ready() so it is connected wherever models load.
+from . import receivers  # noqa: E402, F401
