@@ -176,10 +176,13 @@ def _status_kb(pid: int, field: str) -> int:
 
 
 class Workers:
-    """N real `celery -A config worker` processes (prefork, one child each) on the benchmark's queue."""
+    """N real `celery -A config worker` processes (prefork, one child each) on the benchmark's queue. `app`
+    names another Celery app module (the tests use `tests.faults.worker_app`, whose FAULT_NOW starts the
+    workers' clock at the test session's now)."""
 
-    def __init__(self, n: int, *, env: dict | None = None, log_dir: Path | None = None):
+    def __init__(self, n: int, *, env: dict | None = None, log_dir: Path | None = None, app: str = "config"):
         self.n = n
+        self.app = app
         self.env = {**os.environ, **(env or {})}
         self.log_dir = log_dir or RESULTS
         self.procs: list[subprocess.Popen] = []
@@ -197,7 +200,7 @@ class Workers:
                     [
                         celery,
                         "-A",
-                        "config",
+                        self.app,
                         "worker",
                         "--pool=prefork",
                         "--concurrency=1",

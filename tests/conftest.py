@@ -9,6 +9,7 @@ or inside a `time_machine.travel` of the test's own.
 
 import datetime as dt
 import os
+import time
 import zoneinfo
 
 import pytest
@@ -60,6 +61,15 @@ def pytest_report_header(config):
 
 
 TEST_NOW_KEY = pytest.StashKey[dt.datetime]()
+
+
+def session_clock_env() -> dict[str, str]:
+    """Environment for a process a test starts (a worker, a beat) so that it runs on this session's clock:
+    the offset between the session's "now" and the real time (`tests.faults.worker_app` applies it)."""
+    if not time_machine.escape_hatch.is_travelling():
+        return {}
+    offset = time.time() - time_machine.escape_hatch.time.time()
+    return {"FAULT_CLOCK_OFFSET": f"{offset:.6f}"}
 
 
 @pytest.fixture(autouse=True)

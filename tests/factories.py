@@ -8,6 +8,7 @@ import itertools
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from org import services as org_services
 from org.models import Unit, UnitKind, User
@@ -80,12 +81,16 @@ class World:
         self,
         state: str = "draft",
         *,
-        due: dt.date = dt.date(2026, 12, 15),
+        due: dt.date | None = ...,  # type: ignore[assignment]  (None: no due date)
         unit: Unit | None = None,
         lead=None,
         now=None,
         **kw,
     ):
+        # By default due three weeks after the session's now (TEST_NOW, or a test's own travel): in time and
+        # not yet "due soon", whatever day the suite runs.
+        if due is ...:
+            due = timezone.localdate() + dt.timedelta(days=21)
         return task_in_state(self, state, due=due, unit=unit or self.commune, lead=lead, now=now, **kw)
 
 

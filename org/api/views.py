@@ -5,7 +5,7 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from org import services
-from org.models import Membership, Unit
+from org.models import Membership, Unit, User
 from org.permissions import administered_units_q
 from org.selectors import user_is_admin, users_visible_to
 
@@ -46,6 +46,7 @@ class UserViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = UserSerializer
+    queryset = User.objects.none()  # for the schema; requests use get_queryset
     # Checked before the body is read: a non-admin gets 403, never field errors.
     permission_classes = [permissions.IsAuthenticated, IsUnitAdmin]
     filterset_fields = ["username"]

@@ -15,6 +15,9 @@ from tasks.models import Evidence, Extension, Task, TaskEvent
 from tests import factories
 from tests.factories import pdf_file
 
+# The due date of the task the extension requests are for: these tests are about rights, not today.
+DUE = dt.date(2026, 12, 15)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,7 +29,7 @@ def _fast_passwords(settings):
 @pytest.fixture
 def scene(world):
     """A city task in progress for commune X01, with evidence and a pending extension request."""
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     evidence = services.evidence_add(
         actor=world.official, task=task, file=pdf_file(), doc_number="05/BC", metric_value=90
     )

@@ -19,6 +19,7 @@ from benchmarks import run as bench
 from notifications.services import reminders_plan
 from scoring.models import CriteriaSet, LeafScore
 from scoring.services import _leaves, scores_recompute
+from tests.conftest import session_clock_env
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -115,8 +116,11 @@ def test_every_measurement_runs_with_real_worker_processes(dataset):
         "REDIS_URL": settings.CELERY_BROKER_URL,
         "REMINDER_PARALLEL_TASKS": "50",
         "SCORING_PARALLEL_UNITS": "10",
+        # The workers run on this session's clock (TEST_NOW moves it): "today" decides what is overdue,
+        # so a worker on the real calendar would score other numbers.
+        **session_clock_env(),
     }
-    with bench.Workers(2, env=env) as workers:
+    with bench.Workers(2, env=env, app="tests.faults.worker_app") as workers:
         reminders = bench.reminders_workers(moment, workers)
         assert reminders["digest"] == floor["digest"] and reminders["rows"] > 0
         assert reminders["peak_mb"] > 0

@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 from kombu import pools as kombu_pools
 
 from config.celery import app
+from tests.conftest import session_clock_env
 
 from .procs import CeleryProcess, RedisServer, SmtpSink, worker_database_url
 
@@ -91,8 +91,9 @@ def procs(tmp_path, queue):
                 LOG_LEVEL="INFO",
                 PYTHONUNBUFFERED="1",
             )
-            # The process starts at this session's "now" (TEST_NOW moves it) unless the test chose a moment.
-            env["FAULT_NOW"] = timezone.now().isoformat()
+            # The process runs on this session's clock (TEST_NOW moves it) unless the test chose a moment.
+            env.pop("FAULT_CLOCK_OFFSET", None)
+            env.update(session_clock_env())
             env.update({k: str(v) for k, v in extra.items()})
             return env
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from config.celery import app
 from notifications.models import Delivery, DeliveryState, Notification
@@ -50,7 +51,7 @@ def test_an_approval_with_the_broker_down_stands_and_the_score_follows_once_it_i
         plan=plan,
         title="Kế hoạch CCHC năm 2026",
         assignee_unit=world.commune,
-        due_date=dt.date(2026, 12, 10),
+        due_date=timezone.localdate() + dt.timedelta(days=10),  # approved today: on time
         criterion_code="1.1",
     )
     task = drive(

@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from config.celery import app
 from notifications import services as notification_services
@@ -118,7 +119,7 @@ def test_a_worker_killed_in_the_middle_of_a_recompute_leaves_scores_equal_to_a_f
         plan=plan,
         title="Kế hoạch CCHC năm",
         assignee_unit=world.commune,
-        due_date=dt.date(2026, 12, 10),
+        due_date=timezone.localdate() + dt.timedelta(days=10),  # approved today: on time
         criterion_code="1.1",
     )
     scoring_services.scores_recompute(criteria_set=cs)

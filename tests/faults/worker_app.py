@@ -4,6 +4,8 @@ Production code is untouched: the hooks wrap its functions in this process only.
 
 - FAULT_NOW: ISO moment the process's clock starts from (it keeps ticking), so reminders fall in the
   sending window whatever day the suite runs.
+- FAULT_CLOCK_OFFSET: seconds between the test session's clock and the real one (`session_clock_env()` in
+  tests/conftest.py): without FAULT_NOW, the process runs on the session's clock (TEST_NOW).
 - FAULT_SCORING_BATCH: units per recompute batch (small, so a small set makes several batches).
 - FAULT_HOLD_RECOMPUTE_BATCH=n: the n-th recompute batch announces itself (file `recompute-held` in
   FAULT_SIGNAL_DIR) and waits there forever: the test kills the worker in the middle of the recompute.
@@ -31,6 +33,13 @@ if os.environ.get("FAULT_NOW"):
     import time_machine
 
     time_machine.travel(dt.datetime.fromisoformat(os.environ["FAULT_NOW"]), tick=True).start()
+elif os.environ.get("FAULT_CLOCK_OFFSET"):
+    # The test session's clock (TEST_NOW), exactly: the real time shifted by the session's offset, so that
+    # what this process writes ("computed at", "sent at") compares rightly with the test's own "now".
+    import time_machine
+
+    offset = dt.timedelta(seconds=float(os.environ["FAULT_CLOCK_OFFSET"]))
+    time_machine.travel(dt.datetime.now(dt.UTC) + offset, tick=True).start()
 
 _signals = Path(os.environ.get("FAULT_SIGNAL_DIR", "."))
 

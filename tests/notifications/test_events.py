@@ -87,7 +87,7 @@ def test_without_a_lead_every_official_of_the_assignee_unit(world, queue):
 
 
 def test_submitted_and_returned_and_approved(world, queue):
-    task = world.task("in_progress", lead=world.official)
+    task = world.task("in_progress", due=DUE, lead=world.official)
     task_services.evidence_add(actor=world.official, task=task, file=pdf_file(), doc_number="01/BC")
     queue.act(task_services.task_submit, actor=world.official, task=task)
     queue.run()
@@ -106,7 +106,7 @@ def test_submitted_and_returned_and_approved(world, queue):
 
 
 def test_extension_asked_and_decided(world, queue):
-    task = world.task("in_progress", lead=world.official)
+    task = world.task("in_progress", due=DUE, lead=world.official)
     ext = queue.act(
         task_services.extension_request,
         actor=world.official,
@@ -131,7 +131,7 @@ def test_the_actor_is_not_told_what_they_did(world, queue):
 
     # An official of the commune who is also a leader of the city submits: the other leaders are told.
     membership_add(user=world.official, unit=world.city, role="leader")
-    task = world.task("in_progress", lead=world.official)
+    task = world.task("in_progress", due=DUE, lead=world.official)
     task_services.evidence_add(actor=world.official, task=task, file=pdf_file(), doc_number="01/BC")
     queue.act(task_services.task_submit, actor=world.official, task=task)
     queue.run()

@@ -379,7 +379,9 @@ def test_an_admin_member_may_create_users(world, api):
     r = client.post("/api/users/", {**body, "memberships": []}, format="json")
     assert r.status_code == 400 and "memberships" in r.json()
     r = client.post(
-        "/api/users/", {**body, "memberships": [{"unit": world.commune.pk, "role": "official"}]}, format="json"
+        "/api/users/",
+        {**body, "memberships": [{"unit": world.commune.pk, "role": "official"}]},
+        format="json",
     )
     assert r.status_code == 201, r.json()
     assert User.objects.get(username="newbie").memberships.get().unit == world.commune

@@ -17,6 +17,9 @@ from tasks import services
 from tasks.models import Evidence, Extension, Task, TaskEvent
 from tests.factories import pdf_file
 
+# The due date of the task the extension requests are for: these tests are about rights, not today.
+DUE = dt.date(2026, 12, 15)
+
 pytestmark = pytest.mark.django_db
 
 TRANSITION_ACTIONS = ("assign", "start", "submit", "approve", "return", "cancel", "reopen")
@@ -50,7 +53,7 @@ def concrete_urls(ids: dict[str, int]) -> list[str]:
 @pytest.fixture
 def scene(world):
     """A submitted task with evidence and a pending extension, a notification, a criteria set."""
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     evidence = services.evidence_add(actor=world.official, task=task, file=pdf_file())
     extension = services.extension_request(
         actor=world.official, task=task, requested_due_date=dt.date(2026, 12, 31), reason="Chờ số liệu"

@@ -14,6 +14,9 @@ from tasks import services
 from tasks.models import Extension, Task, TaskEvent
 from tests import factories
 
+# The tasks' due date: these tests are about the dates of extension requests, not about today.
+DUE = dt.date(2026, 12, 15)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -54,7 +57,7 @@ def client_for(user):
 
 
 def test_concurrent_approve_and_return_one_wins(world):
-    task = world.task("submitted")
+    task = world.task("submitted", due=DUE)
     second_leader = factories.user("deputy", memberships=[(world.city, "leader")])
     a, b = client_for(world.city_leader), client_for(second_leader)
     url = f"/api/tasks/{task.pk}"
@@ -79,7 +82,7 @@ def test_concurrent_approve_and_return_one_wins(world):
 
 
 def test_concurrent_identical_approvals_one_wins(world):
-    task = world.task("submitted")
+    task = world.task("submitted", due=DUE)
     second_leader = factories.user("deputy", memberships=[(world.city, "leader")])
     a, b = client_for(world.city_leader), client_for(second_leader)
     r1, r2 = race(
@@ -92,7 +95,7 @@ def test_concurrent_identical_approvals_one_wins(world):
 
 
 def test_concurrent_extension_decisions_one_wins(world):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     ext = services.extension_request(
         actor=world.official, task=task, requested_due_date=dt.date(2026, 12, 30), reason="Chờ số liệu"
     )
@@ -117,7 +120,7 @@ def test_concurrent_extension_decisions_one_wins(world):
 
 
 def test_concurrent_extension_requests_leave_one_pending(world):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     a, b = client_for(world.official), client_for(world.colleague)
     url = f"/api/tasks/{task.pk}/extensions/"
     r1, r2 = race(

@@ -12,6 +12,9 @@ from tasks import services
 from tasks.models import Extension, Task, TaskEvent
 from tests import factories
 
+# The tasks' due date: these tests are about the dates of extension requests, not about today.
+DUE = dt.date(2026, 12, 15)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -23,7 +26,7 @@ def ask(client, task, date="2026-12-26", reason="Chờ số liệu quý IV"):
 
 @pytest.mark.parametrize("state", ["assigned", "in_progress", "returned"])
 def test_a_member_of_the_assignee_unit_asks_for_an_extension(world, api, state):
-    task = world.task(state)
+    task = world.task(state, due=DUE)
     r = ask(api.as_(world.official), task)
     assert r.status_code == 201, r.content
     body = r.json()
@@ -38,7 +41,7 @@ def test_a_member_of_the_assignee_unit_asks_for_an_extension(world, api, state):
 
 @pytest.mark.parametrize("who", ["city_leader", "city_official", "commune_leader_of_other"])
 def test_only_members_of_the_assignee_unit_may_ask(world, api, who):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     user = {
         "city_leader": world.city_leader,
         "city_official": factories.user("co", memberships=[(world.city, Role.OFFICIAL)]),
@@ -63,7 +66,7 @@ def test_only_members_of_the_assignee_unit_may_ask(world, api, who):
     ],
 )
 def test_a_request_needs_a_reason_and_a_later_date(world, api, body, field):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     r = api.as_(world.official).post(f"/api/tasks/{task.pk}/extensions/", body, format="json")
     assert r.status_code == 400
     assert field in r.json() and r.json()[field]
@@ -72,7 +75,7 @@ def test_a_request_needs_a_reason_and_a_later_date(world, api, body, field):
 
 
 def test_one_pending_request_at_a_time(world, api):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     official = api.as_(world.official)
     first = ask(official, task).json()
     r = ask(api.as_(world.colleague), task, date="2026-12-30")
@@ -90,14 +93,14 @@ def test_one_pending_request_at_a_time(world, api):
 
 @pytest.mark.parametrize("state", ["draft", "submitted", "approved", "cancelled"])
 def test_no_request_on_a_task_that_is_not_open(world, api, state):
-    task = world.task(state)
+    task = world.task(state, due=DUE)
     # A draft is not the assignee unit's yet: it does not exist for them (SPEC §1).
     assert ask(api.as_(world.official), task).status_code == (404 if state == "draft" else 409)
     assert not Extension.objects.exists()
 
 
 def test_approval_moves_the_due_date_and_the_effective_due_date_and_is_kept_in_history(world, api):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     # 26/12/2026 is a Saturday: the effective due date is Monday 28/12.
     xid = ask(api.as_(world.official), task, date="2026-12-26").json()["id"]
     leader = api.as_(world.city_leader)
@@ -123,7 +126,7 @@ def test_approval_turns_an_overdue_task_pending(world, api):
     """A task past its due date whose extension is approved is no longer overdue."""
     import time_machine
 
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     with time_machine.travel(dt.datetime(2026, 12, 17, 9, 0, tzinfo=dt.UTC), tick=False):
         leader = api.as_(world.city_leader)
         assert leader.get(f"/api/tasks/{task.pk}/").json()["status"] == "overdue"
@@ -134,7 +137,7 @@ def test_approval_turns_an_overdue_task_pending(world, api):
 
 
 def test_rejection_needs_a_reason_and_leaves_the_due_date(world, api):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     xid = ask(api.as_(world.official), task).json()["id"]
     leader = api.as_(world.city_leader)
     for body in ({}, {"reason": ""}, {"reason": "  "}):
@@ -165,7 +168,7 @@ def test_rejection_needs_a_reason_and_leaves_the_due_date(world, api):
     ],
 )
 def test_only_a_leader_of_the_owner_unit_decides(world, api, decision, who, status):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     xid = ask(api.as_(world.official), task).json()["id"]
     user = {
         "commune_leader": lambda: factories.user("cl", memberships=[(world.commune, Role.LEADER)]),
@@ -186,7 +189,7 @@ def test_only_a_leader_of_the_owner_unit_decides(world, api, decision, who, stat
 
 
 def test_a_decided_request_cannot_be_decided_again(world, api):
-    task = world.task("in_progress")
+    task = world.task("in_progress", due=DUE)
     xid = ask(api.as_(world.official), task).json()["id"]
     leader = api.as_(world.city_leader)
     assert leader.post(f"/api/tasks/{task.pk}/extensions/{xid}/approve/").status_code == 200
@@ -197,8 +200,8 @@ def test_a_decided_request_cannot_be_decided_again(world, api):
 
 
 def test_an_extension_of_another_task_is_404(world, api):
-    task = world.task("in_progress")
-    other = world.task("in_progress", title="Khác")
+    task = world.task("in_progress", due=DUE)
+    other = world.task("in_progress", due=DUE, title="Khác")
     xid = ask(api.as_(world.official), task).json()["id"]
     r = api.as_(world.city_leader).post(f"/api/tasks/{other.pk}/extensions/{xid}/approve/")
     assert r.status_code == 404
