@@ -182,7 +182,3 @@ def user_scope_paths(user) -> list[str]:
     """Paths of the units where the user holds a membership."""
     return sorted({path for _unit, path, _role in user_memberships(user)})
 
-
-# A password change or a deactivation, through any path (pages, admin, API, shell), signs the user out
-# everywhere. Imported here rather than in an AppConfig.ready() so it is connected wherever models load.
-from . import receivers  # noqa: E402, F401
