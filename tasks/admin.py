@@ -72,6 +72,8 @@ class TaskAdminForm(forms.ModelForm):
             self.add_error("due_date", _("An assigned task needs a due date."))
         try:
             validate_task_links(
+                task=task if task.pk else None,
+                changed=set(self.changed_data) if task.pk else None,
                 plan=plan,
                 parent=data.get("parent"),
                 lead=data.get("lead"),

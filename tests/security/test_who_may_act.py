@@ -285,3 +285,32 @@ def test_a_past_due_draft_is_a_draft_on_the_plan_page(world, web):
     assert "tone-draft" in card and "tone-overdue" not in card
     overdue_tab = web.as_(world.city_leader).get(f"/plans/{world.plan.pk}/?tab=overdue").content.decode()
     assert "Dự thảo quá ngày" not in overdue_tab
+
+
+def test_the_admin_form_refuses_a_unit_out_of_reach_and_a_loop_next_to_the_field(world):
+    from tasks.admin import TaskAdminForm
+
+    parent = world.task("draft", title="Cha")
+    child = world.task("draft", title="Con", parent=parent)
+
+    def form_for(task, **changes):
+        data = {
+            "plan": task.plan_id,
+            "parent": task.parent_id or "",
+            "title": task.title,
+            "description": "",
+            "assignee_unit": task.assignee_unit_id,
+            "lead": "",
+            "start_date": "",
+            "due_date": task.due_date.isoformat(),
+            "priority": task.priority,
+            "criterion_code": "",
+            **changes,
+        }
+        return TaskAdminForm(data=data, instance=task)
+
+    form = form_for(parent, assignee_unit=world.elsewhere_commune.pk)
+    assert not form.is_valid() and form.errors["assignee_unit"] == [str(ASSIGNEE_OUT_OF_REACH)]
+    form = form_for(parent, parent=child.pk)
+    assert not form.is_valid() and "parent" in form.errors
+    assert form_for(parent, title="Cha (sửa)").is_valid()
