@@ -181,4 +181,3 @@ def user_memberships(user) -> list[tuple[int, str, str]]:
 def user_scope_paths(user) -> list[str]:
     """Paths of the units where the user holds a membership."""
     return sorted({path for _unit, path, _role in user_memberships(user)})
-
