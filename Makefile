@@ -3,7 +3,11 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json | sha1sum | cut -c1-12)
-TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/reform REDIS_URL=redis://127.0.0.1:6379/15 \
+# The test database (pytest-django prefixes it: test_reform) and Redis db; a second run at the same time (CI's
+# dated run) takes others.
+TEST_DB ?= reform
+TEST_REDIS_DB ?= 15
+TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(TEST_DB) REDIS_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) \
 	DJANGO_SETTINGS_MODULE=config.settings
 
 .PHONY: run test check services venv browser bench load clean
