@@ -12,9 +12,11 @@ import json
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from notifications import services
 from notifications.models import Delivery, Notification
+from notifications.services.delivery import _claim
 from tests import factories
 
 from .conftest import at
@@ -34,7 +36,7 @@ def test_a_worker_killed_between_claim_and_send_delivers_exactly_once_after_rest
     with time_machine.travel(at(2020, 2, 11, 8, 0), tick=False):
         services.reminders_plan()
         # The worker claims the row (committed: state sending) and dies before sending.
-        claimed = services._claim(Delivery, now=services.timezone.now(), limit=10)
+        claimed = _claim(Delivery, now=timezone.now(), limit=10)
         assert len(claimed) == 1
         assert Delivery.objects.get().state == "sending"
         # Another worker skips it: it is not pending.

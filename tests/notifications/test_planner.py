@@ -13,6 +13,7 @@ from django.db import connection
 
 from notifications import services
 from notifications.models import Delivery, Notification, ReminderPolicySetting
+from notifications.services.common import _local_date
 from org.models import CalendarDay
 from tasks import services as task_services
 from tests import factories
@@ -32,7 +33,7 @@ def ledger(task=None, recipient=None):
     if recipient is not None:
         qs = qs.filter(recipient=recipient)
     return [
-        (n.kind, n.offset, services._local_date(n.created_at))
+        (n.kind, n.offset, _local_date(n.created_at))
         for n in qs.order_by("created_at", "kind", "id").distinct()
     ]
 

@@ -1,0 +1,272 @@
+"""Delivering notifications over the channels. Rows are claimed with `select_for_update(skip_locked=True)`,
+sent outside the lock, and marked sent only after the channel accepted them; failures back off and end as
+`failed` with the error kept. A sweeper re-queues rows left in `sending` by a worker that died."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from org.models import User
+
+from .. import channels, selectors
+from ..models import Channel, Delivery, DeliveryState, Digest, EmailMode, task_url
+from ..texts import digest_text
+
+# The logger the one-module services had: log configuration and readers keep finding it.
+log = logging.getLogger("notifications.services")
+
+# A row left in `sending` longer than this was abandoned by its worker (which a Celery time limit of
+# 10 minutes would have stopped by now), so it is sent again.
+STUCK_AFTER = dt.timedelta(minutes=15)
+# Attempts per delivery, and the wait after the n-th failed one.
+MAX_ATTEMPTS = 6
+BACKOFF = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=15),
+    dt.timedelta(hours=1),
+    dt.timedelta(hours=3),
+)
+
+
+def _deliveries_create(notifications: list[tuple[int, int]], *, now: dt.datetime) -> None:
+    """The channel rows of newly created notifications: email now, held for the digest, or none, by each
+    recipient's preference; the webhook when one is configured."""
+    if not notifications:
+        return
+    user_ids = {u for _, u in notifications}
+    modes = selectors.email_modes(user_ids)
+    with_email = set(User.objects.filter(pk__in=user_ids).exclude(email="").values_list("pk", flat=True))
+    rows = []
+    for notification_id, user_id in notifications:
+        mode = modes[user_id]
+        if user_id in with_email and mode != EmailMode.OFF:
+            state = DeliveryState.PENDING if mode == EmailMode.IMMEDIATE else DeliveryState.DIGEST
+            rows.append(
+                Delivery(
+                    notification_id=notification_id,
+                    channel=Channel.EMAIL,
+                    state=state,
+                    next_attempt_at=now if state == DeliveryState.PENDING else None,
+                    created_at=now,
+                )
+            )
+        if settings.WEBHOOK_URL:
+            rows.append(
+                Delivery(
+                    notification_id=notification_id,
+                    channel=Channel.WEBHOOK,
+                    state=DeliveryState.PENDING,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+
+
+@dataclass
+class SendResult:
+    sent: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def claimed(self) -> int:
+        return len(self.sent) + len(self.retrying) + len(self.failed) + len(self.skipped)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the `attempts`-th failed attempt (1 minute, 5, 15, 1 hour, 3 hours)."""
+    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+
+
+def _claim(model, *, now: dt.datetime, limit: int) -> list[int]:
+    """Take up to `limit` due rows for this worker: locked rows (another worker's) are skipped, and the
+    claim is committed before anything is sent, so no lock is held while talking to a channel."""
+    with transaction.atomic():
+        ids = list(
+            model.objects.select_for_update(skip_locked=True)
+            .filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            model.objects.filter(pk__in=ids).update(
+                state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+    return ids
+
+
+def _finish(
+    model, pk: int, *, claimed_at: dt.datetime, attempts: int, error: channels.ChannelError | None, now
+) -> str:
+    """Record the outcome of one claimed row; returns its new state. Only the claim that sent may mark."""
+    mine = model.objects.filter(pk=pk, state=DeliveryState.SENDING, claimed_at=claimed_at)
+    if error is None:
+        mine.update(state=DeliveryState.SENT, sent_at=now, last_error="")
+        return DeliveryState.SENT
+    message = str(error)[:2000]
+    if error.permanent or attempts >= MAX_ATTEMPTS:
+        mine.update(state=DeliveryState.FAILED, last_error=message, next_attempt_at=None)
+        return DeliveryState.FAILED
+    mine.update(state=DeliveryState.PENDING, last_error=message, next_attempt_at=now + backoff(attempts))
+    return DeliveryState.PENDING
+
+
+def _message_id(kind: str, pk: int) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "reform-tracker.local"
+    return f"<{kind}-{pk}@{host}>"
+
+
+def _send_delivery(delivery: Delivery) -> None:
+    n = delivery.notification
+    if delivery.channel == Channel.EMAIL:
+        channels.send_email(
+            channels.Message(
+                to=n.recipient.email,
+                subject=n.title,
+                body=n.body,
+                message_id=_message_id("notification", n.pk),
+            )
+        )
+    else:
+        channels.send_webhook(
+            {
+                "delivery": delivery.pk,
+                "notification": n.pk,
+                "kind": n.kind,
+                "title": n.title,
+                "body": n.body,
+                "task": n.task_id,
+                "plan": n.plan_id,
+                "due_date": n.due_date.isoformat() if n.due_date else None,
+                "offset": n.offset,
+                "recipient": {
+                    "id": n.recipient_id,
+                    "username": n.recipient.username,
+                    "full_name": n.recipient.full_name,
+                    "email": n.recipient.email,
+                },
+                "url": task_url(n.task_id),
+                "created_at": n.created_at.isoformat(),
+            }
+        )
+
+
+def _send_digest(digest: Digest, delivery_ids: list[int]) -> None:
+    items = list(
+        Delivery.objects.filter(pk__in=delivery_ids)
+        .select_related("notification")
+        .order_by("notification__created_at", "notification_id")
+        .values_list("notification__title", "notification__body")
+    )
+    subject, body = digest_text(items, digest.day, digest.recipient.language)
+    channels.send_email(
+        channels.Message(
+            to=digest.recipient.email, subject=subject, body=body, message_id=_message_id("digest", digest.pk)
+        )
+    )
+
+
+def deliveries_send(*, now: dt.datetime | None = None, limit: int = 100) -> SendResult:
+    """Claim due deliveries and digests (skip locked), send each over its channel, and mark it sent only
+    after the channel accepted it; a failure is retried with backoff, then recorded as failed."""
+    now = now or timezone.now()
+    result = SendResult()
+    claimed = _deliveries_send_claimed(result, now=now, limit=limit)
+    remaining = max(limit - claimed, 0)
+    if remaining:
+        _digests_send_claimed(result, now=now, limit=remaining)
+    return result
+
+
+def _deliveries_send_claimed(result: SendResult, *, now: dt.datetime, limit: int) -> int:
+    """Claim and send up to `limit` due deliveries into `result`; returns how many were claimed."""
+    ids = _claim(Delivery, now=now, limit=limit)
+    for d in Delivery.objects.filter(pk__in=ids).select_related("notification__recipient").order_by("id"):
+        label = f"{d.get_channel_display()} → {d.notification.recipient.username}: {d.notification.title}"
+        error = None
+        try:
+            _send_delivery(d)
+        except channels.ChannelError as exc:
+            error = exc
+            log.warning("delivery %s (%s) failed, attempt %s: %s", d.pk, d.channel, d.attempts, exc)
+        except Exception as exc:  # a bug must not strand the rest of the batch in `sending`
+            log.exception("delivery %s (%s) raised", d.pk, d.channel)
+            error = channels.ChannelError(f"{type(exc).__name__}: {exc}")
+        state = _finish(Delivery, d.pk, claimed_at=now, attempts=d.attempts, error=error, now=now)
+        _record(result, state, label, error)
+    return len(ids)
+
+
+def _digests_send_claimed(result: SendResult, *, now: dt.datetime, limit: int) -> None:
+    """Claim and send up to `limit` due digests into `result`; what a digest carried follows it."""
+    digest_ids = _claim(Digest, now=now, limit=limit)
+    for digest in Digest.objects.filter(pk__in=digest_ids).select_related("recipient").order_by("id"):
+        carried = list(Delivery.objects.filter(digest=digest).values_list("id", flat=True))
+        label = f"Digest → {digest.recipient.username}: {len(carried)}"
+        if not carried:  # an empty digest is never sent
+            Digest.objects.filter(pk=digest.pk, claimed_at=now).update(state=DeliveryState.SKIPPED)
+            result.skipped.append(label)
+            continue
+        error = None
+        try:
+            _send_digest(digest, carried)
+        except channels.ChannelError as exc:
+            error = exc
+            log.warning("digest %s failed, attempt %s: %s", digest.pk, digest.attempts, exc)
+        except Exception as exc:
+            log.exception("digest %s raised", digest.pk)
+            error = channels.ChannelError(f"{type(exc).__name__}: {exc}")
+        with transaction.atomic():
+            state = _finish(Digest, digest.pk, claimed_at=now, attempts=digest.attempts, error=error, now=now)
+            if state == DeliveryState.SENT:
+                Delivery.objects.filter(pk__in=carried).update(state=DeliveryState.SENT, sent_at=now)
+            elif state == DeliveryState.FAILED:
+                Delivery.objects.filter(pk__in=carried).update(
+                    state=DeliveryState.FAILED, last_error=str(error)[:2000]
+                )
+        _record(result, state, label, error)
+
+
+def _record(result: SendResult, state: str, label: str, error) -> None:
+    if state == DeliveryState.SENT:
+        result.sent.append(label)
+    elif state == DeliveryState.FAILED:
+        result.failed.append(f"{label} ({error})")
+    else:
+        result.retrying.append(f"{label} ({error})")
+
+
+def deliveries_requeue_stuck(*, now: dt.datetime | None = None) -> int:
+    """Put back rows left in `sending` by a worker that died between claim and send (older than
+    STUCK_AFTER); a row that has used all its attempts is recorded as failed instead."""
+    now = now or timezone.now()
+    cutoff = now - STUCK_AFTER
+    count = 0
+    abandoned = "abandoned while sending, no attempts left"
+    for model in (Delivery, Digest):
+        stuck = model.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=cutoff)
+        given_up = stuck.filter(attempts__gte=MAX_ATTEMPTS)
+        if model is Digest:
+            # What the digest carried fails with it, as when its last attempt fails in `digests_send`.
+            Delivery.objects.filter(digest__in=given_up).update(
+                state=DeliveryState.FAILED, last_error=abandoned
+            )
+        given_up.update(state=DeliveryState.FAILED, last_error=abandoned)
+        count += stuck.filter(attempts__lt=MAX_ATTEMPTS).update(
+            state=DeliveryState.PENDING,
+            next_attempt_at=now,
+            claimed_at=None,
+            last_error="interrupted while sending (worker stopped); sent again",
+        )
+    return count

@@ -1,0 +1,131 @@
+"""The immediate notice of a task event (assigned, submitted, returned, approved, extension asked or
+decided), at most once per (event, recipient, kind)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from org.models import User
+from tasks.events import TaskChange
+from tasks.models import Task, TaskEvent
+
+from ..models import Notification
+from ..texts import notice_text
+from .common import _TASK_FIELDS, Planned, _People, _task_info
+from .delivery import _deliveries_create
+
+# Task actions (tasks.events) that send a notice at once, and the notice kind.
+NOTICE_KINDS = {
+    "assign": "assigned",
+    "submit": "submitted",
+    "return": "returned",
+    "approve": "approved",
+    "extension_requested": "extension_requested",
+    "extension_decided": "extension_decided",
+}
+# Who gets each notice: the task's people (lead, else the assignee unit's officials) or the owner unit's
+# leaders.
+_TO_OWNER_LEADERS = {"submitted", "extension_requested"}
+
+
+@transaction.atomic
+def notices_for_event(*, change: TaskChange, now: dt.datetime | None = None) -> list[Planned]:
+    """The immediate notice of a task event (assigned, submitted, returned, approved, extension asked or
+    decided) to its recipients, with its deliveries. At most once per (event, recipient, kind): the task
+    events are delivered at least once, so this runs again on a retry and then creates nothing."""
+    kind = NOTICE_KINDS.get(change.action)
+    if kind is None:
+        return []
+    if change.event_id is None:
+        raise ValueError("an event notice needs the event id (the outbox row) as its idempotency key")
+    now = now or timezone.now()
+    task = (
+        Task.objects.select_related("plan", "assignee_unit")
+        .filter(pk=change.task_id)
+        .values(*_TASK_FIELDS)
+        .first()
+    )
+    if task is None:
+        return []
+    recipients = _notice_recipients(kind, task, actor_id=change.actor_id)
+    if not recipients:
+        return []
+    objs = _notice_rows(kind, task, recipients, change=change, now=now)
+    Notification.objects.bulk_create(objs, ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(event_id=change.event_id, kind=kind, created_at=now).values(
+            "id", "task_id", "recipient_id", "kind", "offset", "due_date", "title"
+        )
+    )
+    _deliveries_create([(n["id"], n["recipient_id"]) for n in created], now=now)
+    return [Planned(notification_id=n.pop("id"), **n) for n in created]
+
+
+def _notice_recipients(kind: str, task: dict, *, actor_id: int | None) -> set[int]:
+    """Who gets the notice of `kind` about `task`, except the one who acted (they know)."""
+    people = _People.load(
+        unit_ids=[task["assignee_unit_id"]],
+        owner_unit_ids=[task["plan__owner_unit_id"]],
+        lead_ids=[task["lead_id"]] if task["lead_id"] else [],
+    )
+    if kind in _TO_OWNER_LEADERS:
+        recipients = set(people.leaders.get(task["plan__owner_unit_id"], ()))
+    else:
+        recipients = people.task_people(task["lead_id"], task["assignee_unit_id"])
+    recipients.discard(actor_id)
+    return recipients
+
+
+def _notice_rows(
+    kind: str, task: dict, recipients: set[int], *, change: TaskChange, now: dt.datetime
+) -> list[Notification]:
+    """The unsaved notice of each recipient, in their language, with what the event's history row says
+    (who acted, the reason, the new due date)."""
+    event = (
+        TaskEvent.objects.filter(task_id=change.task_id, action=change.action)
+        .order_by("-at", "-id")
+        .values("reason", "data", "actor_id")
+        .first()
+    ) or {"reason": "", "data": {}, "actor_id": None}
+    actor = User.objects.filter(pk=change.actor_id).first() if change.actor_id else None
+    data = event["data"] or {}
+    new_due = _new_due(kind, data)
+    info = _task_info(task)
+    languages = dict(User.objects.filter(pk__in=recipients).values_list("pk", "language"))
+    objs = []
+    for user_id in sorted(recipients):
+        title, body = notice_text(
+            info,
+            kind,
+            languages.get(user_id) or "vi",
+            actor=actor.display_name if actor else "",
+            reason=event["reason"],
+            approved=data.get("approved") if kind == "extension_decided" else None,
+            new_due=new_due,
+        )
+        objs.append(
+            Notification(
+                recipient_id=user_id,
+                kind=kind,
+                task_id=task["id"],
+                plan_id=task["plan_id"],
+                title=title,
+                body=body,
+                due_date=task["effective_due_date"],
+                event_id=change.event_id,
+                created_at=now,
+            )
+        )
+    return objs
+
+
+def _new_due(kind: str, data: dict) -> dt.date | None:
+    """The due date an extension decision set, or the one an extension request asks for."""
+    if kind == "extension_decided" and data.get("to_due"):
+        return dt.date.fromisoformat(data["to_due"])
+    if kind == "extension_requested" and data.get("requested_due_date"):
+        return dt.date.fromisoformat(data["requested_due_date"])
+    return None
