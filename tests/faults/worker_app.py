@@ -64,11 +64,12 @@ if os.environ.get("FAULT_SCORING_BATCH") or os.environ.get("FAULT_HOLD_RECOMPUTE
 
 if os.environ.get("FAULT_PLAN_CHUNK") or os.environ.get("FAULT_HOLD_PLAN"):
     from notifications import services as notification_services
+    from notifications.services import planning
 
     _chunk = int(os.environ.get("FAULT_PLAN_CHUNK", notification_services.CHUNK_SIZE))
     _plan = notification_services.reminders_plan
     _plan_tasks = notification_services.reminders_plan_tasks
-    _plan_chunk = notification_services._plan_chunk
+    _plan_chunk = planning._plan_chunk
     _chunks = {"n": 0}
 
     def _chunked_plan(**kwargs):
@@ -89,9 +90,11 @@ if os.environ.get("FAULT_PLAN_CHUNK") or os.environ.get("FAULT_HOLD_PLAN"):
                 time.sleep(0.05)
         return _plan_chunk(*args, **kwargs)
 
+    # The entry points where their callers (notifications.tasks, `remind`) look them up; the chunk step
+    # where planning calls it.
     notification_services.reminders_plan = _chunked_plan
     notification_services.reminders_plan_tasks = _chunked_plan_tasks
-    notification_services._plan_chunk = _held_chunk
+    planning._plan_chunk = _held_chunk
 
 if os.environ.get("FAULT_FAST_BEAT"):
     app.conf.beat_schedule = {
