@@ -7,10 +7,4 @@ class TasksConfig(AppConfig):
     verbose_name = _("Nhiệm vụ")
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from . import receivers  # noqa: F401  (keeps effective due dates in step with the calendar)
-
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "tasks-outbox-sweep", {"task": "tasks.outbox_dispatch_pending", "schedule": 60.0}
-        )

@@ -194,10 +194,12 @@ def test_broker_down_the_outbox_keeps_the_event_and_sends_it_later(world, queue)
     assert Notification.objects.get().event_id == kept.pk
 
 
-def test_the_beat_schedule_scans_rather_than_parking_reminders_in_the_broker(settings):
+def test_the_beat_schedule_scans_rather_than_parking_reminders_in_the_broker():
     from celery.schedules import crontab
 
-    schedule = settings.CELERY_BEAT_SCHEDULE
+    from config.celery import app
+
+    schedule = app.conf.beat_schedule
     assert schedule["notifications-plan-reminders"]["schedule"] == crontab(minute="*/15")
     assert schedule["notifications-plan-reminders"]["task"] == "notifications.plan_reminders"
     assert schedule["notifications-deliver"]["schedule"] == 60.0
