@@ -1,12 +1,17 @@
 """Celery jobs of scoring (thin: ids in, call a service). Every job is idempotent: it recomputes from the
-source rows, so a retry or a duplicate delivery changes nothing."""
+source rows, so a retry or a duplicate delivery changes nothing. The services queue them by name
+(`scoring.jobs`), so this module imports the services and not the other way round."""
 
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
+from plans.models import Plan
+
+from . import jobs
 from .models import CriteriaSet
+from .services import scores_recompute, scores_recompute_chunks, scores_reconcile
 
 log = logging.getLogger(__name__)
 
@@ -20,37 +25,35 @@ _RETRYING = {
 }
 
 
-@shared_task(name="scoring.recompute_units", **_RETRYING)
-def recompute_units(criteria_set_id: int, unit_ids: list[int]) -> int:
-    """Recompute some units of a set (after a survey import or an appraisal)."""
-    from .services import scores_recompute
-
+def _recompute_units(criteria_set_id: int, unit_ids: list[int]) -> int:
+    """Recompute some units of a set: those a survey import or an appraisal touched (`recompute_units`),
+    or one chunk of whole peer groups of a full recompute (`recompute_chunk`, see `recompute_set`), which
+    ranks its groups."""
     cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
     if cs is None:
         return 0
     return scores_recompute(criteria_set=cs, unit_ids=unit_ids)
 
 
-@shared_task(name="scoring.recompute_for_task_change", **_RETRYING)
+# One body under both names: messages already queued under either name must still find their job.
+recompute_units = shared_task(name=jobs.RECOMPUTE_UNITS, **_RETRYING)(_recompute_units)
+recompute_chunk = shared_task(name=jobs.RECOMPUTE_CHUNK, **_RETRYING)(_recompute_units)
+
+
+@shared_task(name=jobs.RECOMPUTE_FOR_TASK_CHANGE, **_RETRYING)
 def recompute_for_task_change(plan_id: int, unit_ids: list[int]) -> int:
     """Recompute the units a task change touched, on the criteria set of the task's plan."""
-    from plans.models import Plan
-
-    from .services import scores_recompute
-
     plan = Plan.objects.select_related("criteria_set").filter(pk=plan_id).first()
     if plan is None or plan.criteria_set is None:
         return 0
     return scores_recompute(criteria_set=plan.criteria_set, unit_ids=unit_ids)
 
 
-@shared_task(name="scoring.recompute_set", **_RETRYING)
+@shared_task(name=jobs.RECOMPUTE_SET, **_RETRYING)
 def recompute_set(criteria_set_id: int) -> int:
     """Recompute every unit of a set (after the set was imported, or on demand). A large set fans out into
     `recompute_chunk` jobs of whole peer groups, which every free worker takes in parallel; each ranks its
     own groups, so no step waits for all of them. A small set is recomputed here, in one job."""
-    from .services import scores_recompute, scores_recompute_chunks
-
     cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
     if cs is None:
         return 0
@@ -62,23 +65,10 @@ def recompute_set(criteria_set_id: int) -> int:
     return sum(len(chunk) for chunk in chunks)
 
 
-@shared_task(name="scoring.recompute_chunk", **_RETRYING)
-def recompute_chunk(criteria_set_id: int, unit_ids: list[int]) -> int:
-    """Recompute one chunk of a set's units (whole peer groups, see `recompute_set`) and rank its groups."""
-    from .services import scores_recompute
-
-    cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
-    if cs is None:
-        return 0
-    return scores_recompute(criteria_set=cs, unit_ids=unit_ids)
-
-
-@shared_task(name="scoring.reconcile_all", acks_late=True, ignore_result=True)
+@shared_task(name=jobs.RECONCILE_ALL, acks_late=True, ignore_result=True)
 def reconcile_all() -> dict:
     """Nightly: recompute every set, oldest year first (so deltas read final totals), and report which
     units had to change."""
-    from .services import scores_reconcile
-
     now = timezone.now()
     report = {}
     for cs in CriteriaSet.objects.order_by("year", "created_at", "id"):

@@ -18,7 +18,8 @@ from benchmarks import floors
 from benchmarks import run as bench
 from notifications.services import reminders_plan
 from scoring.models import CriteriaSet, LeafScore
-from scoring.services import _leaves, scores_recompute
+from scoring.services import scores_recompute
+from scoring.services.recompute import _leaves
 from tests.conftest import session_clock_env
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -16,7 +16,7 @@ from notifications.models import Delivery, DeliveryState, Notification
 from notifications.policy import VN_TZ
 from org.models import Unit, UnitKind
 from scoring import services as scoring_services
-from scoring.models import UnitScore
+from scoring.models import CriteriaSet, UnitScore
 from tests import factories
 from tests.factories import bound_plan, drive
 from tests.polling import wait_for
@@ -106,7 +106,7 @@ criteria:
 
 
 def scores() -> dict:
-    return scoring_services.score_snapshot(scoring_services.CriteriaSet.objects.get(code="FAULT-2026"))
+    return scoring_services.score_snapshot(CriteriaSet.objects.get(code="FAULT-2026"))
 
 
 def test_a_worker_killed_in_the_middle_of_a_recompute_leaves_scores_equal_to_a_full_recompute(world, procs):

@@ -44,12 +44,12 @@ elif os.environ.get("FAULT_CLOCK_OFFSET"):
 _signals = Path(os.environ.get("FAULT_SIGNAL_DIR", "."))
 
 if os.environ.get("FAULT_SCORING_BATCH") or os.environ.get("FAULT_HOLD_RECOMPUTE_BATCH"):
-    from scoring import services as scoring_services
+    from scoring.services import recompute as scoring_recompute
 
-    scoring_services.BATCH = int(os.environ.get("FAULT_SCORING_BATCH", scoring_services.BATCH))
+    scoring_recompute.BATCH = int(os.environ.get("FAULT_SCORING_BATCH", scoring_recompute.BATCH))
     _hold_at = int(os.environ.get("FAULT_HOLD_RECOMPUTE_BATCH", "0"))
     _batches = {"n": 0}
-    _recompute_batch = scoring_services._recompute_batch
+    _recompute_batch = scoring_recompute._recompute_batch
 
     @functools.wraps(_recompute_batch)
     def _held_batch(ctx, unit_ids):
@@ -60,7 +60,7 @@ if os.environ.get("FAULT_SCORING_BATCH") or os.environ.get("FAULT_HOLD_RECOMPUTE
                 time.sleep(1)
         return _recompute_batch(ctx, unit_ids)
 
-    scoring_services._recompute_batch = _held_batch
+    scoring_recompute._recompute_batch = _held_batch
 
 if os.environ.get("FAULT_PLAN_CHUNK") or os.environ.get("FAULT_HOLD_PLAN"):
     from notifications import services as notification_services

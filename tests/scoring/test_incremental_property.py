@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plans.services import PlanTransitionError
+from scoring import jobs as scoring_queue
 from scoring import tasks as scoring_jobs
 from scoring.models import LeafScore, UnitScore
 from scoring.receivers import on_task_changed
@@ -120,9 +121,7 @@ def run_jobs_inline():
     return mock.patch.multiple(
         scoring_jobs.recompute_for_task_change,
         delay=lambda *args: scoring_jobs.recompute_for_task_change(*args),
-    ), mock.patch.multiple(
-        scoring_jobs.recompute_units, delay=lambda *args: scoring_jobs.recompute_units(*args)
-    )
+    ), mock.patch.multiple(scoring_queue, recompute_units=lambda *args: scoring_jobs.recompute_units(*args))
 
 
 def dispatch_outbox() -> int:

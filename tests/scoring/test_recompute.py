@@ -209,7 +209,7 @@ def test_survey_import_replaces_results_and_queues_a_recompute(scenario):
     s = scenario
     # The patch must outlive the capture: the callbacks run when the capture block exits.
     with (
-        mock.patch("scoring.tasks.recompute_units.delay") as delay,
+        mock.patch("scoring.jobs.recompute_units") as delay,
         TestCase.captureOnCommitCallbacks(execute=True),
     ):
         survey_import(
@@ -427,7 +427,7 @@ def test_the_nightly_reconciliation_fixes_and_reports_what_differed(scenario, ca
 
 
 def test_score_rows_travel_as_array_literals_of_checked_numbers_only():
-    from scoring.services import _array_param
+    from scoring.services._upsert import _array_param
 
     assert _array_param("numeric", (D("1.5"), None, 2, D("-0.0001"))) == "{1.5,NULL,2,-0.0001}"
     assert _array_param("bigint", (3, 1)) == "{3,1}"

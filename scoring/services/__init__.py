@@ -1,0 +1,55 @@
+"""Writes for scoring, by sub-domain: criteria sets (`criteria`), survey results (`surveys`), appraisals
+(`appraisals`), recomputing scores (`recompute`, writing through `_upsert`) and ranking (`ranking`).
+
+Callers import the services from here. To patch one in a test, patch the module that defines and calls
+it (e.g. `scoring.services.recompute._recompute_batch`): a name set on this package changes nobody's
+globals.
+"""
+
+from ..permissions import user_is_appraiser
+from .appraisals import appraisal_set, user_can_appraise
+from .criteria import CRITERIA_SET_DENIED, criteria_set_import
+from .ranking import ranks_recompute
+from .recompute import (
+    SNAPSHOT_FIELDS,
+    score_memo_clear,
+    score_snapshot,
+    scored_units,
+    scores_recompute,
+    scores_recompute_chunks,
+    scores_reconcile,
+    scores_request,
+)
+from .surveys import (
+    POINTS_PLACES,
+    SURVEY_HEADER,
+    SURVEY_MAX_BYTES,
+    SURVEY_MAX_ROWS,
+    SurveyImportResult,
+    survey_import,
+    survey_parse,
+)
+
+__all__ = [
+    "CRITERIA_SET_DENIED",
+    "POINTS_PLACES",
+    "SNAPSHOT_FIELDS",
+    "SURVEY_HEADER",
+    "SURVEY_MAX_BYTES",
+    "SURVEY_MAX_ROWS",
+    "SurveyImportResult",
+    "appraisal_set",
+    "criteria_set_import",
+    "ranks_recompute",
+    "score_memo_clear",
+    "score_snapshot",
+    "scored_units",
+    "scores_recompute",
+    "scores_recompute_chunks",
+    "scores_reconcile",
+    "scores_request",
+    "survey_import",
+    "survey_parse",
+    "user_can_appraise",
+    "user_is_appraiser",
+]

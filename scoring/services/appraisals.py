@@ -1,0 +1,77 @@
+"""Writes for appraisals: an appraiser's points for one leaf of one unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.models import Unit
+
+from ..models import Appraisal, CriteriaSet
+from ..permissions import can_appraise
+from .recompute import scores_request
+from .surveys import POINTS_PLACES
+
+#: The pages and `appraisal_set` ask by this name (and `services.user_is_appraiser`, which the package
+#: exports); the rule itself is `permissions.can_appraise`.
+user_can_appraise = can_appraise
+
+
+@transaction.atomic
+def appraisal_set(
+    *,
+    actor,
+    criteria_set: CriteriaSet,
+    unit: Unit,
+    code: str,
+    points: Decimal | None,
+    note: str = "",
+    now=None,
+) -> Appraisal | None:
+    """Set (or, with points=None, clear) the appraised points of one leaf for one unit, with a note. The
+    automatic points stay beside them; the unit's scores update after commit."""
+    now = now or timezone.now()
+    if not user_can_appraise(actor, unit):
+        raise PermissionDenied(_("Only appraisers of this unit's subtree enter appraisals."))
+    criterion = criteria_set.criteria.filter(code=code, rule__isnull=False).first()
+    if criterion is None:
+        raise ValidationError(
+            {
+                "code": [
+                    _("'%(code)s' is not a leaf criterion of %(set)s.")
+                    % {"code": code, "set": criteria_set.code}
+                ]
+            }
+        )
+    if unit.kind != criteria_set.unit_kind:
+        raise ValidationError({"unit": [_("This unit is not scored on this criteria set.")]})
+    if points is None:
+        Appraisal.objects.filter(criterion=criterion, unit=unit).delete()
+        appraisal = None
+    else:
+        points = Decimal(points)
+        if not points.is_finite() or not Decimal(0) <= points <= criterion.max_points:
+            raise ValidationError(
+                {"points": [_("Points must be between 0 and %(max)s.") % {"max": criterion.max_points}]}
+            )
+        if points.as_tuple().exponent < -POINTS_PLACES:
+            raise ValidationError(
+                {"points": [_("Points have at most %(k)d decimals.") % {"k": POINTS_PLACES}]}
+            )
+        appraisal, _created = Appraisal.objects.update_or_create(
+            criterion=criterion,
+            unit=unit,
+            defaults={
+                "criteria_set": criteria_set,
+                "points": points,
+                "note": (note or "").strip(),
+                "appraiser": actor,
+                "updated_at": now,
+            },
+        )
+    scores_request(criteria_set_id=criteria_set.pk, unit_ids=[unit.pk])
+    return appraisal
