@@ -502,8 +502,64 @@ def _points_text(value: Decimal | None) -> str:
     return format(value.normalize(), "f")
 
 
-class _Rollback(Exception):
-    pass
+def _appraisal_items(data, bd, current: dict[str, Appraisal]) -> list[dict]:
+    """One item per node of the breakdown; a leaf's item holds its form (bound to `data` when posted) and
+    its saved appraisal."""
+    items = []
+    for node in bd.nodes:
+        if not node.is_leaf:
+            items.append({"node": node})
+            continue
+        saved = current.get(node.code)
+        form = AppraisalLeafForm(
+            data,
+            prefix=_leaf_prefix(node.code),
+            max_points=node.max_points,
+            initial={
+                "points": _points_text(saved.points if saved else None),
+                "note": saved.note if saved else "",
+            },
+        )
+        items.append({"node": node, "form": form, "saved": saved})
+    return items
+
+
+def _appraisal_changes(leaf_items: list[dict]) -> list[tuple[dict, Decimal | None, str]]:
+    """(item, points, note) of the valid leaf forms whose points or note differ from what is saved."""
+    changes = []
+    for item in leaf_items:
+        points = item["form"].cleaned_data["points"]
+        note = (item["form"].cleaned_data["note"] or "").strip()
+        saved = item["saved"]
+        if saved is None and points is None:
+            continue
+        if saved is not None and points == saved.points and note == saved.note:
+            continue
+        changes.append((item, points, note))
+    return changes
+
+
+def _appraisals_save(*, user, cs: CriteriaSet, unit: Unit, changes: list) -> bool:
+    """Save the changes together, or none of them: a refused one puts its error on its form and rolls the
+    others back. True when saved."""
+    failed = False
+    with transaction.atomic():
+        for item, points, note in changes:
+            try:
+                services.appraisal_set(
+                    actor=user,
+                    criteria_set=cs,
+                    unit=unit,
+                    code=item["node"].code,
+                    points=points,
+                    note=note,
+                )
+            except ValidationError as exc:
+                add_service_errors(item["form"], exc, field_map={"code": "points"})
+                failed = True
+        if failed:
+            transaction.set_rollback(True)
+    return not failed
 
 
 @login_required
@@ -524,57 +580,13 @@ def appraisal_unit(request, set_id: int, unit_id: int):
         for a in Appraisal.objects.filter(criteria_set=cs, unit=unit).select_related("criterion", "appraiser")
     }
     data = request.POST if request.method == "POST" else None
-    items = []
-    for node in bd.nodes:
-        if not node.is_leaf:
-            items.append({"node": node})
-            continue
-        saved = current.get(node.code)
-        form = AppraisalLeafForm(
-            data,
-            prefix=_leaf_prefix(node.code),
-            max_points=node.max_points,
-            initial={
-                "points": _points_text(saved.points if saved else None),
-                "note": saved.note if saved else "",
-            },
-        )
-        items.append({"node": node, "form": form, "saved": saved})
+    items = _appraisal_items(data, bd, current)
     status = 200
     if data is not None:
         leaf_items = [i for i in items if "form" in i]
         if all(i["form"].is_valid() for i in leaf_items):
-            changes = []
-            for item in leaf_items:
-                points = item["form"].cleaned_data["points"]
-                note = (item["form"].cleaned_data["note"] or "").strip()
-                saved = item["saved"]
-                if saved is None and points is None:
-                    continue
-                if saved is not None and points == saved.points and note == saved.note:
-                    continue
-                changes.append((item, points, note))
-            try:
-                with transaction.atomic():
-                    failed = False
-                    for item, points, note in changes:
-                        try:
-                            services.appraisal_set(
-                                actor=user,
-                                criteria_set=cs,
-                                unit=unit,
-                                code=item["node"].code,
-                                points=points,
-                                note=note,
-                            )
-                        except ValidationError as exc:
-                            add_service_errors(item["form"], exc, field_map={"code": "points"})
-                            failed = True
-                    if failed:
-                        raise _Rollback
-            except _Rollback:
-                pass
-            else:
+            changes = _appraisal_changes(leaf_items)
+            if _appraisals_save(user=user, cs=cs, unit=unit, changes=changes):
                 if changes:
                     messages.success(
                         request,
