@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from tasks.forms import CommaDecimalField
+from org.fields import CommaDecimalField
 
 from .services import POINTS_PLACES, SURVEY_MAX_BYTES
 

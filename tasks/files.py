@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from org.files import zip_is_implausible
+
 # MIME type detected from the content → the extensions a name may carry for it.
 ALLOWED = {
     "application/pdf": ("pdf",),
@@ -27,10 +29,6 @@ ALLOWED = {
     "image/png": ("png",),
 }
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# A zip container whose members inflate beyond this is a zip bomb, whatever it claims to be.
-MAX_INFLATED_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 200
-MAX_MEMBERS = 5000
 
 
 @dataclass(frozen=True)
@@ -51,19 +49,6 @@ def clean_file_name(name: str) -> str:
         suffix = PurePosixPath(name).suffix[:16]
         name = name[: 200 - len(suffix)].rstrip(" .") + suffix
     return name
-
-
-def zip_is_implausible(
-    fileobj, *, size: int, max_members: int = MAX_MEMBERS, max_inflated: int = MAX_INFLATED_BYTES
-) -> bool:
-    """Is this zip container (an Office Open XML or ODF file) bigger inside than any real office file: too
-    many parts, or expanding to more than `max_inflated` bytes or MAX_RATIO times its `size` (a zip bomb)?
-    Reads only the central directory. Raises zipfile.BadZipFile when it is no zip at all. Every upload and
-    import of an office file asks this before opening it."""
-    with zipfile.ZipFile(fileobj) as zf:
-        infos = zf.infolist()
-        inflated = sum(i.file_size for i in infos)
-    return len(infos) > max_members or inflated > max_inflated or inflated > MAX_RATIO * max(size, 1)
 
 
 def _check_zip(fileobj, size: int) -> None:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from org.fields import CommaDecimalField
 from org.models import Unit
 from plans.models import Plan
 from plans.permissions import reach_q
@@ -22,15 +23,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class CommaDecimalField(forms.DecimalField):
-    """Accepts 97,5 (Vietnamese) as well as 97.5."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace(" ", "").replace(",", ".")
-        return super().to_python(value)
 
 
 BUCKET_LABELS = {
