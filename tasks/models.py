@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from org.models import subtree_q, user_scope_paths
 
-from .permissions import is_assignee_member, is_owner_leader
+from .permissions import transition_permission
 
 
 class TaskState(models.TextChoices):
@@ -102,6 +102,12 @@ def status_conditions(today: dt.date) -> dict[str, Q]:
     }
 
 
+def overdue_q(today: dt.date) -> Q:
+    """The "overdue" status alone: assigned, not approved, and past its effective due date (before `today`).
+    The one definition the lists' "overdue" tab, the API filter and the dashboard use."""
+    return Q(state__in=DUE_STATES, effective_due_date__lt=today)
+
+
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
         """SPEC §1: a task is visible when its assignee unit or its plan's owner unit lies in the subtree of a
@@ -133,10 +139,10 @@ class TaskQuerySet(models.QuerySet):
 
     def overdue(self, today: dt.date) -> TaskQuerySet:
         """Tasks not done whose effective due date is before `today` (the "overdue" status)."""
-        return self.filter(state__in=DUE_STATES, effective_due_date__lt=today)
+        return self.filter(overdue_q(today))
 
     def not_overdue(self, today: dt.date) -> TaskQuerySet:
-        return self.exclude(state__in=DUE_STATES, effective_due_date__lt=today)
+        return self.exclude(overdue_q(today))
 
 
 class Task(ConcurrentTransitionMixin, models.Model):
@@ -252,12 +258,20 @@ class Task(ConcurrentTransitionMixin, models.Model):
         )
 
     # Transitions only change fields; services check rights, save, log and dispatch (CONVENTIONS).
-    @transition(field=state, source=TaskState.DRAFT, target=TaskState.ASSIGNED, permission=is_owner_leader)
+    @transition(
+        field=state,
+        source=TaskState.DRAFT,
+        target=TaskState.ASSIGNED,
+        permission=transition_permission("assign"),
+    )
     def assign(self):
         pass
 
     @transition(
-        field=state, source=TaskState.ASSIGNED, target=TaskState.IN_PROGRESS, permission=is_assignee_member
+        field=state,
+        source=TaskState.ASSIGNED,
+        target=TaskState.IN_PROGRESS,
+        permission=transition_permission("start"),
     )
     def start(self):
         pass
@@ -266,19 +280,25 @@ class Task(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[TaskState.IN_PROGRESS, TaskState.RETURNED],
         target=TaskState.SUBMITTED,
-        permission=is_assignee_member,
+        permission=transition_permission("submit"),
     )
     def submit(self):
         pass
 
     @transition(
-        field=state, source=TaskState.SUBMITTED, target=TaskState.APPROVED, permission=is_owner_leader
+        field=state,
+        source=TaskState.SUBMITTED,
+        target=TaskState.APPROVED,
+        permission=transition_permission("approve"),
     )
     def approve(self):
         pass
 
     @transition(
-        field=state, source=TaskState.SUBMITTED, target=TaskState.RETURNED, permission=is_owner_leader
+        field=state,
+        source=TaskState.SUBMITTED,
+        target=TaskState.RETURNED,
+        permission=transition_permission("return"),
     )
     def return_(self):  # `return` is a keyword; the action is called "return" everywhere else
         pass
@@ -293,13 +313,16 @@ class Task(ConcurrentTransitionMixin, models.Model):
             TaskState.SUBMITTED,
         ],
         target=TaskState.CANCELLED,
-        permission=is_owner_leader,
+        permission=transition_permission("cancel"),
     )
     def cancel(self):
         pass
 
     @transition(
-        field=state, source=TaskState.APPROVED, target=TaskState.IN_PROGRESS, permission=is_owner_leader
+        field=state,
+        source=TaskState.APPROVED,
+        target=TaskState.IN_PROGRESS,
+        permission=transition_permission("reopen"),
     )
     def reopen(self):
         pass

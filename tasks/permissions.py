@@ -1,5 +1,7 @@
-"""Who may do what to a task (SPEC §1). Plain predicates over (task, user), also attached to the state
-machine's transitions so `get_available_user_state_transitions(user)` lists what a user may do now."""
+"""Who may do what to a task (SPEC §1). Plain predicates over (task, user); `TRANSITION_RULES` is the one
+declaration of who may take each step of the state machine: the services enforce it (`can_transition`),
+the transitions carry it as their `permission` so `get_available_user_state_transitions(user)` lists what a
+user may do now, and the views ask it to show a button."""
 
 from __future__ import annotations
 
@@ -25,3 +27,19 @@ TRANSITION_RULES = {
     "cancel": is_owner_leader,
     "reopen": is_owner_leader,
 }
+
+
+def can_transition(user, task, action: str) -> bool:
+    """May `user` take the step `action` on `task`? Independent of the task's state, so a user without the
+    right is refused (403) whatever the state, and a permitted user in a wrong state gets a conflict (409)."""
+    return TRANSITION_RULES[action](task, user)
+
+
+def transition_permission(action: str):
+    """The `permission=` of a django-fsm transition, which calls it as (task, user)."""
+
+    def permission(task, user) -> bool:
+        return can_transition(user, task, action)
+
+    permission.__name__ = f"can_{action}"
+    return permission

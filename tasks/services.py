@@ -22,7 +22,7 @@ from plans.services import PlanTransitionError, user_can_manage_plan
 from .events import TaskChange, task_event_after_commit
 from .files import inspect_upload
 from .models import OPEN_STATES, Evidence, Extension, ExtensionState, Task, TaskEvent, TaskState
-from .permissions import TRANSITION_RULES, is_assignee_member, is_owner_leader
+from .permissions import can_transition, is_assignee_member, is_owner_leader
 
 
 class TaskTransitionError(Exception):
@@ -286,7 +286,7 @@ def _transition(
 ) -> Task:
     now = now or timezone.now()
     task = _lock(task)
-    if not TRANSITION_RULES[action](task, actor):
+    if not can_transition(actor, task, action):
         raise PermissionDenied(_("You may not %(action)s this task.") % {"action": action})
     method = getattr(task, "return_" if action == "return" else action)
     if not can_proceed(method):
