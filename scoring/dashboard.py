@@ -16,7 +16,8 @@ from django.db.models.functions import TruncMonth
 
 from org.models import Role, Unit
 from org.selectors import units_with_role_q, user_can_see_unit, user_memberships
-from tasks.models import OPEN_STATES, Task, TaskState, TaskStatus
+from tasks.models import Task, TaskState
+from tasks.selectors import StatusCounts
 
 from .models import UnitScore
 
@@ -47,37 +48,6 @@ def led_unit_q(user) -> Q:
 # --- Task progress ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Progress:
-    """Counts of tasks by status and the rates shown: completion (approved / counted) and on time
-    (approved on time / counted). `pending` are not yet due; `overdue` are past due and not approved."""
-
-    on_time: int = 0
-    late: int = 0
-    overdue: int = 0
-    pending: int = 0
-
-    def add(self, status: str, n: int) -> None:
-        if status in (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.OVERDUE, TaskStatus.PENDING):
-            setattr(self, status, getattr(self, status) + n)
-
-    @property
-    def total(self) -> int:
-        return self.on_time + self.late + self.overdue + self.pending
-
-    @property
-    def done(self) -> int:
-        return self.on_time + self.late
-
-    @property
-    def completion_percent(self) -> float | None:
-        return round(100 * self.done / self.total, 1) if self.total else None
-
-    @property
-    def on_time_percent(self) -> float | None:
-        return round(100 * self.on_time / self.total, 1) if self.total else None
-
-
 def _year_tasks(user, unit: Unit, year: int):
     """Counted tasks assigned in the unit's subtree whose effective due date falls in `year`.
 
@@ -97,13 +67,13 @@ def _year_tasks(user, unit: Unit, year: int):
 
 def year_progress(
     *, user, unit: Unit, year: int, today: dt.date
-) -> tuple[list[tuple[dt.date, Progress]], dict[int, Progress]]:
-    """Progress of `year`'s tasks in the unit's subtree, by month (twelve (first day, Progress) pairs) and by
+) -> tuple[list[tuple[dt.date, StatusCounts]], dict[int, StatusCounts]]:
+    """Progress of `year`'s tasks in the unit's subtree, by month (twelve (first day, counts) pairs) and by
     direct sub-unit (each sub-unit's whole subtree; the unit's own key holds the tasks assigned to it
     directly). One scan of the tasks, grouped by month, assignee unit and status, plus one read of the
     subtree's unit paths to roll the units up."""
-    months = {dt.date(year, m, 1): Progress() for m in range(1, 13)}
-    by_unit: dict[int, Progress] = {}
+    months = {dt.date(year, m, 1): StatusCounts() for m in range(1, 13)}
+    by_unit: dict[int, StatusCounts] = {}
     rows = list(
         _year_tasks(user, unit, year)
         .with_status(today)
@@ -121,17 +91,13 @@ def year_progress(
         months[month].add(row["status_code"], row["n"])
         rest = paths[row["assignee_unit_id"]][len(unit.path) :].strip("/")
         key = int(rest.split("/", 1)[0]) if rest else unit.pk
-        by_unit.setdefault(key, Progress()).add(row["status_code"], row["n"])
+        by_unit.setdefault(key, StatusCounts()).add(row["status_code"], row["n"])
     return list(months.items()), by_unit
 
 
 def _overdue(user, unit: Unit, year: int, today: dt.date):
     """Tasks of the unit's subtree due in `year`, past their effective due date and not approved."""
-    return (
-        _year_tasks(user, unit, year)
-        .filter(state__in=(*OPEN_STATES, TaskState.SUBMITTED), effective_due_date__lt=today)
-        .order_by()
-    )
+    return _year_tasks(user, unit, year).overdue(today).order_by()
 
 
 def overdue_by_age(*, user, unit: Unit, year: int, today: dt.date) -> list[tuple[str, int]]:

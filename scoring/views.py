@@ -31,7 +31,7 @@ from org.selectors import units_with_role_q, user_memberships
 from org.spreadsheet import csv_text
 from org.web import add_service_errors, paginate, whole_number
 from tasks.models import TaskStatus
-from tasks.selectors import TaskTone
+from tasks.selectors import StatusCounts, TaskTone
 
 from . import dashboard as board
 from . import selectors, services
@@ -118,7 +118,7 @@ def _month_chart(months, *, year: int, today) -> dict:
 class UnitRow:
     unit: Unit
     own: bool  # the focus unit itself (only the tasks assigned to it directly)
-    progress: board.Progress
+    progress: StatusCounts
     score: board.ScoreLine | None
 
 
@@ -148,17 +148,14 @@ def dashboard(request):
     children = list(Unit.objects.filter(parent=focus).order_by("code"))
     months, by_unit = board.year_progress(user=user, unit=focus, year=year, today=today)
     scores = board.latest_scores(unit_ids=[focus.pk, *(c.pk for c in children)], year=year)
-    rows = [UnitRow(c, False, by_unit.get(c.pk, board.Progress()), scores.get(c.pk)) for c in children]
+    rows = [UnitRow(c, False, by_unit.get(c.pk, StatusCounts()), scores.get(c.pk)) for c in children]
     if focus.pk in by_unit or not children:
-        rows.insert(0, UnitRow(focus, True, by_unit.get(focus.pk, board.Progress()), scores.get(focus.pk)))
+        rows.insert(0, UnitRow(focus, True, by_unit.get(focus.pk, StatusCounts()), scores.get(focus.pk)))
     behind = sorted(
         (r for r in rows if r.progress.overdue),
         key=lambda r: (-r.progress.overdue, r.progress.on_time_percent or 0, r.unit.code),
     )[:5]
-    total = board.Progress()
-    for _m, p in months:
-        for status in ("on_time", "late", "overdue", "pending"):
-            total.add(status, getattr(p, status))
+    total = sum((p for _m, p in months), StatusCounts())
     ages = board.overdue_by_age(user=user, unit=focus, year=year, today=today)
     return render(
         request,

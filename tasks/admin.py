@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 
 from .models import Evidence, Extension, Task, TaskEvent
+from .services import EDITABLE_FIELDS
 
 
 class EvidenceInline(admin.TabularInline):
@@ -42,18 +43,7 @@ class TaskAdminForm(forms.ModelForm):
 
     class Meta:
         model = Task
-        fields = [
-            "plan",
-            "parent",
-            "title",
-            "description",
-            "assignee_unit",
-            "lead",
-            "start_date",
-            "due_date",
-            "priority",
-            "criterion_code",
-        ]
+        fields = ["plan", *EDITABLE_FIELDS]
 
     def clean(self):
         from .models import TaskState
@@ -130,7 +120,7 @@ class TaskAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Through the services, like every other write: rights, freeze rules, history and score updates."""
-        from .services import EDITABLE_FIELDS, task_create, task_update
+        from .services import task_create, task_update
 
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in EDITABLE_FIELDS}
         if change:

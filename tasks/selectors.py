@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -14,7 +15,7 @@ from org.calendar import get_calendar
 from org.selectors import user_memberships
 from plans.models import Plan
 
-from .models import DUE_STATES, OPEN_STATES, Task, TaskState, TaskStatus
+from .models import OPEN_STATES, Task, TaskState, TaskStatus, overdue_q
 
 
 def task_list(*, user, today: dt.date | None = None):
@@ -131,7 +132,7 @@ def bucket_q(bucket: str, *, user, today: dt.date, soon_until: dt.date) -> Q:
         "due_soon": Q(
             state__in=OPEN_STATES, effective_due_date__gte=today, effective_due_date__lte=soon_until
         ),
-        "overdue": Q(state__in=DUE_STATES, effective_due_date__lt=today),
+        "overdue": overdue_q(today),
         "returned": Q(state=TaskState.RETURNED),
         "to_approve": awaiting_my_approval_q(user),
         "done": Q(state=TaskState.APPROVED),
@@ -168,7 +169,66 @@ def task_search(qs, text: str):
     return qs.filter(q)
 
 
-def plan_progress_by_unit(*, user, plan, today: dt.date | None = None) -> list[dict]:
+#: The statuses that count (SPEC §2), in the order of the stacked bars: drafts and cancelled tasks count
+#: nowhere.
+COUNTED_STATUSES = (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.PENDING, TaskStatus.OVERDUE)
+
+
+@dataclass
+class StatusCounts:
+    """How many tasks are done on time, done late, open in time (pending) and overdue, with the rates and
+    the stacked bar the pages show. The one tally of the plan page, its export and the leader dashboard."""
+
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    pending: int = 0
+
+    def add(self, status: str, n: int = 1) -> None:
+        """Count `n` tasks of `status`; statuses that count nowhere (draft, cancelled) are ignored."""
+        if status in COUNTED_STATUSES:
+            setattr(self, status, getattr(self, status) + n)
+
+    def __add__(self, other: StatusCounts) -> StatusCounts:
+        return StatusCounts(**{s: getattr(self, s) + getattr(other, s) for s in COUNTED_STATUSES})
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.overdue + self.pending
+
+    @property
+    def done(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def completion_percent(self) -> float | None:
+        return round(100 * self.done / self.total, 1) if self.total else None
+
+    @property
+    def on_time_percent(self) -> float | None:
+        return round(100 * self.on_time / self.total, 1) if self.total else None
+
+    @property
+    def bar(self) -> dict[str, dict[str, float]]:
+        """Each part's offset `x` and `width` in a 100-wide stacked bar, in `COUNTED_STATUSES` order."""
+        total, x, parts = self.total, 0.0, {}
+        for status in COUNTED_STATUSES:
+            width = 100 * getattr(self, status) / total if total else 0
+            parts[status.value] = {"x": round(x, 2), "width": round(width, 2)}
+            x += width
+        return parts
+
+
+@dataclass(kw_only=True)
+class UnitStatusCounts(StatusCounts):
+    """The tally of one assignee unit."""
+
+    unit_id: int
+    code: str
+    name: str
+
+
+def plan_progress_by_unit(*, user, plan, today: dt.date | None = None) -> list[UnitStatusCounts]:
     """SPEC §2 by assignee unit for one plan, counting only the tasks the user may see, and neither the
     cancelled ones nor the drafts (they count nowhere): done on time, done late, open in time (pending),
     overdue. One grouped query."""
@@ -182,42 +242,19 @@ def plan_progress_by_unit(*, user, plan, today: dt.date | None = None) -> list[d
         .annotate(n=Count("id"))
         .order_by()
     )
-    by_unit: dict[int, dict] = {}
+    by_unit: dict[int, UnitStatusCounts] = {}
     for row in rows:
-        unit = by_unit.setdefault(
-            row["assignee_unit_id"],
-            {
-                "unit_id": row["assignee_unit_id"],
-                "code": row["assignee_unit__code"],
-                "name": row["assignee_unit__name"],
-                "on_time": 0,
-                "late": 0,
-                "pending": 0,
-                "overdue": 0,
-            },
-        )
-        unit[row["status_code"]] += row["n"]
-    result = sorted(by_unit.values(), key=lambda r: r["code"])
-    for unit in result:
-        unit["total"] = unit["on_time"] + unit["late"] + unit["pending"] + unit["overdue"]
-        _shares(unit)
-    return result
+        unit = by_unit.get(row["assignee_unit_id"])
+        if unit is None:
+            unit = by_unit[row["assignee_unit_id"]] = UnitStatusCounts(
+                unit_id=row["assignee_unit_id"],
+                code=row["assignee_unit__code"],
+                name=row["assignee_unit__name"],
+            )
+        unit.add(row["status_code"], row["n"])
+    return sorted(by_unit.values(), key=lambda r: r.code)
 
 
-def progress_totals(rows: list[dict]) -> dict:
-    """The sum of `plan_progress_by_unit` rows, with the same shares."""
-    totals = {k: sum(r[k] for r in rows) for k in ("on_time", "late", "pending", "overdue", "total")}
-    return _shares(totals)
-
-
-def _shares(row: dict) -> dict:
-    """Done count, on-time percent, and each part's width and offset in a 100-wide stacked bar."""
-    total = row["total"]
-    row["done"] = row["on_time"] + row["late"]
-    row["on_time_percent"] = round(100 * row["on_time"] / total, 1) if total else 0
-    x = 0.0
-    for key in ("on_time", "late", "pending", "overdue"):
-        width = 100 * row[key] / total if total else 0
-        row[f"{key}_x"], row[f"{key}_width"] = round(x, 2), round(width, 2)
-        x += width
-    return row
+def progress_totals(rows: list[StatusCounts]) -> StatusCounts:
+    """The sum of `plan_progress_by_unit` rows."""
+    return sum(rows, StatusCounts())

@@ -39,7 +39,7 @@ from .forms import (
     lead_choices,
 )
 from .models import OPEN_STATES, ExtensionState, TaskState
-from .permissions import TRANSITION_RULES, is_assignee_member, is_owner_leader
+from .permissions import can_transition, is_assignee_member, is_owner_leader
 from .selectors import (
     TaskTone,
     bucket_counts,
@@ -292,7 +292,8 @@ def task_transition(request, pk: int, action: str):
     if action not in services.TRANSITIONS:
         raise Http404
     task = _get_task(request, pk)
-    _require(TRANSITION_RULES[action](task, request.user))
+    # Asked before the form: a user without the right gets 403, never the form's errors.
+    _require(can_transition(request.user, task, action))
     form = ReasonForm(request.POST, required=action in REASON_REQUIRED, prefix=action)
     return _submit_task_form(
         request,
@@ -439,20 +440,7 @@ def task_edit(request, pk: int):
     if task.state in (TaskState.APPROVED, TaskState.CANCELLED):
         messages.error(request, _("Nhiệm vụ đã duyệt hoặc đã hủy không sửa được; hãy mở lại trước."))
         return _back(task)
-    initial = {
-        f: getattr(task, f)
-        for f in (
-            "title",
-            "description",
-            "assignee_unit",
-            "lead",
-            "start_date",
-            "due_date",
-            "priority",
-            "parent",
-        )
-    }
-    initial["criterion_code"] = task.criterion_code
+    initial = {f: getattr(task, f) for f in services.EDITABLE_FIELDS}
     form = TaskForm(request.POST or None, user=request.user, plan=task.plan, task=task, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
@@ -524,7 +512,7 @@ def plan_detail(request, pk: int):
     context.update(
         progress=progress,
         progress_total=progress_totals(progress),
-        progress_max=max((r["total"] for r in progress), default=0),
+        progress_max=max((r.total for r in progress), default=0),
         **drafts,
     )
     return _render_list(request, "tasks/plan_detail.html", context)

@@ -23,9 +23,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from org.files import zip_is_implausible
 from org.spreadsheet import set_text, text_cell, text_row
 
-from .files import zip_is_implausible
 from .models import Priority, TaskStatus
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -347,14 +347,14 @@ def plan_export(*, plan, tasks, progress_rows, today: dt.date) -> bytes:
             text_row(
                 ws2,
                 [
-                    row["code"],
-                    row["name"],
-                    row["total"],
-                    row["on_time"],
-                    row["late"],
-                    row["pending"],
-                    row["overdue"],
-                    row["on_time_percent"],
+                    row.code,
+                    row.name,
+                    row.total,
+                    row.on_time,
+                    row.late,
+                    row.pending,
+                    row.overdue,
+                    row.on_time_percent,
                 ],
             )
         )
