@@ -37,10 +37,21 @@ def queue(settings):
     name = f"faults-{uuid.uuid4().hex[:10]}"
     old = app.conf.task_default_queue
     app.conf.task_default_queue = name
+    _forget_routing()
     yield name
     app.conf.task_default_queue = old
+    _forget_routing()
     with contextlib.suppress(Exception), app.connection_for_write() as conn:
         conn.default_channel.queue_delete(name)
+
+
+def _forget_routing() -> None:
+    """Celery caches the queue table, the default queue and the router on first use: built while a fault
+    test's queue was the default, they would send a later test's jobs (and point its in-process worker) to
+    that queue. Dropped, they are built again from the current configuration."""
+    for cached in ("queues", "default_queue", "router"):
+        app.amqp.__dict__.pop(cached, None)
+    app.amqp._rtable = None
 
 
 @contextlib.contextmanager
