@@ -103,3 +103,18 @@ def api():
 
     client.as_ = as_
     return client
+
+
+@pytest.fixture
+def web():
+    """A browser-like client for the pages; `web.as_(user)` signs it in."""
+    from django.test import Client
+
+    client = Client()
+
+    def as_(user):
+        client.force_login(user)
+        return client
+
+    client.as_ = as_
+    return client

@@ -12,7 +12,6 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from openpyxl import load_workbook
 
 from org.models import UnitKind
@@ -54,19 +53,6 @@ def assert_text(content: bytes, *texts: str) -> None:
         holding = [c for c in all_cells if isinstance(c.value, str) and text in c.value]
         assert holding, f"{text!r} is in no cell"
         assert all(c.data_type == "s" for c in holding)
-
-
-@pytest.fixture
-def web():
-    """A signed-in browser: `web.as_(user)`."""
-    client = Client()
-
-    def as_(user):
-        client.force_login(user)
-        return client
-
-    client.as_ = as_
-    return client
 
 
 @pytest.fixture

@@ -41,21 +41,6 @@ def _task_body(plan, unit, **kw):
 
 
 @pytest.fixture
-def web():
-    """A browser-like client; `web.as_(user)` signs it in."""
-    from django.test import Client
-
-    client = Client()
-
-    def as_(user):
-        client.force_login(user)
-        return client
-
-    client.as_ = as_
-    return client
-
-
-@pytest.fixture
 def commune_leader(world):
     return factories.user("x01leader", memberships=[(world.commune, Role.LEADER)])
 
