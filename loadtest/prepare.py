@@ -20,12 +20,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from org import services as org_services  # noqa: E402
 from org.models import Unit, User  # noqa: E402
+from org.sessions import SessionStore  # noqa: E402  (the session engine of the settings)
 from plans.models import Plan  # noqa: E402
 from tasks import services as task_services  # noqa: E402
 
@@ -53,7 +53,7 @@ def main() -> None:
     year = timezone.localdate().year
     city = Unit.objects.get(code="YB-TP")
     province = Unit.objects.get(code="YB")
-    plan = Plan.objects.get(number="271/KH-UBND", year=year)
+    plan = Plan.objects.get(number="271/KH-UBND", year=year, owner_unit=city)
     cs = plan.criteria_set
     leaf_codes = list(
         cs.criteria.filter(rule__type__in=["task_on_time", "task_ratio_bands"])

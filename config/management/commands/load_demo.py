@@ -2,9 +2,10 @@
 
 A province with departments, Yên Bái city with its wards and communes and a neighbouring district, officials,
 leaders and an appraiser with known demo logins; the 2019 and 2020 commune criteria sets (and one for the
-current year, so reminders are live); plan 36/KH-UBND on administrative discipline and the city's annual
-CCHC plan, with tasks in every state and evidence files. Everything goes through the services, so the
-history, the outbox and the scores are what real use would produce.
+current year, so reminders are live); plan 36/KH-UBND on administrative discipline and the annual CCHC plan,
+each issued by the city and by Trấn Yên for their own communes (a plan reaches only its owner's subtree), and
+a provincial plan for every commune, with tasks in every state and evidence files. Everything goes through
+the services, so the history, the outbox and the scores are what real use would produce.
 """
 
 from __future__ import annotations
@@ -192,6 +193,9 @@ class Command(BaseCommand):
             "lanhdao.tp", "Nguyễn Minh Tuấn", [(self.city, "leader")], "lãnh đạo UBND thành phố Yên Bái"
         )
         user("chuyenvien.tp", "Lê Thu Trang", [(self.city, "official")], "chuyên viên Phòng Nội vụ thành phố")
+        self.tranyen_leader = user(
+            "lanhdao.ty", "Hà Văn Thắng", [(self.tranyen, "leader")], "lãnh đạo UBND huyện Trấn Yên"
+        )
         self.officials, self.leaders = {}, {}
         names = [
             "Phạm Văn Hùng",
@@ -256,17 +260,39 @@ class Command(BaseCommand):
         ]
 
     # --- a past year: mostly approved, some late, a few never done ------------------------------------
+    def _district_plans(self, *, number, title, year, issued_on, criteria_set=None) -> dict:
+        """The same plan issued by the city and by Trấn Yên, each for its own communes (a plan reaches only
+        its owner's subtree, SPEC §1): {district id: plan}. `title` takes the district's name."""
+        plans = {}
+        for district, leader, name in (
+            (self.city, self.city_leader, "UBND thành phố Yên Bái"),
+            (self.tranyen, self.tranyen_leader, "UBND huyện Trấn Yên"),
+        ):
+            plan = plan_services.plan_create(
+                actor=leader,
+                owner_unit=district,
+                number=number,
+                title=title.format(owner=name),
+                year=year,
+                issued_on=issued_on,
+                criteria_set=criteria_set,
+            )
+            if issued_on is not None:
+                plan_services.plan_issue(actor=leader, plan=plan, now=_at(issued_on))
+            plans[district.pk] = plan
+        return plans
+
+    def _leader_of(self, plan):
+        return self.tranyen_leader if plan.owner_unit_id == self.tranyen.pk else self.city_leader
+
     def _history_year(self, cs, year):
-        plan = plan_services.plan_create(
-            actor=self.city_leader,
-            owner_unit=self.city,
+        plans = self._district_plans(
             number=f"{12 + year % 10}/KH-UBND",
-            title=f"Kế hoạch cải cách hành chính năm {year} của UBND thành phố Yên Bái",
+            title=f"Kế hoạch cải cách hành chính năm {year} của {{owner}}",
             year=year,
             issued_on=dt.date(year - 1, 12, 20),
             criteria_set=cs,
         )
-        plan_services.plan_issue(actor=self.city_leader, plan=plan, now=_at(dt.date(year - 1, 12, 20)))
         quality = {u.pk: self.rng.uniform(0.6, 0.98) for u in self.communes + self.others}
         quality[self.communes[0].pk] = 0.97 if year == 2020 else 0.9  # Đồng Tâm leads, as in the seed
         for unit in self.communes + self.others:
@@ -279,7 +305,7 @@ class Command(BaseCommand):
                     fate = "late"
                 else:
                     fate = "in_progress"
-                self._make_task(plan, unit, leaf, due=due, fate=fate, year=year)
+                self._make_task(plans[unit.parent_id], unit, leaf, due=due, fate=fate, year=year)
         self._survey_and_appraisals(cs, quality)
 
     def _survey_and_appraisals(self, cs, quality):
@@ -306,26 +332,20 @@ class Command(BaseCommand):
     def _current_year(self):
         year = self.today.year
         cs = self.sets[year]
-        annual = plan_services.plan_create(
-            actor=self.city_leader,
-            owner_unit=self.city,
+        annual = self._district_plans(
             number="271/KH-UBND",
-            title=f"Kế hoạch cải cách hành chính năm {year} của UBND thành phố Yên Bái",
+            title=f"Kế hoạch cải cách hành chính năm {year} của {{owner}}",
             year=year,
             issued_on=dt.date(year - 1, 12, 16),
             criteria_set=cs,
         )
-        plan_services.plan_issue(actor=self.city_leader, plan=annual, now=_at(dt.date(year - 1, 12, 16)))
-        discipline = plan_services.plan_create(
-            actor=self.city_leader,
-            owner_unit=self.city,
+        discipline = self._district_plans(
             number="36/KH-UBND",
-            year=year,
-            criteria_set=cs,
             title="Kế hoạch tăng cường kỷ luật, kỷ cương hành chính trong cơ quan hành chính nhà nước",
+            year=year,
             issued_on=dt.date(year, 2, 25),
+            criteria_set=cs,
         )
-        plan_services.plan_issue(actor=self.city_leader, plan=discipline, now=_at(dt.date(year, 2, 25)))
         draft_plan = plan_services.plan_create(
             actor=self.city_leader,
             owner_unit=self.city,
@@ -375,12 +395,12 @@ class Command(BaseCommand):
                     due = self.calendar.add_working_days(self.today, self.rng.choice([0, 1, 3, 7]))
                 else:
                     due = self.today + dt.timedelta(days=self.rng.randint(5, 60))
-                self._make_task(annual, unit, leaf, due=due, fate=fate, year=year)
+                self._make_task(annual[unit.parent_id], unit, leaf, due=due, fate=fate, year=year)
             for k, title in enumerate(DISCIPLINE):
                 due = self.calendar.add_working_days(self.today, [-4, 2, 12][k])
                 leaf = cs.criteria.get(code="5.1")
                 self._make_task(
-                    discipline,
+                    discipline[unit.parent_id],
                     unit,
                     leaf,
                     due=due,
@@ -418,7 +438,7 @@ class Command(BaseCommand):
 
     # --- one task, driven through its life by the services -------------------------------------------
     def _make_task(self, plan, unit, leaf, *, due, fate, year, title=None, leader=None):
-        leader = leader or self.city_leader
+        leader = leader or self._leader_of(plan)
         official = self.officials[unit.pk]
         title = title or TASK_TITLES[leaf.code]
         start = min(due - dt.timedelta(days=self.rng.randint(20, 60)), due)

@@ -1,0 +1,34 @@
+"""`make run` loads the demo data set: `manage.py load_demo` must work on an empty database whatever day it
+runs (it builds its current year from today), through the same services and rules as users do, and do
+nothing the second time with --if-empty."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from org.models import Unit
+from plans.models import Plan
+from scoring.models import CriteriaSet, UnitScore
+from tasks.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_loads_through_the_services_and_only_once(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "Loaded" in out.getvalue() and "lanhdao.ty" in out.getvalue()
+    # Every task's assignee unit is one its plan reaches (SPEC §1): the city's plans stay in the city.
+    for task in Task.objects.select_related("plan__owner_unit", "assignee_unit"):
+        root = task.plan.owner_unit
+        assert task.assignee_unit.path.startswith(root.path), (task.plan.number, task.assignee_unit.code)
+    assert Plan.objects.filter(owner_unit__code="YB-TY").exists()
+    assert UnitScore.objects.filter(criteria_set__in=CriteriaSet.objects.all()).exists()
+    units = Unit.objects.count()
+    again = io.StringIO()
+    call_command("load_demo", if_empty=True, stdout=again)
+    assert "already loaded" in again.getvalue() and Unit.objects.count() == units
