@@ -125,7 +125,9 @@ def validate_task_links(
             errors["parent"] = [_("A task cannot be its own parent, nor a sub-task of one of its sub-tasks.")]
     if assignee_unit is not None and check("assignee_unit") and not plan_reaches(plan, assignee_unit):
         errors["assignee_unit"] = [str(ASSIGNEE_OUT_OF_REACH)]
-    if (lead is not None and check("lead", "assignee_unit")) and (
+    # The lead is judged only against a unit in reach: an answer about a unit out of reach must read exactly
+    # like one about a unit that does not exist (the serializer stops there): nothing about its members.
+    if (lead is not None and check("lead", "assignee_unit") and "assignee_unit" not in errors) and (
         assignee_unit is None
         or not lead.is_active
         or not Membership.objects.filter(user=lead, unit=assignee_unit).exists()
