@@ -166,6 +166,8 @@ def _children(pid: int) -> list[int]:
 
 
 def _status_kb(pid: int, field: str) -> int:
+    # The peak resident memory (VmHWM) and its reset (clear_refs) are Linux's alone: psutil reports the
+    # current resident size, not the peak since a reset, so these two read /proc themselves.
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):
@@ -642,7 +644,9 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    mem_kb = _status_kb_meminfo()
+    import psutil
+
+    mem_kb = psutil.virtual_memory().total // 1024
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -653,16 +657,6 @@ def machine() -> dict:
         "shared_buffers": shared,
         "redis": _redis().info().get("redis_version"),
     }
-
-
-def _status_kb_meminfo() -> int:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def run(args) -> dict:
