@@ -53,12 +53,13 @@ def unit_update(*, actor=None, unit: Unit, **fields) -> Unit:
     """Change a unit; moving it under another parent rewrites the paths of its whole subtree. Only the
     administrators of a unit above it change it, and only under a unit they administer (an admin never moves
     or detaches their own unit)."""
-    old_path = _db_path(unit.pk)
+    # What is stored, not what the object says: a form (the admin's) may have set the new parent already.
+    old_path, old_parent_id = Unit.objects.values_list("path", "parent_id").get(pk=unit.pk)
     unit.path = old_path
     if actor is not None and not can_edit_unit(actor, unit):
         raise PermissionDenied(_("Only an administrator of a unit above this one may change it."))
     new_parent = fields.pop("parent", unit.parent) if "parent" in fields else unit.parent
-    if (new_parent.pk if new_parent else None) != unit.parent_id:
+    if (new_parent.pk if new_parent else None) != old_parent_id:
         _refuse_placing(actor, new_parent)
     for name, value in fields.items():
         setattr(unit, name, value)

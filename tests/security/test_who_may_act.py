@@ -299,3 +299,20 @@ def test_the_admin_form_refuses_a_unit_out_of_reach_and_a_loop_next_to_the_field
     form = form_for(parent, parent=child.pk)
     assert not form.is_valid() and "parent" in form.errors
     assert form_for(parent, title="Cha (sửa)").is_valid()
+
+
+def test_a_move_is_judged_against_the_stored_parent_even_when_a_form_set_the_new_one(world, commune_admin):
+    """The admin's form sets the new parent on the object before the service runs: the service compares
+    with what is stored, so the move is still refused."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from org import services as org_services
+
+    child = org_services.unit_create(
+        actor=commune_admin, code="X01-T2", name="Tổ 2", kind="commune", parent=world.commune
+    )
+    child.parent = world.city  # as ModelAdmin's form would leave it
+    with pytest.raises(DjangoValidationError):
+        org_services.unit_update(actor=commune_admin, unit=child, parent=world.city)
+    child.refresh_from_db()
+    assert child.parent == world.commune
