@@ -52,13 +52,3 @@ def can_place_unit_under(user, parent: Unit | None) -> bool:
     """May the user create a unit under `parent`, or move one there? Under a unit they administer; a root
     unit (no parent) only for a superuser."""
     return can_administer(user, parent)
-
-
-def can_manage_user(user, target) -> bool:
-    """An administrator manages the users holding a membership in their subtree (and a superuser, all)."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    paths = administered_paths(user)
-    return bool(paths) and any(any(p.startswith(a) for a in paths) for _u, p, _r in user_memberships(target))

@@ -21,9 +21,6 @@ class PlanTransitionError(Exception):
     """A plan transition not allowed from the plan's current state (answers 409)."""
 
 
-user_can_manage_plan = can_manage_plan  # the predicate lives in plans.permissions
-
-
 @transaction.atomic
 def plan_create(
     *,
@@ -36,7 +33,7 @@ def plan_create(
     criteria_set=None,
 ) -> Plan:
     """Create a draft plan for `owner_unit`."""
-    if not user_can_manage_plan(actor, owner_unit):
+    if not can_manage_plan(actor, owner_unit):
         raise PermissionDenied(_("Only a leader of the owner unit may create its plans."))
     if Plan.objects.filter(owner_unit=owner_unit, number=number, year=year).exists():
         raise ValidationError({"number": [_duplicate_number(number, year)]})
@@ -57,7 +54,7 @@ def plan_create(
 @transaction.atomic
 def plan_update(*, actor, plan: Plan, **fields) -> Plan:
     """Change a plan's details. A closed plan is frozen."""
-    if not user_can_manage_plan(actor, plan):
+    if not can_manage_plan(actor, plan):
         raise PermissionDenied(_("Only a leader of the owner unit may change this plan."))
     if plan.state == PlanState.CLOSED:
         raise PlanTransitionError(_("A closed plan cannot be changed."))
@@ -93,7 +90,7 @@ def _duplicate_number(number: str, year: int) -> str:
 
 def _transition(*, actor, plan: Plan, name: str, now=None) -> Plan:
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    if not user_can_manage_plan(actor, plan):
+    if not can_manage_plan(actor, plan):
         raise PermissionDenied(_("Only a leader of the owner unit may do this."))
     method = getattr(plan, name)
     if not can_proceed(method):

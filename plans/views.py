@@ -20,6 +20,7 @@ from org.web import add_service_errors, paginate
 from . import services
 from .forms import PlanFilterForm, PlanForm, manageable_units
 from .models import Plan, PlanState
+from .permissions import can_manage_plan
 
 
 def _visible_task_count(user):
@@ -92,7 +93,7 @@ def plan_create(request):
 @login_required
 def plan_edit(request, pk: int):
     plan = _get_plan(request, pk)
-    if not services.user_can_manage_plan(request.user, plan):
+    if not can_manage_plan(request.user, plan):
         raise PermissionDenied
     if plan.state == PlanState.CLOSED:
         messages.error(request, _("Kế hoạch đã kết thúc nên không sửa được."))
@@ -128,7 +129,7 @@ def plan_transition(request, pk: int, action: str):
     if action not in TRANSITIONS:
         raise Http404
     plan = _get_plan(request, pk)
-    if not services.user_can_manage_plan(request.user, plan):
+    if not can_manage_plan(request.user, plan):
         raise PermissionDenied
     try:
         TRANSITIONS[action](actor=request.user, plan=plan)

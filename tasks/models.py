@@ -32,7 +32,6 @@ class TaskState(models.TextChoices):
 
 
 OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED)
-NOT_DONE_STATES = (TaskState.DRAFT, *OPEN_STATES, TaskState.SUBMITTED)
 #: States whose task is late once its deadline passes: assigned and not approved. A draft is the owner's
 #: work in progress, assigned to no one yet: it is never overdue, whatever its due date.
 DUE_STATES = (*OPEN_STATES, TaskState.SUBMITTED)

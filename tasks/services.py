@@ -16,8 +16,8 @@ from django_fsm import can_proceed
 from org.calendar import get_calendar
 from org.models import Membership, Unit
 from plans.models import Plan, PlanState
-from plans.permissions import plan_reaches, reach_q
-from plans.services import PlanTransitionError, user_can_manage_plan
+from plans.permissions import can_manage_plan, plan_reaches, reach_q
+from plans.services import PlanTransitionError
 
 from .events import TaskChange, task_event_after_commit
 from .files import inspect_upload
@@ -191,7 +191,7 @@ def task_create(
 ) -> Task:
     """Add a draft task (or a sub-task under `parent`) to a plan."""
     now = now or timezone.now()
-    if not user_can_manage_plan(actor, plan):
+    if not can_manage_plan(actor, plan):
         raise PermissionDenied(_("Only a leader of the plan's owner unit may add tasks."))
     if plan.state == PlanState.CLOSED:
         raise PlanTransitionError(_("The plan is closed."))
@@ -618,7 +618,7 @@ def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]
     from . import xlsx
 
     now = now or timezone.now()
-    if not user_can_manage_plan(actor, plan):
+    if not can_manage_plan(actor, plan):
         raise PermissionDenied(_("Only a leader of the plan's owner unit may add tasks."))
     if plan.state == PlanState.CLOSED:
         raise PlanTransitionError(_("The plan is closed."))
@@ -746,7 +746,7 @@ def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]
 def tasks_assign_drafts(*, actor, plan: Plan, now=None) -> list[Task]:
     """Assign every draft task of an issued plan that has a due date, each as `task_assign` does (its own
     history row and announcement), e.g. right after an XLSX import. Drafts without a due date stay drafts."""
-    if not user_can_manage_plan(actor, plan):
+    if not can_manage_plan(actor, plan):
         raise PermissionDenied(_("Only a leader of the plan's owner unit may assign its tasks."))
     if plan.state != PlanState.ISSUED:
         raise TaskTransitionError(_("Issue the plan before assigning its tasks."))

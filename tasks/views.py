@@ -22,7 +22,8 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from org.models import Unit
 from org.web import add_service_errors, is_htmx, paginate, whole_number
 from plans.models import Plan, PlanState
-from plans.services import PlanTransitionError, user_can_manage_plan
+from plans.permissions import can_manage_plan
+from plans.services import PlanTransitionError
 
 from . import services, xlsx
 from .files import evidence_file_response
@@ -461,7 +462,7 @@ def task_edit(request, pk: int):
 @login_required
 def task_create(request, plan_pk: int):
     plan = _get_plan(request, plan_pk)
-    _require(user_can_manage_plan(request.user, plan))
+    _require(can_manage_plan(request.user, plan))
     form = TaskForm(request.POST or None, user=request.user, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
@@ -497,7 +498,7 @@ def plan_detail(request, pk: int):
     plan = _get_plan(request, pk)
     base = task_list(user=request.user).filter(plan=plan)
     context = _task_rows(request, base, default_tab="open", with_plan=False)
-    can_manage = user_can_manage_plan(request.user, plan)
+    can_manage = can_manage_plan(request.user, plan)
     context.update(
         plan=plan, scope="plan", list_url=reverse("tasks:plan_detail", args=[plan.pk]), can_manage=can_manage
     )
@@ -523,7 +524,7 @@ def plan_detail(request, pk: int):
 def plan_assign_drafts(request, pk: int):
     """Assign, in one go, the plan's draft tasks that have a due date (after an import, say)."""
     plan = _get_plan(request, pk)
-    _require(user_can_manage_plan(request.user, plan))
+    _require(can_manage_plan(request.user, plan))
     try:
         assigned = services.tasks_assign_drafts(actor=request.user, plan=plan)
     except ConcurrentTransition:
@@ -538,7 +539,7 @@ def plan_assign_drafts(request, pk: int):
 @login_required
 def plan_import(request, pk: int):
     plan = _get_plan(request, pk)
-    _require(user_can_manage_plan(request.user, plan))
+    _require(can_manage_plan(request.user, plan))
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -576,7 +577,7 @@ def _plan_slug(plan) -> str:
 @require_GET
 def plan_import_template(request, pk: int):
     plan = _get_plan(request, pk)
-    _require(user_can_manage_plan(request.user, plan))
+    _require(can_manage_plan(request.user, plan))
     units = Unit.objects.visible_to(request.user).order_by("path").values_list("code", "name")
     criteria = []
     if plan.criteria_set_id:
