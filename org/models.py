@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -143,6 +147,99 @@ class UserSession(AbstractBaseSession):
         from .sessions import SessionStore
 
         return SessionStore
+
+
+class AuditAction(models.TextChoices):
+    """Every write a user makes outside a task's own history (tasks keep theirs in `TaskEvent`). One
+    vocabulary for all apps, as Zulip's audit log has one event type list: the apps above write these
+    values through `org.audit`, and the admin and the pages show them."""
+
+    UNIT_CREATED = "unit_created", _("Tạo đơn vị")
+    UNIT_CHANGED = "unit_changed", _("Sửa đơn vị")
+    USER_CREATED = "user_created", _("Tạo người dùng")
+    USER_CHANGED = "user_changed", _("Sửa người dùng")
+    MEMBERSHIP_ADDED = "membership_added", _("Phân công vào đơn vị")
+    MEMBERSHIP_REMOVED = "membership_removed", _("Thôi phân công")
+    CALENDAR_DAY_SET = "calendar_day_set", _("Điều chỉnh lịch làm việc")
+    PLAN_CREATED = "plan_created", _("Tạo kế hoạch")
+    PLAN_CHANGED = "plan_changed", _("Sửa kế hoạch")
+    PLAN_ISSUED = "plan_issued", _("Ban hành kế hoạch")
+    PLAN_CLOSED = "plan_closed", _("Kết thúc kế hoạch")
+    CRITERIA_SET_IMPORTED = "criteria_set_imported", _("Nhập bộ tiêu chí")
+    APPRAISAL_SAVED = "appraisal_saved", _("Lưu điểm thẩm định")
+    SURVEY_IMPORTED = "survey_imported", _("Nhập kết quả điều tra xã hội học")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    # Append-only, like a task's history: an audit trail that can be rewritten proves nothing.
+    def update(self, **kwargs):
+        raise TypeError("The audit trail is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit trail is append-only.")
+
+    def visible_to(self, user) -> AuditEntryQuerySet:
+        """Entries about units in the user's subtrees (a superuser sees all; an entry with no unit, such as
+        a calendar change, only a superuser)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(subtree_q("unit__", user_scope_paths(user)))
+
+    def about(self, obj) -> AuditEntryQuerySet:
+        """The entries whose subject is `obj` (newest first)."""
+        ct = ContentType.objects.get_for_model(type(obj))
+        return self.filter(subject_type=ct, subject_id=obj.pk).order_by("-at", "-id")
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, in which unit, and the fields before and after (`changes`: {field: [old,
+    new]}). Written by the service that makes the change, in the same transaction (`org.audit`)."""
+
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
+    # None: the operator running a management command (they act as the system, SPEC §6).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("hành động"), max_length=32, choices=AuditAction.choices)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.BigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    subject_repr = models.CharField(_("đối tượng"), max_length=255)
+    # The unit the change concerns: whose administrators and leaders may read the entry.
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nhật ký thao tác")
+        verbose_name_plural = _("nhật ký thao tác")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "at"], name="org_audit_subject_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="org_audit_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()} {self.subject_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit trail is append-only.")
 
 
 def _paths(units_or_paths) -> list[str]:

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .audit import audit_record, changes_between, snapshot
 from .calendar import calendar_changed
-from .models import CalendarDay, Membership, Role, Unit, UnitKind, User
+from .models import AuditAction, CalendarDay, Membership, Role, Unit, UnitKind, User
 from .permissions import can_administer, can_edit_unit, can_place_unit_under
 
 
@@ -45,7 +46,18 @@ def unit_create(*, actor=None, code: str, name: str, kind: str, parent: Unit | N
     unit.save()
     _set_path(unit)
     Unit.objects.filter(pk=unit.pk).update(path=unit.path)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UNIT_CREATED,
+        subject=unit,
+        unit=unit,
+        changes=changes_between({}, snapshot(unit, _UNIT_AUDITED)),
+    )
     return unit
+
+
+#: The fields of a unit its audit entries compare.
+_UNIT_AUDITED = ("code", "name", "kind", "parent")
 
 
 @transaction.atomic
@@ -56,6 +68,7 @@ def unit_update(*, actor=None, unit: Unit, **fields) -> Unit:
     # What is stored, not what the object says: a form (the admin's) may have set the new parent already.
     old_path, old_parent_id = Unit.objects.values_list("path", "parent_id").get(pk=unit.pk)
     unit.path = old_path
+    before = snapshot(Unit.objects.get(pk=unit.pk), _UNIT_AUDITED)
     if actor is not None and not can_edit_unit(actor, unit):
         raise PermissionDenied(_("Only an administrator of a unit above this one may change it."))
     new_parent = fields.pop("parent", unit.parent) if "parent" in fields else unit.parent
@@ -76,6 +89,9 @@ def unit_update(*, actor=None, unit: Unit, **fields) -> Unit:
         Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
             path=Concat(Value(unit.path), Substr(F("path"), len(old_path) + 1))
         )
+    changes = changes_between(before, snapshot(unit, _UNIT_AUDITED))
+    if changes:
+        audit_record(actor=actor, action=AuditAction.UNIT_CHANGED, subject=unit, unit=unit, changes=changes)
     return unit
 
 
@@ -204,31 +220,94 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_CREATED,
+        subject=user,
+        unit=memberships[0][0] if memberships else None,
+        changes=changes_between({}, {"username": username, "is_superuser": is_superuser}),
+    )
     for unit, role in memberships:
         membership_add(actor=actor, user=user, unit=unit, role=role)
     return user
 
 
+@transaction.atomic
 def membership_add(*, actor=None, user: User, unit: Unit, role: str) -> Membership:
     """Grant `role` in `unit`: an administrator grants memberships only in their subtree."""
     if actor is not None and not can_administer(actor, unit):
         raise ValidationError({"memberships": [_("Choose a unit that you administer.")]})
     if role not in Role.values:
         raise ValidationError({"role": [f"'{role}' is not one of {', '.join(Role.values)}"]})
-    membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     if role == Role.ADMIN and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+    if created:
+        audit_record(
+            actor=actor,
+            action=AuditAction.MEMBERSHIP_ADDED,
+            subject=user,
+            unit=unit,
+            changes={"unit": [None, unit.code], "role": [None, role]},
+        )
     return membership
 
 
-def calendar_day_set(*, date, is_working: bool, note: str = "") -> CalendarDay:
+@transaction.atomic
+def membership_remove(*, actor=None, membership: Membership) -> None:
+    """Take a membership away: an administrator only in their subtree."""
+    if actor is not None and not can_administer(actor, membership.unit):
+        raise ValidationError({"memberships": [_("Choose a unit that you administer.")]})
+    audit_record(
+        actor=actor,
+        action=AuditAction.MEMBERSHIP_REMOVED,
+        subject=membership.user,
+        unit=membership.unit,
+        changes={"unit": [membership.unit.code, None], "role": [membership.role, None]},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def calendar_day_set(*, actor=None, date, is_working: bool, note: str = "") -> CalendarDay:
     """Add or change an override of the national calendar; every process picks it up after commit."""
     day, _ = CalendarDay.objects.update_or_create(
         date=date, defaults={"is_working": is_working, "note": note}
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CALENDAR_DAY_SET,
+        subject=day,
+        changes={"is_working": [None, is_working], "note": [None, note]},
+    )
     transaction.on_commit(calendar_changed)
     return day
+
+
+@transaction.atomic
+def calendar_day_remove(*, actor=None, day: CalendarDay) -> None:
+    """Remove an override: the national calendar applies to that date again."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.CALENDAR_DAY_SET,
+        subject=day,
+        changes={"is_working": [day.is_working, None], "note": [day.note, None]},
+    )
+    day.delete()
+    transaction.on_commit(calendar_changed)
+
+
+#: The fields of a user their audit entries compare (a password change is recorded, never its value).
+USER_AUDITED = ("username", "full_name", "email", "is_active", "is_staff", "is_superuser", "password")
+
+
+def user_changes(before: dict, user: User) -> dict:
+    """What changed on a user, the password shown only as changed."""
+    changes = changes_between(before, snapshot(user, USER_AUDITED))
+    if "password" in changes:
+        changes["password"] = ["***", "***"]
+    return changes
 
 
 def user_set_language(*, user: User, language: str) -> User:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
-from org.models import Unit
+from org.audit import audit_record, changes_between, snapshot
+from org.models import AuditAction, Unit
 
 from .models import Plan, PlanState
 from .permissions import can_manage_plan
@@ -48,7 +49,27 @@ def plan_create(
     )
     plan.full_clean(exclude=["state"])
     plan.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.PLAN_CREATED,
+        subject=plan,
+        unit=owner_unit,
+        changes=changes_between({}, snapshot(plan, PLAN_AUDITED)),
+    )
     return plan
+
+
+OWNER_UNIT_FIXED = gettext_lazy("The owner unit of a plan cannot be changed.")
+CRITERIA_SET_LOCKED = gettext_lazy("The criteria set cannot change once the plan has tasks.")
+
+
+def plan_criteria_set_locked(plan: Plan) -> bool:
+    """A plan's criteria set is fixed once it has tasks (their criterion codes belong to that set)."""
+    return plan.tasks.exists()
+
+
+#: The fields of a plan its audit entries compare.
+PLAN_AUDITED = ("number", "title", "year", "issued_on", "criteria_set", "state")
 
 
 @transaction.atomic
@@ -59,11 +80,14 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
     if plan.state == PlanState.CLOSED:
         raise PlanTransitionError(_("A closed plan cannot be changed."))
     if "owner_unit" in fields and fields["owner_unit"] != plan.owner_unit:
-        raise ValidationError({"owner_unit": [_("The owner unit of a plan cannot be changed.")]})
-    if "criteria_set" in fields and fields["criteria_set"] != plan.criteria_set and plan.tasks.exists():
-        raise ValidationError(
-            {"criteria_set": [_("The criteria set cannot change once the plan has tasks.")]}
-        )
+        raise ValidationError({"owner_unit": [OWNER_UNIT_FIXED]})
+    if (
+        "criteria_set" in fields
+        and fields["criteria_set"] != plan.criteria_set
+        and plan_criteria_set_locked(plan)
+    ):
+        raise ValidationError({"criteria_set": [CRITERIA_SET_LOCKED]})
+    before = snapshot(Plan.objects.get(pk=plan.pk), PLAN_AUDITED)
     for name, value in fields.items():
         setattr(plan, name, value)
     if (
@@ -74,6 +98,15 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
         raise ValidationError({"number": [_duplicate_number(plan.number, plan.year)]})
     plan.full_clean(exclude=["state"])
     plan.save()
+    changes = changes_between(before, snapshot(plan, PLAN_AUDITED))
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditAction.PLAN_CHANGED,
+            subject=plan,
+            unit=plan.owner_unit_id,
+            changes=changes,
+        )
     return plan
 
 
@@ -95,11 +128,23 @@ def _transition(*, actor, plan: Plan, name: str, now=None) -> Plan:
     method = getattr(plan, name)
     if not can_proceed(method):
         raise PlanTransitionError(str(_CANNOT[name]))
+    before = snapshot(plan, PLAN_AUDITED)
     method()
     if name == "issue" and plan.issued_on is None:
         plan.issued_on = timezone.localdate(now)
     plan.save()
+    audit_record(
+        actor=actor,
+        action=_AUDIT_ACTION[name],
+        subject=plan,
+        unit=plan.owner_unit_id,
+        changes=changes_between(before, snapshot(plan, PLAN_AUDITED)),
+        now=now,
+    )
     return plan
+
+
+_AUDIT_ACTION = {"issue": AuditAction.PLAN_ISSUED, "close": AuditAction.PLAN_CLOSED}
 
 
 @transaction.atomic
