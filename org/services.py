@@ -106,21 +106,57 @@ def units_import_csv(*, actor=None, data: bytes, max_rows: int = 20000) -> Impor
     """Import units from CSV (code, name, kind, parent_code). Rows may come in any order; a parent may be an
     existing unit or a row of the file. Any bad row refuses the whole file (nothing is written). Each row
     is created or changed as `unit_create`/`unit_update` do, with the same rights for `actor`."""
+    rows, errors = _csv_rows(data, max_rows)
+    existing = {
+        u.code: u
+        for u in Unit.objects.filter(code__in=[r["parent_code"] for _, r in rows.values()] + list(rows))
+    }
+    errors += [
+        f"row {lineno}: parent_code '{pc}' is neither in the file nor an existing unit"
+        for lineno, row in rows.values()
+        if (pc := row["parent_code"]) and pc not in rows and pc not in existing
+    ]
+    if errors:
+        raise ValidationError({"file": errors})
+    return _write_units(actor, rows, existing)
+
+
+_CSV_HEADER = {"code", "name", "kind", "parent_code"}
+
+
+def _csv_records(data: bytes) -> list[tuple[int, dict]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError({"file": ["The file is not UTF-8 text."]}) from exc
     reader = csv.DictReader(io.StringIO(text))
-    required = {"code", "name", "kind", "parent_code"}
     try:
         fieldnames = reader.fieldnames
-        if not fieldnames or not required <= {h.strip() for h in fieldnames}:
-            raise ValidationError({"file": [f"The header must be: {', '.join(sorted(required))}."]})
-        records = list(enumerate(reader, start=2))
+        if not fieldnames or not {h.strip() for h in fieldnames} >= _CSV_HEADER:
+            raise ValidationError({"file": [f"The header must be: {', '.join(sorted(_CSV_HEADER))}."]})
+        return list(enumerate(reader, start=2))
     except csv.Error as exc:  # e.g. a field over the csv module's size limit
         raise ValidationError({"file": [f"row {reader.line_num}: {exc}"]}) from exc
+
+
+def _row_errors(lineno: int, row: dict, seen: dict) -> list[str]:
+    code = row["code"]
+    errors = []
+    if code in seen:
+        errors.append(f"row {lineno}: code '{code}' appears twice")
+    if row["kind"] not in UnitKind.values:
+        errors.append(f"row {lineno}: kind '{row['kind']}' is not one of {', '.join(UnitKind.values)}")
+    if not row["name"] or len(row["name"]) > 255:
+        errors.append(f"row {lineno}: name is empty or too long")
+    if row["parent_code"] == code:
+        errors.append(f"row {lineno}: a unit cannot be its own parent")
+    return errors
+
+
+def _csv_rows(data: bytes, max_rows: int) -> tuple[dict[str, tuple[int, dict]], list[str]]:
+    """{code: (line number, row)} and every malformed row's error."""
     rows, errors = {}, []
-    for lineno, raw in records:
+    for lineno, raw in _csv_records(data):
         if lineno - 1 > max_rows:
             raise ValidationError({"file": [f"More than {max_rows} rows."]})
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
@@ -128,58 +164,45 @@ def units_import_csv(*, actor=None, data: bytes, max_rows: int = 20000) -> Impor
         if not code or len(code) > 32:
             errors.append(f"row {lineno}: code is empty or longer than 32 characters")
             continue
-        if code in rows:
-            errors.append(f"row {lineno}: code '{code}' appears twice")
-        if row["kind"] not in UnitKind.values:
-            errors.append(f"row {lineno}: kind '{row['kind']}' is not one of {', '.join(UnitKind.values)}")
-        if not row["name"] or len(row["name"]) > 255:
-            errors.append(f"row {lineno}: name is empty or too long")
-        if row["parent_code"] == code:
-            errors.append(f"row {lineno}: a unit cannot be its own parent")
+        errors += _row_errors(lineno, row, rows)
         rows[code] = (lineno, row)
-    existing = {
-        u.code: u
-        for u in Unit.objects.filter(code__in=[r["parent_code"] for _, r in rows.values()] + list(rows))
-    }
-    for lineno, row in rows.values():
-        pc = row["parent_code"]
-        if pc and pc not in rows and pc not in existing:
-            errors.append(f"row {lineno}: parent_code '{pc}' is neither in the file nor an existing unit")
-    if errors:
-        raise ValidationError({"file": errors})
+    return rows, errors
 
+
+def _write_unit(actor, row: dict, unit: Unit | None, parent: Unit | None) -> Unit:
+    if unit is None:
+        return unit_create(actor=actor, code=row["code"], name=row["name"], kind=row["kind"], parent=parent)
+    return unit_update(actor=actor, unit=unit, name=row["name"], kind=row["kind"], parent=parent)
+
+
+def _write_units(actor, rows: dict, existing: dict[str, Unit]) -> ImportResult:
+    """Write parents before their children (the file may list them in any order)."""
     created = updated = 0
     done: dict[str, Unit] = {}
     pending = dict(rows)
     while pending:
-        progressed = False
-        for code, (lineno, row) in list(pending.items()):
+        ready = [
+            c
+            for c, (_n, row) in pending.items()
+            if not (row["parent_code"] in rows and row["parent_code"] not in done)
+        ]
+        if not ready:
+            cycle = ", ".join(f"row {lineno} ({code})" for code, (lineno, _r) in sorted(pending.items()))
+            raise ValidationError({"file": [f"parent cycle among units: {cycle}"]})
+        for code in ready:
+            lineno, row = pending.pop(code)
             pc = row["parent_code"]
-            if pc and pc in rows and pc not in done:
-                continue
-            parent = done.get(pc) or existing.get(pc) if pc else None
-            unit = existing.get(code)
+            parent = (done.get(pc) or existing.get(pc)) if pc else None
             try:
-                if unit is None:
-                    unit = unit_create(
-                        actor=actor, code=code, name=row["name"], kind=row["kind"], parent=parent
-                    )
-                    created += 1
-                else:
-                    unit = unit_update(
-                        actor=actor, unit=unit, name=row["name"], kind=row["kind"], parent=parent
-                    )
-                    updated += 1
+                done[code] = _write_unit(actor, row, existing.get(code), parent)
             except ValidationError as exc:  # e.g. moving an existing unit under its own sub-unit
                 raise ValidationError({"file": [f"row {lineno}: {m}" for m in exc.messages]}) from exc
             except PermissionDenied as exc:
                 raise ValidationError({"file": [f"row {lineno}: {exc}"]}) from exc
-            done[code] = unit
-            del pending[code]
-            progressed = True
-        if not progressed:
-            cycle = ", ".join(f"row {lineno} ({code})" for code, (lineno, _r) in sorted(pending.items()))
-            raise ValidationError({"file": [f"parent cycle among units: {cycle}"]})
+            if code in existing:
+                updated += 1
+            else:
+                created += 1
     return ImportResult(created=created, updated=updated)
 
 
