@@ -266,6 +266,16 @@ class Sendable(models.Model):
 
     class Meta:
         abstract = True
+        # `%(class)s` gives each table its own names (notif_digest_due, notif_delivery_due, …).
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values), name="notifications_%(class)s_state_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="notif_%(class)s_due"),
+            models.Index(fields=["state", "claimed_at"], name="notif_%(class)s_claimed"),
+        ]
 
 
 class Digest(Sendable):
@@ -276,19 +286,13 @@ class Digest(Sendable):
     )
     day = models.DateField(_("ngày"))
 
-    class Meta:
+    class Meta(Sendable.Meta):
         verbose_name = _("bản tóm tắt hằng ngày")
         verbose_name_plural = _("bản tóm tắt hằng ngày")
         ordering = ["-day", "recipient_id"]
         constraints = [
+            *Sendable.Meta.constraints,
             models.UniqueConstraint(fields=["recipient", "day"], name="notifications_digest_once_a_day"),
-            models.CheckConstraint(
-                condition=Q(state__in=DeliveryState.values), name="notifications_digest_state_valid"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="notif_digest_due"),
-            models.Index(fields=["state", "claimed_at"], name="notif_digest_claimed"),
         ]
 
     def __str__(self) -> str:
@@ -312,22 +316,16 @@ class Delivery(Sendable):
         related_name="deliveries",
     )
 
-    class Meta:
+    class Meta(Sendable.Meta):
         verbose_name = _("lượt gửi")
         verbose_name_plural = _("lượt gửi")
         ordering = ["-created_at", "-id"]
         constraints = [
+            *Sendable.Meta.constraints,
             models.UniqueConstraint(fields=["notification", "channel"], name="notifications_delivery_once"),
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="notifications_delivery_channel_valid"
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=DeliveryState.values), name="notifications_delivery_state_valid"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="notif_delivery_due"),
-            models.Index(fields=["state", "claimed_at"], name="notif_delivery_claimed"),
         ]
 
     def __str__(self) -> str:
