@@ -1,0 +1,339 @@
+"""Checking a criteria file's content: the set's fields and period, then each criterion, depth first, as
+the file reads (its code, title, max and part, and either its children or its rule, which `rule_checks`
+checks). Every problem is collected, each naming its criterion or top-level field; a spec is built only
+when there is none."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ..rules import PARTS
+from .rule_checks import RuleChecks
+from .spec import (
+    CENT,
+    CODE_RE,
+    MAX_CODE_LENGTH,
+    MAX_CRITERIA,
+    MAX_DEPTH,
+    NODE_FIELDS,
+    TOP_LEVEL_FIELDS,
+    TOTAL_MAX,
+    UNIT_KINDS,
+    CriteriaSetSpec,
+    CriterionSpec,
+)
+from .values import fmt, show, to_number
+
+
+class Checker(RuleChecks):
+    """One file's checks: `check_set(document)` gives the spec, or None with the problems in `errors`."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.node_count = 0
+        self.codes: dict[str, int] = {}
+
+    # The set --------------------------------------------------------------------------------------
+
+    def check_set(self, root: Any) -> CriteriaSetSpec | None:
+        if not isinstance(root, dict):
+            self.errors.append(
+                _("the file must be a mapping with the fields %(fields)s")
+                % {"fields": ", ".join(TOP_LEVEL_FIELDS)}
+            )
+            return None
+        self._set_fields(root)
+        code = self._set_code(root.get("code")) if "code" in root else None
+        self._set_heading(root)
+        start, end = self._period(root["period"]) if "period" in root else (None, None)
+        criteria = self._top_criteria(root["criteria"]) if "criteria" in root else []
+        if self.node_count > MAX_CRITERIA:
+            # First, so that the cut-off of a long error list never hides it.
+            self.errors.insert(0, "criteria: " + _("more than %(limit)s criteria") % {"limit": MAX_CRITERIA})
+
+        if self.errors:
+            return None
+        return CriteriaSetSpec(
+            code=code,
+            name=root["name"].strip(),
+            year=root["year"],
+            unit_kind=root["unit_kind"],
+            period_start=start,
+            period_end=end,
+            criteria=criteria,
+        )
+
+    def _set_fields(self, root: dict) -> None:
+        """Unknown top-level fields, then missing ones."""
+        for key in root:
+            if key not in TOP_LEVEL_FIELDS:
+                self.error(
+                    show(key),
+                    _("unknown field (known: %(fields)s)") % {"fields": ", ".join(TOP_LEVEL_FIELDS)},
+                )
+        for key in TOP_LEVEL_FIELDS:
+            if key not in root:
+                self.error(key, _("is required"))
+
+    def _set_heading(self, root: dict) -> None:
+        """The set's name, year and unit kind, each checked when present."""
+        name = root.get("name")
+        if "name" in root and (not isinstance(name, str) or not name.strip()):
+            self.error("name", _("must be a non-empty text"))
+        year = root.get("year")
+        if "year" in root and (
+            isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999
+        ):
+            self.error("year", _("must be a whole year such as 2020, not %(value)s") % {"value": show(year)})
+        unit_kind = root.get("unit_kind")
+        if "unit_kind" in root and unit_kind not in UNIT_KINDS:
+            self.error(
+                "unit_kind",
+                _("must be one of %(choices)s, not %(value)s")
+                % {"choices": ", ".join(UNIT_KINDS), "value": show(unit_kind)},
+            )
+
+    def _top_criteria(self, raw: Any) -> list[CriterionSpec]:
+        """The top-level criteria, whose maxima must add up to 100."""
+        if not isinstance(raw, list) or not raw:
+            self.error("criteria", _("must be a non-empty list of criteria"))
+            return []
+        criteria, total = self._siblings(raw, "criteria", parent_code=None, depth=0, part=None)
+        if total is not None and total != TOTAL_MAX:
+            self.error(
+                "criteria",
+                _("the top-level maxima add up to %(total)s, not 100") % {"total": fmt(total)},
+            )
+        return criteria
+
+    def _set_code(self, value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value or len(value) > MAX_CODE_LENGTH or re.search(r"\s", value):
+            self.error(
+                "code",
+                _("must be a text of 1 to %(limit)s characters without spaces, such as XA-2020")
+                % {"limit": MAX_CODE_LENGTH},
+            )
+            return None
+        return value
+
+    def _period(self, raw: Any) -> tuple[date | None, date | None]:
+        if not isinstance(raw, dict):
+            self.error("period", _("must be a mapping {start: YYYY-MM-DD, end: YYYY-MM-DD}"))
+            return None, None
+        for key in raw:
+            if key not in ("start", "end"):
+                self.error(f"period.{key}", _("unknown field (known: start, end)"))
+        bounds = []
+        for key in ("start", "end"):
+            value = raw.get(key)
+            if isinstance(value, str):
+                with contextlib.suppress(ValueError):  # stays text, refused below
+                    value = date.fromisoformat(value.strip())
+            if key not in raw:
+                self.error(f"period.{key}", _("is required"))
+                value = None
+            elif isinstance(value, datetime) or not isinstance(value, date):
+                self.error(
+                    f"period.{key}", _("must be a date YYYY-MM-DD, not %(value)s") % {"value": show(value)}
+                )
+                value = None
+            bounds.append(value)
+        start, end = bounds
+        if start is not None and end is not None and start > end:
+            self.error("period", _("start %(start)s is after end %(end)s") % {"start": start, "end": end})
+        return start, end
+
+    # One criterion --------------------------------------------------------------------------------
+
+    def _node(
+        self, raw: Any, path: str, *, parent_code: str | None, depth: int, part: str | None
+    ) -> tuple[CriterionSpec | None, Decimal | None]:
+        """Check one criterion and its subtree; return its spec (None if unusable) and its max."""
+        self.node_count += 1
+        if self.node_count > MAX_CRITERIA:
+            return None, None
+        if not isinstance(raw, dict):
+            self.error(path, _("a criterion must be a mapping with code, title, max and children or rule"))
+            return None, None
+
+        code = self._code(raw, path)
+        where = _("criterion %(code)s") % {"code": code} if code is not None else path
+        self._node_fields(raw, where, code, parent_code)
+        title = raw.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.error(where, _("title is required (a non-empty text)"))
+            title = None
+        max_points = self._max(raw, where)
+        part = self._part(raw, where, depth, part)
+        has_children, has_rule = self._shape(raw, where)
+
+        children: list[CriterionSpec] = []
+        rule = None
+        if has_children:
+            children = self._children(raw["children"], where, path, code, depth, part, max_points)
+        if has_rule:
+            rule = self._rule(raw["rule"], where, max_points, part)
+
+        if code is None or title is None or max_points is None or part is None:
+            return None, max_points
+        spec = CriterionSpec(
+            code=code,
+            title=title.strip(),
+            max_points=max_points,
+            part=part,
+            rule=None if has_children else rule,
+            children=children,
+        )
+        return spec, max_points
+
+    def _node_fields(self, raw: dict, where: str, code: str | None, parent_code: str | None) -> None:
+        """Unknown fields of a criterion, and a code that does not extend its parent's."""
+        for key in raw:
+            if key not in NODE_FIELDS:
+                self.error(
+                    where,
+                    _("unknown field %(field)s (known: %(fields)s)")
+                    % {"field": show(key), "fields": ", ".join(NODE_FIELDS)},
+                )
+        if code is not None and parent_code is not None and not code.startswith(parent_code + "."):
+            self.error(
+                where,
+                _('the code must start with its parent\'s code and a dot ("%(prefix)s")')
+                % {"prefix": parent_code + "."},
+            )
+
+    def _part(self, raw: dict, where: str, depth: int, part: str | None) -> str | None:
+        """A top-level criterion's part (evidence by default); below, the part inherited from above."""
+        if depth == 0:
+            part = raw.get("part", "evidence")
+            if part not in PARTS:
+                self.error(
+                    where,
+                    _("part must be one of %(choices)s, not %(value)s")
+                    % {"choices": ", ".join(PARTS), "value": show(part)},
+                )
+                part = None
+        elif "part" in raw:
+            self.error(where, _("part is only allowed on top-level criteria (it is inherited below)"))
+        return part
+
+    def _shape(self, raw: dict, where: str) -> tuple[bool, bool]:
+        """Whether the criterion has children and whether it has a rule: exactly one of the two."""
+        has_children, has_rule = "children" in raw, "rule" in raw
+        if has_children and has_rule:
+            self.error(where, _("a criterion has either children or a rule, not both"))
+        elif not has_children and not has_rule:
+            self.error(where, _("a criterion needs either children or a rule"))
+        return has_children, has_rule
+
+    def _code(self, raw: dict, path: str) -> str | None:
+        if "code" not in raw:
+            self.error(path, _("code is required"))
+            return None
+        value = raw["code"]
+        if isinstance(value, float):
+            self.error(
+                path,
+                _(
+                    'code %(value)s is a number with a decimal point; put it in quotes ("%(value)s"), '
+                    "as unquoted 1.10 and 1.1 are the same number"
+                )
+                % {"value": value},
+            )
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value:
+            self.error(
+                path,
+                _('code must be a non-empty text such as "1.2", not %(value)s') % {"value": show(value)},
+            )
+            return None
+        if len(value) > MAX_CODE_LENGTH or not CODE_RE.fullmatch(value):
+            self.error(
+                path,
+                _(
+                    "code %(value)s is not valid: use segments of letters or digits separated by dots, "
+                    "such as 1.2.3 (at most %(limit)s characters)"
+                )
+                % {"value": show(value), "limit": MAX_CODE_LENGTH},
+            )
+            return None
+        if value in self.codes:
+            self.codes[value] += 1
+            if self.codes[value] == 2:  # report a duplicate once, however often it repeats
+                self.error(_("criterion %(code)s") % {"code": value}, _("the code is used more than once"))
+        else:
+            self.codes[value] = 1
+        return value
+
+    def _max(self, raw: dict, where: str) -> Decimal | None:
+        if "max" not in raw:
+            self.error(where, _("max is required"))
+            return None
+        value = to_number(raw["max"])
+        if value is None:
+            self.error(where, _("max must be a number, not %(value)s") % {"value": show(raw["max"])})
+            return None
+        if value <= 0 or value > TOTAL_MAX:
+            self.error(
+                where, _("max must be more than 0 and at most 100, not %(value)s") % {"value": fmt(value)}
+            )
+            return None
+        if value != value.quantize(CENT):
+            self.error(where, _("max %(value)s has more than 2 decimals") % {"value": fmt(value)})
+            return None
+        return value
+
+    def _children(
+        self,
+        raw: Any,
+        where: str,
+        path: str,
+        code: str | None,
+        depth: int,
+        part: str | None,
+        max_points: Decimal | None,
+    ) -> list[CriterionSpec]:
+        if not isinstance(raw, list) or not raw:
+            self.error(where, _("children must be a non-empty list of criteria"))
+            return []
+        if depth + 1 >= MAX_DEPTH:
+            self.error(where, _("criteria are nested more than %(limit)s levels deep") % {"limit": MAX_DEPTH})
+            return []
+        children, total = self._siblings(
+            raw, f"{path}.children", parent_code=code, depth=depth + 1, part=part
+        )
+        if max_points is not None and total is not None and total < max_points:
+            self.error(
+                where,
+                _("its children's maxima add up to %(total)s, less than its max %(max)s")
+                % {"total": fmt(total), "max": fmt(max_points)},
+            )
+        return children
+
+    def _siblings(
+        self, raw: list, path: str, *, parent_code: str | None, depth: int, part: str | None
+    ) -> tuple[list[CriterionSpec], Decimal | None]:
+        """Check a list of sibling criteria: the usable specs, and the sum of their maxima (None when a
+        max is missing or wrong, so that no sum is judged on half the numbers)."""
+        nodes: list[CriterionSpec] = []
+        maxima: list[Decimal | None] = []
+        for order, raw_node in enumerate(raw):
+            node, node_max = self._node(
+                raw_node, f"{path}[{order}]", parent_code=parent_code, depth=depth, part=part
+            )
+            maxima.append(node_max)
+            if node is not None:
+                nodes.append(node)
+        if any(value is None for value in maxima):
+            return nodes, None
+        return nodes, sum(maxima, Decimal(0))
