@@ -662,7 +662,7 @@ def machine() -> dict:
 def run(args) -> dict:
     from django.utils import timezone
 
-    from scoring.models import CriteriaSet
+    from criteria.models import CriteriaSet
     from scoring.services import scores_recompute
 
     info = dataset_info()

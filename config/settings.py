@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "org",
+    "criteria",
     "plans",
     "tasks",
     "scoring",

@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from config.celery import app  # noqa: E402
-from scoring.models import CriteriaSet  # noqa: E402
+from criteria.models import CriteriaSet  # noqa: E402
 from scoring.services import score_snapshot, scores_recompute  # noqa: E402
 from tasks.models import Outbox  # noqa: E402
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from criteria.selectors import criteria_set_list
 from org.models import Role, Unit
 from org.selectors import units_with_role_q
 
@@ -31,8 +32,7 @@ class PlanForm(forms.Form):
     )
     criteria_set = forms.ModelChoiceField(
         label=_("Bộ tiêu chí"),
-        # The related model, not an import: plans sits below scoring.
-        queryset=Plan._meta.get_field("criteria_set").related_model.objects.all(),
+        queryset=criteria_set_list(),
         required=False,
         empty_label=_("— Không gắn bộ tiêu chí —"),
         help_text=_("Nhiệm vụ gắn mã tiêu chí sẽ được tính vào Chỉ số CCHC của đơn vị thực hiện."),

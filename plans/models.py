@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from criteria.models import CriteriaSet
 from org.models import subtree_q, user_scope_paths
 
 
@@ -48,7 +49,7 @@ class Plan(ConcurrentTransitionMixin, models.Model):
     year = models.PositiveSmallIntegerField(_("năm"))
     issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
     criteria_set = models.ForeignKey(
-        "scoring.CriteriaSet",
+        CriteriaSet,
         verbose_name=_("bộ tiêu chí"),
         null=True,
         blank=True,

@@ -1,71 +1,14 @@
-"""Criteria sets (Bộ tiêu chí) and their criteria tree."""
+"""Scores on a criteria set: imported survey results, the appraisal council's points, and the derived rows
+(a unit's totals and rank, its points per leaf) that the scoring services recompute from them and from the
+tasks. The sets and their criteria are `criteria.models`."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from org.models import UnitKind
-
-
-class Part(models.TextChoices):
-    EVIDENCE = "evidence", _("Tự đánh giá có tài liệu kiểm chứng")
-    SURVEY = "survey", _("Điều tra xã hội học")
-
-
-class CriteriaSet(models.Model):
-    code = models.CharField(_("mã"), max_length=64, unique=True)
-    name = models.CharField(_("tên"), max_length=500)
-    year = models.PositiveSmallIntegerField(_("năm"))
-    unit_kind = models.CharField(_("loại đơn vị"), max_length=16, choices=UnitKind.choices)
-    period_start = models.DateField(_("từ ngày"))
-    period_end = models.DateField(_("đến ngày"))
-    source = models.TextField(_("tệp YAML gốc"), blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("bộ tiêu chí")
-        verbose_name_plural = _("bộ tiêu chí")
-        ordering = ["-year", "code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(period_start__lte=models.F("period_end")), name="scoring_criteriaset_period"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} — {self.name}"
-
-
-class Criterion(models.Model):
-    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="criteria")
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
-    )
-    code = models.CharField(_("mã"), max_length=32)
-    title = models.CharField(_("tên tiêu chí"), max_length=500)
-    max_points = models.DecimalField(_("điểm tối đa"), max_digits=6, decimal_places=2)
-    part = models.CharField(_("phần"), max_length=16, choices=Part.choices, default=Part.EVIDENCE)
-    rule = models.JSONField(_("quy tắc chấm"), null=True, blank=True)
-    depth = models.PositiveSmallIntegerField(default=0)
-    order = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("tiêu chí")
-        verbose_name_plural = _("tiêu chí")
-        ordering = ["criteria_set", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["criteria_set", "code"], name="scoring_criterion_code_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.rule is not None
+from criteria.models import CriteriaSet, Criterion
 
 
 class SurveyResult(models.Model):

@@ -1,5 +1,6 @@
 """Who may do what in scoring (SPEC §1, §3). Plain predicates: the services enforce them and raise; the
-API, the pages, the admin and the templates ask them only to show or hide what a user may not do."""
+API, the pages, the admin and the templates ask them only to show or hide what a user may not do. Who may
+run a criteria set (import, edit, delete it) is `criteria.permissions`."""
 
 from __future__ import annotations
 
@@ -19,22 +20,3 @@ def can_appraise(user, unit: Unit) -> bool:
     """Appraisers import surveys and enter appraisals for units in their subtree (superusers: every unit).
     The one answer to "may this user appraise this unit", for the survey import and the appraisals alike."""
     return user_has_role(user, Role.APPRAISER, unit)
-
-
-def can_manage_criteria_set(user, criteria_set_or_owner=None) -> bool:
-    """Criteria sets are run by the admins and appraisers of the set's owner unit (or a unit above it); a
-    set with no owner, which scores every unit of its kind in the country, only by a superuser.
-
-    `criteria_set_or_owner`: a set, its owner unit, or None for a set with no owner (a new file names none
-    yet: sets have no owner field today, so only superusers manage them)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if isinstance(criteria_set_or_owner, Unit):
-        owner = criteria_set_or_owner
-    else:
-        owner = getattr(criteria_set_or_owner, "owner_unit", None)
-    if owner is None:
-        return False
-    return user_has_role(user, Role.ADMIN, owner) or user_has_role(user, Role.APPRAISER, owner)

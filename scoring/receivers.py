@@ -1,8 +1,11 @@
-"""Scores follow task changes with no one pressing a button."""
+"""Scores follow task changes and new criteria sets with no one pressing a button."""
 
 from django.dispatch import receiver
 
+from criteria.events import criteria_set_imported
 from tasks.events import TaskChange, task_changed
+
+from . import jobs
 
 
 def change_affects_scores(change: TaskChange) -> bool:
@@ -24,3 +27,10 @@ def on_task_changed(sender, change: TaskChange, **kwargs) -> None:
     from .tasks import recompute_for_task_change
 
     recompute_for_task_change.delay(change.plan_id, units_of_change(change))
+
+
+@receiver(criteria_set_imported, dispatch_uid="scoring.on_criteria_set_imported")
+def on_criteria_set_imported(sender, criteria_set, **kwargs) -> None:
+    """Queue the scores of every unit on a set just imported; raises if the broker is down (the import
+    logs it, and the nightly reconciliation scores the set)."""
+    jobs.recompute_set(criteria_set.pk)

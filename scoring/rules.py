@@ -21,21 +21,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-RULE_TYPES = (
-    "task_on_time",
-    "task_ratio_bands",
-    "deduction",
-    "metric_bands",
-    "metric_proportional",
-    "survey",
-    "manual",
-)
-TASK_RULES = frozenset({"task_on_time", "task_ratio_bands", "deduction"})
-METRIC_RULES = frozenset({"metric_bands", "metric_proportional"})
-PARTS = ("evidence", "survey")
-WHEN_NO_TASKS = ("zero", "full", "exclude")
-SCOPES = ("leaf", "plan", "assigned_by_higher")
-COUNT_MODES = ("on_time", "approved")
+# The words of a criteria set and one criterion as the tree sees it belong to the criteria app.
+from criteria.definitions import METRIC_RULES, PARTS, TASK_RULES, NodeDef
 
 #: Decimal places kept where a division makes them necessary (proportional points, percent).
 POINTS_PLACES = 4
@@ -140,7 +127,7 @@ def score_leaf(
     survey_points: Decimal | None = None,
     with_reason: bool = True,
 ) -> LeafResult:
-    """Score one leaf from its rule (as normalised by `parse_criteria_file`), its max and its task counts.
+    """Score one leaf from its rule (as normalised by `criteria.criteria_file`), its max and its task counts.
 
     `survey_points` is the imported survey result for a `survey` rule (None until imported); other rules
     ignore it. With `with_reason=False` the reason is left empty (the bulk recompute stores points, and the
@@ -326,16 +313,6 @@ def final_points(auto: Decimal, appraised: Decimal | None) -> Decimal:
 
 
 # --- The tree ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NodeDef:
-    """One criterion of a set, as the aggregation needs it. `part` is read from top-level nodes only."""
-
-    code: str
-    max_points: Decimal
-    part: str
-    parent_code: str | None = None
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Reads for scoring: criteria trees, ranking tables and score breakdowns, and who may see them.
+"""Reads for scoring: ranking tables and score breakdowns, and who may see them (the sets and their trees
+are read through `criteria.selectors`).
 
 SPEC §1: criteria sets and ranking tables are visible to every signed-in user; a unit's breakdown only to
 users holding a membership (any role) in that unit or one of its ancestors, and to superusers.
@@ -19,11 +20,12 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from criteria.models import CriteriaSet, Criterion
 from org.models import Unit
 from org.selectors import user_can_see_unit
 from tasks.models import Task, TaskState, TaskStatus
 
-from .models import Appraisal, CriteriaSet, Criterion, LeafScore, SurveyResult, UnitScore
+from .models import Appraisal, LeafScore, SurveyResult, UnitScore
 from .rules import CriteriaTree, LeafCounts, NodeDef, score_leaf
 
 ZERO = Decimal(0)
@@ -47,42 +49,6 @@ def previous_set(*, unit_kind: str, year: int) -> CriteriaSet | None:
     """The set a delta compares with: the latest imported set of the same unit kind for `year - 1`."""
     qs = CriteriaSet.objects.filter(unit_kind=unit_kind, year=year - 1)
     return qs.order_by("-created_at", "-id").first()
-
-
-# --- Criteria sets -----------------------------------------------------------------------------------------
-
-
-def criteria_set_list() -> QuerySet[CriteriaSet]:
-    """Every criteria set (visible to every signed-in user), newest year first."""
-    return CriteriaSet.objects.order_by("-year", "code")
-
-
-@dataclass
-class CriterionNode:
-    """One criterion with its children, for showing a set's tree."""
-
-    id: int
-    code: str
-    title: str
-    max_points: Decimal
-    part: str
-    rule: dict | None
-    depth: int
-    children: list[CriterionNode] = field(default_factory=list)
-
-
-def criteria_tree(*, criteria_set: CriteriaSet) -> list[CriterionNode]:
-    """The set's criteria as a tree in document order (one query)."""
-    nodes: dict[int, CriterionNode] = {}
-    roots: list[CriterionNode] = []
-    for c in criteria_set.criteria.order_by("order", "id"):
-        node = CriterionNode(c.pk, c.code, c.title, c.max_points, c.part, c.rule, c.depth)
-        nodes[c.pk] = node
-        if c.parent_id is None:
-            roots.append(node)
-        else:
-            nodes[c.parent_id].children.append(node)
-    return roots
 
 
 # --- Ranking -----------------------------------------------------------------------------------------------
@@ -386,8 +352,3 @@ def _unit_breakdown(cs, unit, criteria, tree, score, leaf_scores, notes, surveys
         node.applicable_max = totals.node_applicable_max[c.code]
         nodes.append(node)
     return Breakdown(criteria_set=cs, unit=unit, score=score, nodes=nodes)
-
-
-def leaf_criteria(*, criteria_set: CriteriaSet) -> QuerySet[Criterion]:
-    """The set's leaf criteria (those with a rule), in document order."""
-    return criteria_set.criteria.filter(rule__isnull=False).order_by("order", "id")

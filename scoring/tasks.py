@@ -7,10 +7,10 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from criteria.models import CriteriaSet
 from plans.models import Plan
 
 from . import jobs
-from .models import CriteriaSet
 from .services import scores_recompute, scores_recompute_chunks, scores_reconcile
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from criteria import selectors as criteria_selectors
+from criteria.models import CriteriaSet
 from org.models import Role, Unit
 from org.selectors import units_with_role_q, user_memberships
 from org.spreadsheet import csv_text
@@ -36,7 +38,7 @@ from tasks.selectors import StatusCounts, TaskTone
 from . import dashboard as board
 from . import selectors, services
 from .forms import AppraisalLeafForm, SurveyUploadForm
-from .models import Appraisal, CriteriaSet, SurveyResult, UnitScore
+from .models import Appraisal, SurveyResult, UnitScore
 
 #: How a linked task's scoring status is coloured, in the tones of the task lists.
 STATUS_TONES = {
@@ -239,7 +241,7 @@ def ranking(request):
     """Xếp hạng: the PAR-index table of a criteria set and a peer group, with a chart and the export."""
     user = request.user
     today = timezone.localdate()
-    sets = list(selectors.criteria_set_list())
+    sets = list(criteria_selectors.criteria_set_list())
     if not sets:
         return render(request, "scoring/ranking.html", {"sets": []})
     set_id = _int_param(request, "set")
@@ -336,7 +338,7 @@ def appraisal_index(request):
     """Thẩm định: the units an appraiser scores on a criteria set, with where each stands."""
     user = request.user
     _require_appraiser(user)
-    sets = list(selectors.criteria_set_list())
+    sets = list(criteria_selectors.criteria_set_list())
     if not sets:
         return render(request, "scoring/appraisal_index.html", {"sets": []})
     cs = _pick_set(request, sets, timezone.localdate())
@@ -356,7 +358,7 @@ def appraisal_index(request):
         .order_by()
         .values_list("unit_id", "n")
     )
-    leaves = selectors.leaf_criteria(criteria_set=cs).aggregate(
+    leaves = criteria_selectors.scorable_criteria(criteria_set=cs).aggregate(
         all=Count("id"), manual=Count("id", filter=Q(rule__type="manual"))
     )
     rows = [{"unit": u, "score": scores.get(u.pk), "appraised": appraised.get(u.pk, 0)} for u in page]
@@ -401,7 +403,7 @@ def survey_import(request, set_id: int):
     form = SurveyUploadForm()
     context = {
         "cs": cs,
-        "survey_leaves": selectors.leaf_criteria(criteria_set=cs).filter(rule__type="survey"),
+        "survey_leaves": criteria_selectors.scorable_criteria(criteria_set=cs).filter(rule__type="survey"),
     }
     status = 200
     if request.method == "POST" and "payload" in request.POST:
@@ -468,7 +470,9 @@ def survey_template(request, set_id: int):
     cs = get_object_or_404(CriteriaSet, pk=set_id)
     _require_appraiser(user)
     codes = list(
-        selectors.leaf_criteria(criteria_set=cs).filter(rule__type="survey").values_list("code", flat=True)
+        criteria_selectors.scorable_criteria(criteria_set=cs)
+        .filter(rule__type="survey")
+        .values_list("code", flat=True)
     )
     units = (
         Unit.objects.filter(kind=cs.unit_kind)

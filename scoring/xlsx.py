@@ -14,9 +14,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from criteria.models import CriteriaSet
 from org.spreadsheet import set_text
 
-from .models import CriteriaSet, UnitScore
+from .models import UnitScore
 from .selectors import Breakdown
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from criteria.selectors import scorable_criteria
 from org.fields import CommaDecimalField
 from org.models import Unit
 from plans.models import Plan
@@ -210,11 +211,7 @@ class TaskForm(forms.Form):
         self.fields["lead"].queryset = lead_choices(unit_id)
         criteria = []
         if plan.criteria_set_id:
-            criteria = list(
-                plan.criteria_set.criteria.filter(rule__isnull=False)
-                .order_by("order")
-                .values_list("code", "title")
-            )
+            criteria = list(scorable_criteria(criteria_set=plan.criteria_set).values_list("code", "title"))
         if criteria:
             self.fields["criterion_code"].choices = [("", _("— Không gắn tiêu chí —"))] + [
                 (code, f"{code} — {title[:90]}") for code, title in criteria

@@ -142,7 +142,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def criteria_set_from(text: str):
     """Import a criteria set from YAML text through the service (as the command does)."""
-    from scoring.services import criteria_set_import
+    from criteria.services import criteria_set_import
 
     return criteria_set_import(data=text)
 

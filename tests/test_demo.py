@@ -9,9 +9,10 @@ import io
 import pytest
 from django.core.management import call_command
 
+from criteria.models import CriteriaSet
 from org.models import Unit
 from plans.models import Plan
-from scoring.models import CriteriaSet, UnitScore
+from scoring.models import UnitScore
 from tasks.models import Task
 
 pytestmark = pytest.mark.django_db

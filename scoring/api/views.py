@@ -1,4 +1,5 @@
-"""Scoring API (SPEC §5): criteria sets, ranking tables, breakdowns, survey import, appraisals, export.
+"""Scoring API (SPEC §5): ranking tables, breakdowns, survey import, appraisals, export, as actions of the
+criteria-set resource (`criteria.api.views` lists, shows and imports the sets).
 
 Thin: parse the request, check what the user may see (404) or do (403), call a service or a selector.
 """
@@ -14,50 +15,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, parsers, renderers, status, viewsets
+from rest_framework import parsers, renderers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from criteria import selectors as criteria_selectors
+from criteria.api import views as criteria_api
+from criteria.api.serializers import FileUploadSerializer
 from org.models import Unit
 from org.web import whole_number
 from scoring import permissions, selectors, services
-from scoring.models import CriteriaSet
 from scoring.xlsx import XLSX_CONTENT_TYPE, score_workbook
 
 from .serializers import (
     AppraisalInputSerializer,
     AppraisalSerializer,
     BreakdownSerializer,
-    CriteriaSetDetailSerializer,
-    CriteriaSetSerializer,
-    FileUploadSerializer,
     ScoreRowSerializer,
     SurveyImportSerializer,
 )
 
-#: Criteria files are small (the parser refuses more than 1 MB); survey files at most 5 MB.
-CRITERIA_MAX_BYTES = 1_000_000
+#: Survey files (CSV or XLSX) are read up to this size.
 SURVEY_MAX_BYTES = services.SURVEY_MAX_BYTES
 #: An export without `parent` gets unit sheets only up to this many units; more needs a peer group.
 EXPORT_MAX_UNIT_SHEETS = 200
-
-
-class YAMLParser(parsers.BaseParser):
-    """A criteria-set file sent as the raw request body; the service reads and checks it."""
-
-    media_type = "application/yaml"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read(CRITERIA_MAX_BYTES + 1) if stream is not None else b""
-
-
-class XYAMLParser(YAMLParser):
-    media_type = "application/x-yaml"
-
-
-class TextYAMLParser(YAMLParser):
-    media_type = "text/yaml"
 
 
 class XLSXRenderer(renderers.BaseRenderer):
@@ -84,65 +66,13 @@ UNIT_PARAM = OpenApiParameter("unit_id", OpenApiTypes.INT, OpenApiParameter.PATH
 CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Leaf code")
 
 
-def _read_upload(request, limit: int) -> tuple[bytes, str]:
-    upload = request.data.get("file") if hasattr(request.data, "get") else None
-    if upload is None or not hasattr(upload, "read"):
-        raise ValidationError({"file": [_("Upload the file in the field 'file'.")]})
-    return upload.read(limit + 1), getattr(upload, "name", "") or ""
-
-
+# The one the router serves at /api/criteria-sets/. Its docstring is also the OpenAPI description of the
+# list, detail and import operations it inherits, so it speaks of the whole resource.
 @extend_schema(tags=["criteria-sets"])
-class CriteriaSetViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
     """Criteria sets (visible to every signed-in user; `permissions.can_manage_criteria_set` imports them:
     today a superuser, as a new set has no owner unit), their ranking tables,
     unit breakdowns, survey import, appraisals and the score-sheet export."""
-
-    queryset = CriteriaSet.objects.none()
-    filter_backends: list = []
-    lookup_value_regex = r"\d+"
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, YAMLParser, XYAMLParser, TextYAMLParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return CriteriaSet.objects.none()
-        return selectors.criteria_set_list()
-
-    def get_serializer_class(self):
-        if self.action == "retrieve":
-            return CriteriaSetDetailSerializer
-        return CriteriaSetSerializer
-
-    def _detail(self, cs: CriteriaSet) -> dict:
-        tree = selectors.criteria_tree(criteria_set=cs)
-        return CriteriaSetDetailSerializer(cs, context={"request": self.request, "tree": tree}).data
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response(self._detail(self.get_object()))
-
-    @extend_schema(
-        request={
-            "multipart/form-data": FileUploadSerializer,
-            "application/yaml": OpenApiTypes.BINARY,
-        },
-        responses={201: CriteriaSetDetailSerializer},
-        description="Import a criteria set from its YAML file. A set without an owner unit scores every "
-        "unit of its kind, so only a superuser imports one (else 403, nothing written). A wrong file is "
-        "refused whole: 400 with {'file': ['criterion 1.2: …']} and nothing written.",
-    )
-    def create(self, request, *args, **kwargs):
-        # Asked before reading the upload; the service decides again, with the same predicate.
-        if not permissions.can_manage_criteria_set(request.user, None):
-            raise PermissionDenied(services.CRITERIA_SET_DENIED)
-        if isinstance(request.data, bytes):
-            data = request.data
-        else:
-            data, _name = _read_upload(request, CRITERIA_MAX_BYTES)
-        if not data:
-            raise ValidationError({"file": [_("The file is empty.")]})
-        cs = services.criteria_set_import(data=data, actor=request.user)
-        return Response(self._detail(cs), status=status.HTTP_201_CREATED)
 
     def _parent_param(self):
         raw = self.request.query_params.get("parent")
@@ -192,7 +122,7 @@ class CriteriaSetViewSet(
         cs = self.get_object()
         if not permissions.user_is_appraiser(request.user):
             raise PermissionDenied(_("Only appraisers import survey results."))
-        data, name = _read_upload(request, SURVEY_MAX_BYTES)
+        data, name = criteria_api.read_upload(request, SURVEY_MAX_BYTES)
         result = services.survey_import(actor=request.user, criteria_set=cs, data=data, filename=name)
         return Response({"rows": result.rows, "units": result.unit_ids})
 
@@ -214,7 +144,7 @@ class CriteriaSetViewSet(
         unit = Unit.objects.visible_to(request.user).filter(pk=unit_id).first()
         if unit is None or unit.kind != cs.unit_kind:
             raise Http404
-        if not selectors.leaf_criteria(criteria_set=cs).filter(code=code).exists():
+        if not criteria_selectors.scorable_criteria(criteria_set=cs).filter(code=code).exists():
             raise Http404
         body = AppraisalInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -1,5 +1,6 @@
-"""Writes for scoring, by sub-domain: criteria sets (`criteria`), survey results (`surveys`), appraisals
-(`appraisals`), recomputing scores (`recompute`, writing through `_upsert`) and ranking (`ranking`).
+"""Writes for scoring, by sub-domain: survey results (`surveys`), appraisals (`appraisals`), recomputing
+scores (`recompute`, writing through `_upsert`) and ranking (`ranking`). Criteria sets are imported by
+`criteria.services`.
 
 Callers import the services from here. To patch one in a test, patch the module that defines and calls
 it (e.g. `scoring.services.recompute._recompute_batch`): a name set on this package changes nobody's
@@ -8,7 +9,6 @@ globals.
 
 from ..permissions import user_is_appraiser
 from .appraisals import appraisal_set, user_can_appraise
-from .criteria import CRITERIA_SET_DENIED, criteria_set_import
 from .ranking import ranks_recompute
 from .recompute import (
     SNAPSHOT_FIELDS,
@@ -31,7 +31,6 @@ from .surveys import (
 )
 
 __all__ = [
-    "CRITERIA_SET_DENIED",
     "POINTS_PLACES",
     "SNAPSHOT_FIELDS",
     "SURVEY_HEADER",
@@ -39,7 +38,6 @@ __all__ = [
     "SURVEY_MAX_ROWS",
     "SurveyImportResult",
     "appraisal_set",
-    "criteria_set_import",
     "ranks_recompute",
     "score_memo_clear",
     "score_snapshot",

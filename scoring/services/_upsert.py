@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from django.db import connection
 
-from ..models import CriteriaSet, LeafScore, UnitScore
+from criteria.models import CriteriaSet
+
+from ..models import LeafScore, UnitScore
 
 
 def scores_upsert(*, criteria_set: CriteriaSet, leaf_rows: list[tuple], unit_rows: list[tuple]) -> None:

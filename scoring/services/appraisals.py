@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from criteria.models import CriteriaSet
 from org.models import Unit
 
-from ..models import Appraisal, CriteriaSet
+from ..models import Appraisal
 from ..permissions import can_appraise
 from .recompute import scores_request
 from .surveys import POINTS_PLACES

@@ -8,7 +8,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from ..models import CriteriaSet, UnitScore
+from criteria.models import CriteriaSet
+
+from ..models import UnitScore
 from ..rules import competition_ranks
 
 

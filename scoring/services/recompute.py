@@ -23,11 +23,12 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, Value, When
 from django.utils import timezone
 
+from criteria.models import CriteriaSet
 from org.models import Unit
 from tasks.models import TaskState, TaskStatus, status_conditions
 
 from .. import jobs
-from ..models import Appraisal, CriteriaSet, LeafScore, SurveyResult, UnitScore
+from ..models import Appraisal, LeafScore, SurveyResult, UnitScore
 from ..rules import METRIC_RULES, CriteriaTree, LeafCounts, LeafResult, final_points, points_key, score_leaf
 from ..selectors import previous_set, scored_tasks, scoring_tree
 from ._upsert import scores_upsert

@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from criteria.models import CriteriaSet, Criterion
 from org.models import Unit
 from org.spreadsheet import csv_untext
 from tasks.files import zip_is_implausible
 
-from ..models import CriteriaSet, Criterion, SurveyResult
+from ..models import SurveyResult
 from ..permissions import can_appraise, user_is_appraiser
 from .recompute import scores_request
 

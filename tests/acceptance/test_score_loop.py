@@ -50,7 +50,7 @@ def test_approving_a_task_changes_the_score_and_rank_seen_through_the_api(world,
     r = api.as_(w.admin).post("/api/criteria-sets/", SET_2026.encode(), content_type="application/yaml")
     assert r.status_code == 201, r.json()
     cs_id = r.json()["id"]
-    from scoring.models import CriteriaSet
+    from criteria.models import CriteriaSet
 
     cs = CriteriaSet.objects.get(pk=cs_id)
     plan = bound_plan(w, cs, number="20/KH-UBND")

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from benchmarks import floors
 from benchmarks import run as bench
+from criteria.models import CriteriaSet
 from notifications.services import reminders_plan
-from scoring.models import CriteriaSet, LeafScore
+from scoring.models import LeafScore
 from scoring.services import scores_recompute
 from scoring.services.recompute import _leaves
 from tests.conftest import session_clock_env

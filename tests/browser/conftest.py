@@ -134,7 +134,8 @@ def scenario(transactional_db):
     earns 4 (1.1, late) + 2 (1.3: half of its tasks from a higher level approved) more: 11, first."""
     from django.utils import timezone
 
-    from scoring.services import appraisal_set, criteria_set_import, scores_recompute
+    from criteria.services import criteria_set_import
+    from scoring.services import appraisal_set, scores_recompute
     from tasks import services as task_services
     from tests.factories import World, bound_plan, drive, user
 

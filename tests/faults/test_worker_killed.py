@@ -11,12 +11,13 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app
+from criteria.models import CriteriaSet
 from notifications import services as notification_services
 from notifications.models import Delivery, DeliveryState, Notification
 from notifications.policy import VN_TZ
 from org.models import Unit, UnitKind
 from scoring import services as scoring_services
-from scoring.models import CriteriaSet, UnitScore
+from scoring.models import UnitScore
 from tests import factories
 from tests.factories import bound_plan, drive
 from tests.polling import wait_for

@@ -228,6 +228,20 @@ def test_survey_import_replaces_results_and_queues_a_recompute(scenario):
     )
 
 
+def test_a_set_just_imported_has_its_scores_queued_after_commit(db):
+    """The criteria app announces the new set (criteria_set_imported); scoring queues its computation."""
+    with (
+        mock.patch("scoring.jobs.recompute_set") as delay,
+        TestCase.captureOnCommitCallbacks(execute=False) as callbacks,
+    ):
+        cs = criteria_set_from(SET_2026)
+    delay.assert_not_called()  # nothing is queued before the set is committed
+    with mock.patch("scoring.jobs.recompute_set") as delay:
+        for callback in callbacks:
+            callback()
+    delay.assert_called_once_with(cs.pk)
+
+
 def test_a_change_on_last_years_set_updates_this_years_delta(scenario):
     s = scenario
     appraisal_set(actor=s.appraiser, criteria_set=s.previous, unit=s.a, code="1.1", points=D("70"))

@@ -11,7 +11,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.criteria_file import leaves, node_defs, parse_criteria_file
+from criteria.criteria_file import leaves, node_defs, parse_criteria_file
 from scoring.rules import (
     CriteriaTree,
     LeafCounts,
@@ -28,7 +28,7 @@ from scoring.rules import (
 
 D = Decimal
 # The project's copy of shared/domain/criteria-commune-2020.yaml (the demo and load data use it too).
-EXAMPLE = Path(__file__).resolve().parents[2] / "scoring" / "data" / "criteria-commune-2020.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "criteria" / "data" / "criteria-commune-2020.yaml"
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -58,7 +58,7 @@ def scene(world):
     extension = services.extension_request(
         actor=world.official, task=task, requested_due_date=dt.date(2026, 12, 31), reason="Chờ số liệu"
     )
-    from scoring.services import criteria_set_import
+    from criteria.services import criteria_set_import
 
     cs = criteria_set_import(
         data="code: CS\nname: Bộ\nyear: 2026\nunit_kind: commune\n"

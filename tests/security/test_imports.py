@@ -13,9 +13,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 
+from criteria.models import CriteriaSet
 from org.models import Unit
 from org.services import units_import_csv
-from scoring.models import CriteriaSet, SurveyResult
+from scoring.models import SurveyResult
 from tasks.models import Task
 from tasks.services import tasks_import_xlsx
 from tests.factories import criteria_set_from, user

@@ -24,11 +24,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config.wsgi import application
+from criteria.models import CriteriaSet
+from criteria.services import criteria_set_import
 from notifications.models import Notification
 from org.models import Unit, User
 from plans.models import Plan
-from scoring.models import CriteriaSet
-from scoring.services import criteria_set_import, scores_recompute
+from scoring.services import scores_recompute
 from tasks import services
 from tasks.models import Evidence, Extension, Task
 from tests.factories import World, bound_plan, drive, pdf_file

@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from criteria.services import criteria_set_import
 from notifications.models import Notification
-from scoring.services import criteria_set_import, scores_recompute
+from scoring.services import scores_recompute
 from tasks import services
 from tasks.models import Evidence, Extension, Task, TaskEvent
 from tests.factories import bound_plan, pdf_file, user

@@ -25,11 +25,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from criteria import services as criteria_services
+from criteria.models import CriteriaSet
 from org.calendar import get_calendar
 from org.models import Membership, Unit, User
 from plans.models import Plan
 from scoring import services as scoring_services
-from scoring.models import CriteriaSet
 from tasks.models import Evidence, Task
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -137,7 +138,7 @@ class Command(BaseCommand):
         from pathlib import Path
 
         source = (
-            Path(__file__).resolve().parents[3] / "scoring" / "data" / "criteria-commune-2020.yaml"
+            Path(__file__).resolve().parents[3] / "criteria" / "data" / "criteria-commune-2020.yaml"
         ).read_text()
         sets = {}
         for year in (self.year - 1, self.year):
@@ -154,7 +155,7 @@ class Command(BaseCommand):
                     f"period: {{start: {year - 1}-12-15, end: {year}-12-14}}",
                 )
             )
-            sets[year] = scoring_services.criteria_set_import(data=text)
+            sets[year] = criteria_services.criteria_set_import(data=text)
         return sets
 
     def _units(self, total: int):

@@ -22,18 +22,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from criteria import services as criteria_services
+from criteria.models import CriteriaSet
 from org import services as org_services
 from org.calendar import get_calendar
 from org.models import Unit, User
 from plans import services as plan_services
 from scoring import services as scoring_services
-from scoring.models import CriteriaSet
 from tasks import services as task_services
 from tasks.models import Outbox
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "Demo@2026"
-DATA = Path(__file__).resolve().parents[3] / "scoring" / "data" / "criteria-commune-2020.yaml"
+DATA = Path(__file__).resolve().parents[3] / "criteria" / "data" / "criteria-commune-2020.yaml"
 
 WARDS = [
     ("YB-DT", "Phường Đồng Tâm"),
@@ -250,7 +251,7 @@ class Command(BaseCommand):
                     )
                 )
             )
-            self.sets[year] = scoring_services.criteria_set_import(data=text)
+            self.sets[year] = criteria_services.criteria_set_import(data=text)
 
     def _task_leaves(self, cs):
         return [

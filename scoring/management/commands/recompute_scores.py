@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from scoring.models import CriteriaSet
+from criteria.models import CriteriaSet
 from scoring.services import scored_units, scores_recompute
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from django.utils import translation
 
-from scoring.criteria_file import (
+from criteria.criteria_file import (
     CriteriaFileError,
     CriteriaSetSpec,
     iter_nodes,
@@ -23,7 +23,7 @@ from scoring.rules import aggregate
 DATA = Path(__file__).parent / "data"
 # SPEC: ../shared sits beside the project on every machine and CI run.
 # The project's copy of shared/domain/criteria-commune-2020.yaml (the demo and load data use it too).
-EXAMPLE = Path(__file__).resolve().parents[2] / "scoring" / "data" / "criteria-commune-2020.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "criteria" / "data" / "criteria-commune-2020.yaml"
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ..rules import PARTS
+from ..definitions import PARTS
 from .rule_checks import RuleChecks
 from .spec import (
     CENT,

@@ -2,7 +2,7 @@
 domain/criteria-format.md.
 
 Pure: bytes or text in, a `CriteriaSetSpec` out, or one `CriteriaFileError` listing every problem found.
-A file is taken whole or refused whole; the caller (`scoring.services.criteria_set_import`) writes the
+A file is taken whole or refused whole; the caller (`criteria.services.criteria_set_import`) writes the
 set only from a spec.
 
 What lives where (callers import from here):

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..rules import NodeDef
+from ..definitions import NodeDef
 
 UNIT_KINDS = ("province", "department", "district", "commune")
 TOP_LEVEL_FIELDS = ("code", "name", "year", "unit_kind", "period", "criteria")

@@ -2,7 +2,7 @@
 
 Who runs it: the operator with shell access to the server, who is trusted (the system itself, as the demo
 loaders are). `--as-user` imports on behalf of an account instead, refused unless that account may
-(`scoring.permissions.can_manage_criteria_set`, the same rule as the API and the admin)."""
+(`criteria.permissions.can_manage_criteria_set`, the same rule as the API and the admin)."""
 
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from scoring.services import criteria_set_import
+from criteria.services import criteria_set_import
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ..rules import COUNT_MODES, RULE_TYPES, SCOPES, WHEN_NO_TASKS
+from ..definitions import COUNT_MODES, RULE_TYPES, SCOPES, WHEN_NO_TASKS
 from .spec import COMMON_RULE_FIELDS, RULE_FIELDS
 from .values import fmt, show, to_number
 

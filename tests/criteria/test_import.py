@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from scoring.management.commands.import_criteria import Command as ImportCommand
-from scoring.models import CriteriaSet, Criterion
+from criteria.management.commands.import_criteria import Command as ImportCommand
+from criteria.models import CriteriaSet, Criterion
 from tests.factories import user
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def english():
         yield
 
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "scoring" / "data" / "criteria-commune-2020.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "criteria" / "data" / "criteria-commune-2020.yaml"
 # The example with one band out of order: 1.1.2's thresholds must strictly descend.
 BROKEN = EXAMPLE.read_text(encoding="utf-8").replace(
     "bands: [[1.0, 2], [0.8, 1]]}", "bands: [[0.8, 2], [1.0, 1]]}", 1
@@ -210,7 +210,7 @@ def test_only_a_superuser_imports_a_set_without_an_owner(world, api):
 def test_the_service_refuses_too_whoever_calls_it(world, english):
     from django.core.exceptions import PermissionDenied
 
-    from scoring.services import criteria_set_import
+    from criteria.services import criteria_set_import
 
     commune_admin = user("quantri.xa", memberships=[(world.commune, "admin")])
     with pytest.raises(PermissionDenied, match="superuser"):

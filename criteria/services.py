@@ -1,4 +1,8 @@
-"""Writes for criteria sets: importing a set from its YAML file."""
+"""Writes for criteria sets: importing a set from its YAML file.
+
+A set is written whole or not at all, and only by this service: the admin edits a set's name, nothing
+else. Scoring, above this app, learns of a new set from `criteria_set_imported`, sent after commit.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import jobs
-from ..criteria_file import CriteriaFileError, iter_nodes, parse_criteria_file
-from ..models import CriteriaSet, Criterion
-from ..permissions import can_manage_criteria_set
+from .criteria_file import CriteriaFileError, iter_nodes, parse_criteria_file
+from .events import criteria_set_imported
+from .models import CriteriaSet, Criterion
+from .permissions import can_manage_criteria_set
 
 #: Why a criteria set may not be imported (the API asks before reading the upload, with the same words).
 CRITERIA_SET_DENIED = gettext_lazy(
@@ -28,7 +32,8 @@ def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
     system itself (`manage.py import_criteria` run by the operator, the demo loaders), which is trusted.
 
     Criteria are written one tree level per query; `order` is the position in the document, so ordering
-    by it walks the tree depth first, as the file reads. The set's scores are computed after commit."""
+    by it walks the tree depth first, as the file reads. After commit, `criteria_set_imported` tells
+    scoring, which computes the set's scores."""
     if actor is not None and not can_manage_criteria_set(actor, None):
         raise PermissionDenied(CRITERIA_SET_DENIED)
     try:
@@ -72,5 +77,8 @@ def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
         if any(c.pk is None for c in created):  # a backend that cannot return ids from a bulk insert
             created = list(Criterion.objects.filter(criteria_set=cs, depth=depth))
         by_code.update((c.code, c) for c in created)
-    transaction.on_commit(lambda: jobs.recompute_set(cs.pk), robust=True)
+    # robust: a receiver that fails (the broker is down) is logged; the nightly reconcile scores the set.
+    transaction.on_commit(
+        lambda: criteria_set_imported.send(sender=CriteriaSet, criteria_set=cs), robust=True
+    )
     return cs
