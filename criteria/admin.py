@@ -3,6 +3,9 @@ changed criterion by criterion (a set is imported whole from its file)."""
 
 from django.contrib import admin
 
+from org.admin import AuditHistoryMixin
+
+from . import services
 from .models import CriteriaSet, Criterion
 from .permissions import can_manage_criteria_set
 
@@ -20,7 +23,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(admin.ModelAdmin):
+class CriteriaSetAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Imported from its YAML file (validated whole). Only the name may be edited here: the year, the unit
     kind and the period decide which units and tasks are scored, so they are changed by importing a set.
     Editing or deleting a set is for those who run it (`permissions.can_manage_criteria_set`: today, with
@@ -40,3 +43,13 @@ class CriteriaSetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and can_manage_criteria_set(request.user, obj)
+
+    def save_model(self, request, obj, form, change):
+        services.criteria_set_rename(actor=request.user, criteria_set=obj, name=obj.name)
+
+    def delete_model(self, request, obj):
+        services.criteria_set_delete(actor=request.user, criteria_set=obj)
+
+    def delete_queryset(self, request, queryset):
+        for cs in queryset:
+            services.criteria_set_delete(actor=request.user, criteria_set=cs)

@@ -1,4 +1,5 @@
-"""Writes for criteria sets: importing a set from its YAML file.
+"""Writes for criteria sets: importing a set from its YAML file, renaming and deleting it; each leaves an
+audit entry (`org.audit`).
 
 A set is written whole or not at all, and only by this service: the admin edits a set's name, nothing
 else. Scoring, above this app, learns of a new set from `criteria_set_imported`, sent after commit.
@@ -12,6 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from org.audit import audit_record
+from org.models import AuditAction
 
 from .criteria_file import CriteriaFileError, iter_nodes, parse_criteria_file
 from .events import criteria_set_imported
@@ -77,8 +81,47 @@ def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
         if any(c.pk is None for c in created):  # a backend that cannot return ids from a bulk insert
             created = list(Criterion.objects.filter(criteria_set=cs, depth=depth))
         by_code.update((c.code, c) for c in created)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CRITERIA_SET_IMPORTED,
+        subject=cs,
+        changes={"code": [None, cs.code], "year": [None, cs.year], "criteria": [None, len(by_code)]},
+    )
     # robust: a receiver that fails (the broker is down) is logged; the nightly reconcile scores the set.
     transaction.on_commit(
         lambda: criteria_set_imported.send(sender=CriteriaSet, criteria_set=cs), robust=True
     )
     return cs
+
+
+@transaction.atomic
+def criteria_set_rename(*, actor, criteria_set: CriteriaSet, name: str) -> CriteriaSet:
+    """Change a set's name, the one thing editable after its import (the rest decides what is scored)."""
+    if actor is not None and not can_manage_criteria_set(actor, criteria_set):
+        raise PermissionDenied(CRITERIA_SET_DENIED)
+    old = CriteriaSet.objects.values_list("name", flat=True).get(pk=criteria_set.pk)
+    criteria_set.name = name
+    criteria_set.full_clean()
+    criteria_set.save(update_fields=["name"])
+    if old != name:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CRITERIA_SET_CHANGED,
+            subject=criteria_set,
+            changes={"name": [old, name]},
+        )
+    return criteria_set
+
+
+@transaction.atomic
+def criteria_set_delete(*, actor, criteria_set: CriteriaSet) -> None:
+    """Delete a set with its criteria and scores (a plan bound to it refuses: the foreign key protects)."""
+    if actor is not None and not can_manage_criteria_set(actor, criteria_set):
+        raise PermissionDenied(CRITERIA_SET_DENIED)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CRITERIA_SET_DELETED,
+        subject=criteria_set,
+        changes={"code": [criteria_set.code, None]},
+    )
+    criteria_set.delete()

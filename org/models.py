@@ -166,6 +166,8 @@ class AuditAction(models.TextChoices):
     PLAN_ISSUED = "plan_issued", _("Ban hành kế hoạch")
     PLAN_CLOSED = "plan_closed", _("Kết thúc kế hoạch")
     CRITERIA_SET_IMPORTED = "criteria_set_imported", _("Nhập bộ tiêu chí")
+    CRITERIA_SET_CHANGED = "criteria_set_changed", _("Sửa bộ tiêu chí")
+    CRITERIA_SET_DELETED = "criteria_set_deleted", _("Xoá bộ tiêu chí")
     APPRAISAL_SAVED = "appraisal_saved", _("Lưu điểm thẩm định")
     SURVEY_IMPORTED = "survey_imported", _("Nhập kết quả điều tra xã hội học")
 

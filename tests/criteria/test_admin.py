@@ -67,3 +67,23 @@ def test_a_staff_account_with_every_criteria_and_scoring_permission_still_cannot
     # the same post by a superuser is saved: the refusal above is the permission, not a bad form
     assert superuser.post(f"{page}change/", data).status_code == 302
     assert CriteriaSet.objects.get(pk=cs.pk).name == "Bộ tiêu chí của tôi"
+
+
+def test_import_rename_and_delete_of_a_set_are_in_its_audit_trail(world):
+    from org.models import AuditAction, AuditEntry
+
+    cs = criteria_set_from(SET_2026)
+    web = Client()
+    web.force_login(world.admin)
+    page = f"/admin/criteria/criteriaset/{cs.pk}/"
+    response = web.post(f"{page}change/", _change_form_data(web.get(f"{page}change/"), name="Bộ chỉ số mới"))
+    assert response.status_code == 302
+    history = web.get(f"{page}history/").content.decode()
+    assert "Nhập bộ tiêu chí" in history and "Sửa bộ tiêu chí" in history and "Bộ chỉ số mới" in history
+    (renamed,) = AuditEntry.objects.about(cs).filter(action=AuditAction.CRITERIA_SET_CHANGED)
+    assert renamed.actor == world.admin and renamed.changes["name"][1] == "Bộ chỉ số mới"
+
+    assert web.post(f"{page}delete/", {"post": "yes"}).status_code == 302
+    assert not CriteriaSet.objects.filter(pk=cs.pk).exists()
+    deleted = AuditEntry.objects.filter(action=AuditAction.CRITERIA_SET_DELETED, subject_id=cs.pk).get()
+    assert deleted.actor == world.admin and deleted.subject_repr.endswith("Bộ chỉ số mới")
