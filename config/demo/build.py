@@ -13,7 +13,7 @@ from .context import Demo
 from .org import org_build
 from .plans import current_plans
 from .scores import criteria_sets_import, history_year
-from .tasks import current_year_tasks
+from .task_fates import current_year_tasks
 
 
 def demo_load(*, seed: int) -> Demo:

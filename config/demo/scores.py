@@ -14,7 +14,7 @@ from scoring import services as scoring_services
 from .context import Demo
 from .data import APPRAISED, DATA
 from .plans import district_plans
-from .tasks import task_leaves, task_make
+from .task_fates import task_leaves, task_make
 
 
 def criteria_sets_import(demo: Demo) -> None:

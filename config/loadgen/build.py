@@ -14,7 +14,7 @@ from scoring import services as scoring_services
 
 from .org import units_generate, users_generate
 from .plans import criteria_sets_generate, plans_generate
-from .tasks import evidence_generate, tasks_generate
+from .task_rows import evidence_generate, tasks_generate
 
 
 @dataclass
