@@ -12,6 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import ScopedQuerySet, subtree_q
+from .scoping import user_memberships as user_memberships  # re-exported: callers of org.models keep working
+from .scoping import user_scope_paths as user_scope_paths
+
 
 class UnitKind(models.TextChoices):
     PROVINCE = "province", _("Tỉnh, thành phố")
@@ -27,19 +31,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Quản trị")
 
 
-class UnitQuerySet(models.QuerySet):
+class UnitQuerySet(ScopedQuerySet):
     def subtree_of(self, units_or_paths) -> UnitQuerySet:
         """Units in the subtree of any of the given units (themselves included)."""
         return self.filter(subtree_q("", _paths(units_or_paths)))
 
-    def visible_to(self, user) -> UnitQuerySet:
-        """Units a user may see: everything for a superuser, else the subtrees of their memberships.
-        Every unit listing that reaches a user goes through here."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(subtree_q("", user_scope_paths(user)))
+    def scope_q(self, paths: list[str]) -> Q:
+        """Units a user may see (`visible_to`): the subtrees of their memberships. Every unit listing that
+        reaches a user goes through here."""
+        return subtree_q("", paths)
 
 
 class Unit(models.Model):
@@ -246,37 +246,3 @@ class AuditEntry(models.Model):
 
 def _paths(units_or_paths) -> list[str]:
     return [u if isinstance(u, str) else u.path for u in units_or_paths]
-
-
-def subtree_q(prefix: str, paths: list[str]) -> Q:
-    """Q matching rows whose unit (reached through `prefix`, e.g. "assignee_unit__") lies in one of the
-    subtrees given by their materialised paths. No paths → matches nothing."""
-    q = Q(pk__in=[])
-    for path in _minimal_paths(paths):
-        q |= Q(**{f"{prefix}path__startswith": path})
-    return q
-
-
-def _minimal_paths(paths: list[str]) -> list[str]:
-    """Drop paths inside another path of the list: a province leader who is also a city official needs one
-    prefix, not two."""
-    result: list[str] = []
-    for p in sorted(set(paths), key=len):
-        if not any(p.startswith(r) for r in result):
-            result.append(p)
-    return result
-
-
-def user_memberships(user) -> list[tuple[int, str, str]]:
-    """(unit_id, unit_path, role) for each membership of the user, cached on the user object (one query per
-    request, whatever asks: visibility here, roles in `org.selectors`)."""
-    cached = getattr(user, "_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("unit_id", "unit__path", "role"))
-        user._memberships = cached
-    return cached
-
-
-def user_scope_paths(user) -> list[str]:
-    """Paths of the units where the user holds a membership."""
-    return sorted({path for _unit, path, _role in user_memberships(user)})

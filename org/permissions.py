@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .models import Role, Unit, subtree_q, user_memberships
+from .models import Role, Unit
+from .scoping import subtree_q, user_memberships
 
 
 def administered_paths(user) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .models import Membership, Role, Unit, User, subtree_q
-from .models import user_memberships as user_memberships  # with the model (visibility needs it); read here
+from .models import Membership, Role, Unit, User
+from .scoping import subtree_q
+from .scoping import user_memberships as user_memberships  # with the scoping base (it needs it); read here
 
 
 def user_has_role(user, role: str, unit: Unit, *, inherited: bool = True) -> bool:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from criteria.models import CriteriaSet
-from org.models import subtree_q, user_scope_paths
+from org.scoping import ScopedQuerySet, subtree_q
 
 
 class PlanState(models.TextChoices):
@@ -18,26 +18,22 @@ class PlanState(models.TextChoices):
     CLOSED = "closed", _("Đã kết thúc")
 
 
-class PlanQuerySet(models.QuerySet):
-    def visible_to(self, user) -> PlanQuerySet:
-        """SPEC §1: a plan is visible when its owner unit, or the assignee unit of one of its tasks, lies in
-        the subtree of a unit where the user holds a membership. A draft plan, and a task still in draft,
-        stay on the owner's side (members of the owner unit or its ancestors) until issued or assigned."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        paths = user_scope_paths(user)
+class PlanQuerySet(ScopedQuerySet):
+    def scope_q(self, paths: list[str]) -> Q:
+        """SPEC §1: a plan is visible (`visible_to`) when its owner unit, or the assignee unit of one of its
+        tasks, lies in the subtree of a unit where the user holds a membership. A draft plan, and a task still
+        in draft, stay on the owner's side (members of the owner unit or its ancestors) until issued or
+        assigned."""
         owner_side = subtree_q("owner_unit__", paths)
-        assignee_side = Q(pk__in=_plans_with_assigned_tasks_in(paths)) & ~Q(state=PlanState.DRAFT)
-        return self.filter(owner_side | assignee_side)
+        assignee_side = Q(pk__in=self._with_tasks_assigned_in(paths)) & ~Q(state=PlanState.DRAFT)
+        return owner_side | assignee_side
 
-
-def _plans_with_assigned_tasks_in(paths):
-    from django.apps import apps
-
-    Task = apps.get_model("tasks", "Task")
-    return Task.objects.filter(subtree_q("assignee_unit__", paths)).exclude(state="draft").values("plan_id")
+    def _with_tasks_assigned_in(self, paths: list[str]):
+        """Ids of plans with an assigned task in the subtrees at `paths`. The tasks are reached through the
+        plan's reverse relation, and which of them count is the task queryset's rule (`assigned_in`): plans
+        name no app above them."""
+        tasks = self.model._meta.get_field("tasks").related_model.objects
+        return tasks.assigned_in(paths).values("plan_id")
 
 
 class Plan(ConcurrentTransitionMixin, models.Model):

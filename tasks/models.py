@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from org.models import subtree_q, user_scope_paths
+from org.scoping import ScopedQuerySet, subtree_q
 
 from .permissions import transition_permission
 
@@ -107,19 +107,22 @@ def overdue_q(today: dt.date) -> Q:
     return Q(state__in=DUE_STATES, effective_due_date__lt=today)
 
 
-class TaskQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TaskQuerySet:
-        """SPEC §1: a task is visible when its assignee unit or its plan's owner unit lies in the subtree of a
-        unit where the user holds a membership; a draft only on the owner's side (members of the plan's owner
-        unit or its ancestors) until it is assigned. Every task query reaching a user goes through here."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        paths = user_scope_paths(user)
-        owner_side = subtree_q("plan__owner_unit__", paths)
-        assignee_side = subtree_q("assignee_unit__", paths) & ~Q(state=TaskState.DRAFT)
-        return self.filter(owner_side | assignee_side)
+class TaskQuerySet(ScopedQuerySet):
+    def scope_q(self, paths: list[str]) -> Q:
+        """SPEC §1: a task is visible (`visible_to`) when its assignee unit or its plan's owner unit lies in
+        the subtree of a unit where the user holds a membership; a draft only on the owner's side (members of
+        the plan's owner unit or its ancestors) until it is assigned. Every task query reaching a user goes
+        through `visible_to`."""
+        return subtree_q("plan__owner_unit__", paths) | self._assignee_side_q(paths)
+
+    @staticmethod
+    def _assignee_side_q(paths: list[str]) -> Q:
+        return subtree_q("assignee_unit__", paths) & ~Q(state=TaskState.DRAFT)
+
+    def assigned_in(self, paths: list[str]) -> TaskQuerySet:
+        """Tasks assigned (no longer drafts) to a unit in the subtrees at `paths`: the side of `scope_q` by
+        which the assignee unit's members see a task, and a plan (`PlanQuerySet.scope_q`)."""
+        return self.filter(self._assignee_side_q(paths))
 
     def with_status(self, today: dt.date) -> TaskQuerySet:
         """Annotate `status_code` in SQL, exactly as `task_status` computes it."""
