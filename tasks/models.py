@@ -11,100 +11,18 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from org.scoping import ScopedQuerySet, subtree_q
 
+# The vocabularies and the status rule live in `choices` and `status`; importable from here as before.
+from .choices import DUE_STATES, ExtensionState, Priority, TaskAction, TaskState, TaskStatus
+from .choices import OPEN_STATES as OPEN_STATES
 from .permissions import transition_permission
-
-
-class TaskState(models.TextChoices):
-    DRAFT = "draft", _("Dự thảo")
-    ASSIGNED = "assigned", _("Đã giao")
-    IN_PROGRESS = "in_progress", _("Đang thực hiện")
-    SUBMITTED = "submitted", _("Chờ duyệt")
-    RETURNED = "returned", _("Bị trả lại")
-    APPROVED = "approved", _("Đã duyệt")
-    CANCELLED = "cancelled", _("Đã hủy")
-
-
-OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED)
-#: States whose task is late once its deadline passes: assigned and not approved. A draft is the owner's
-#: work in progress, assigned to no one yet: it is never overdue, whatever its due date.
-DUE_STATES = (*OPEN_STATES, TaskState.SUBMITTED)
-
-
-class TaskStatus(models.TextChoices):
-    """SPEC §2: how a task stands against its deadline."""
-
-    ON_TIME = "on_time", _("Hoàn thành đúng hạn")
-    LATE = "late", _("Hoàn thành quá hạn")
-    OVERDUE = "overdue", _("Quá hạn")
-    PENDING = "pending", _("Trong hạn")
-    DRAFT = "draft", _("Dự thảo")
-    CANCELLED = "cancelled", _("Đã hủy")
-
-
-class Priority(models.TextChoices):
-    NORMAL = "normal", _("Bình thường")
-    HIGH = "high", _("Cao")
-    URGENT = "urgent", _("Khẩn")
-
-
-def task_status(*, state: str, effective_due_date, submitted_at, today: dt.date) -> str:
-    """The status of one task (pure; the SQL twin is TaskQuerySet.with_status)."""
-    if state == TaskState.CANCELLED:
-        return TaskStatus.CANCELLED
-    if state == TaskState.DRAFT:
-        return TaskStatus.DRAFT
-    if state == TaskState.APPROVED:
-        if effective_due_date is None or (
-            submitted_at is not None and timezone.localdate(submitted_at) <= effective_due_date
-        ):
-            return TaskStatus.ON_TIME
-        return TaskStatus.LATE
-    if effective_due_date is not None and effective_due_date < today:
-        return TaskStatus.OVERDUE
-    return TaskStatus.PENDING
-
-
-def _status_parts(today: dt.date) -> tuple[Q, Q, Q, Q]:
-    """The four facts a task's status is decided by, as SQL conditions: not counted (cancelled or draft),
-    approved, submitted in time (no due date, or submitted on or before it, by the local date), past due
-    (before `today`)."""
-    submitted_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
-    return (
-        Q(state__in=(TaskState.CANCELLED, TaskState.DRAFT)),
-        Q(state=TaskState.APPROVED),
-        Q(effective_due_date__isnull=True)
-        | Q(submitted_at__isnull=False, effective_due_date__gte=submitted_on),
-        Q(effective_due_date__lt=today),
-    )
-
-
-def status_conditions(today: dt.date) -> dict[str, Q]:
-    """One SQL condition per status, mutually exclusive, each true exactly where `task_status` gives that
-    status. For counting by status with `Count(…, filter=…)`: simple conditions, where a filter on the
-    `with_status` annotation would evaluate the whole CASE once per count."""
-    uncounted, approved, in_time, past_due = _status_parts(today)
-    open_ = ~uncounted & ~approved
-    return {
-        TaskStatus.CANCELLED: Q(state=TaskState.CANCELLED),
-        TaskStatus.DRAFT: Q(state=TaskState.DRAFT),
-        TaskStatus.ON_TIME: approved & in_time,
-        TaskStatus.LATE: approved & ~in_time,
-        TaskStatus.OVERDUE: open_ & past_due,
-        TaskStatus.PENDING: open_ & ~past_due,
-    }
-
-
-def overdue_q(today: dt.date) -> Q:
-    """The "overdue" status alone: assigned, not approved, and past its effective due date (before `today`).
-    The one definition the lists' "overdue" tab, the API filter and the dashboard use."""
-    return Q(state__in=DUE_STATES, effective_due_date__lt=today)
+from .status import overdue_q, status_parts, task_status
+from .status import status_conditions as status_conditions
 
 
 class TaskQuerySet(ScopedQuerySet):
@@ -126,7 +44,7 @@ class TaskQuerySet(ScopedQuerySet):
 
     def with_status(self, today: dt.date) -> TaskQuerySet:
         """Annotate `status_code` in SQL, exactly as `task_status` computes it."""
-        _uncounted, approved, in_time, past_due = _status_parts(today)
+        _uncounted, approved, in_time, past_due = status_parts(today)
         return self.annotate(
             status_code=Case(
                 When(state=TaskState.CANCELLED, then=Value(TaskStatus.CANCELLED)),
@@ -145,6 +63,21 @@ class TaskQuerySet(ScopedQuerySet):
 
     def not_overdue(self, today: dt.date) -> TaskQuerySet:
         return self.exclude(overdue_q(today))
+
+
+def _step(action: TaskAction, source, target):
+    """A step of the task state machine. It only changes the state: the services check the right (the one
+    rule of `tasks.permissions`, also given here as the transition's `permission` so that
+    `get_available_user_state_transitions(user)` lists what a user may do), save, log and announce
+    (CONVENTIONS). The method is named as the action, `return_` for `return` (a keyword)."""
+
+    def step(self) -> None:
+        pass
+
+    step.__name__ = "return_" if action == TaskAction.RETURN else str(action)
+    step.__qualname__ = f"Task.{step.__name__}"
+    permission = transition_permission(action)
+    return transition(field="state", source=source, target=target, permission=permission)(step)
 
 
 class Task(ConcurrentTransitionMixin, models.Model):
@@ -259,75 +192,14 @@ class Task(ConcurrentTransitionMixin, models.Model):
             today=today or timezone.localdate(),
         )
 
-    # Transitions only change fields; services check rights, save, log and dispatch (CONVENTIONS).
-    @transition(
-        field=state,
-        source=TaskState.DRAFT,
-        target=TaskState.ASSIGNED,
-        permission=transition_permission("assign"),
-    )
-    def assign(self):
-        pass
-
-    @transition(
-        field=state,
-        source=TaskState.ASSIGNED,
-        target=TaskState.IN_PROGRESS,
-        permission=transition_permission("start"),
-    )
-    def start(self):
-        pass
-
-    @transition(
-        field=state,
-        source=[TaskState.IN_PROGRESS, TaskState.RETURNED],
-        target=TaskState.SUBMITTED,
-        permission=transition_permission("submit"),
-    )
-    def submit(self):
-        pass
-
-    @transition(
-        field=state,
-        source=TaskState.SUBMITTED,
-        target=TaskState.APPROVED,
-        permission=transition_permission("approve"),
-    )
-    def approve(self):
-        pass
-
-    @transition(
-        field=state,
-        source=TaskState.SUBMITTED,
-        target=TaskState.RETURNED,
-        permission=transition_permission("return"),
-    )
-    def return_(self):  # `return` is a keyword; the action is called "return" everywhere else
-        pass
-
-    @transition(
-        field=state,
-        source=[
-            TaskState.DRAFT,
-            TaskState.ASSIGNED,
-            TaskState.IN_PROGRESS,
-            TaskState.RETURNED,
-            TaskState.SUBMITTED,
-        ],
-        target=TaskState.CANCELLED,
-        permission=transition_permission("cancel"),
-    )
-    def cancel(self):
-        pass
-
-    @transition(
-        field=state,
-        source=TaskState.APPROVED,
-        target=TaskState.IN_PROGRESS,
-        permission=transition_permission("reopen"),
-    )
-    def reopen(self):
-        pass
+    # The state machine: one row per step (action, from, to).
+    assign = _step(TaskAction.ASSIGN, TaskState.DRAFT, TaskState.ASSIGNED)
+    start = _step(TaskAction.START, TaskState.ASSIGNED, TaskState.IN_PROGRESS)
+    submit = _step(TaskAction.SUBMIT, [TaskState.IN_PROGRESS, TaskState.RETURNED], TaskState.SUBMITTED)
+    approve = _step(TaskAction.APPROVE, TaskState.SUBMITTED, TaskState.APPROVED)
+    return_ = _step(TaskAction.RETURN, TaskState.SUBMITTED, TaskState.RETURNED)
+    cancel = _step(TaskAction.CANCEL, [TaskState.DRAFT, *DUE_STATES], TaskState.CANCELLED)
+    reopen = _step(TaskAction.REOPEN, TaskState.APPROVED, TaskState.IN_PROGRESS)
 
 
 def evidence_upload_to(instance: Evidence, filename: str) -> str:
@@ -363,12 +235,6 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.doc_number or self.original_name}"
-
-
-class ExtensionState(models.TextChoices):
-    PENDING = "pending", _("Chờ quyết định")
-    APPROVED = "approved", _("Đã chấp thuận")
-    REJECTED = "rejected", _("Bị từ chối")
 
 
 class Extension(models.Model):
@@ -419,7 +285,7 @@ class TaskEvent(models.Model):
     """One step in a task's life: who did what, when, why. Append-only."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("hành động"), max_length=32)
+    action = models.CharField(_("hành động"), max_length=32, choices=TaskAction.choices)
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     actor = models.ForeignKey(

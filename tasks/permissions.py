@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from org.selectors import user_has_role, user_is_member
 
+from .choices import TaskAction
+
 
 def is_owner_leader(task, user) -> bool:
     """Leaders of the plan's owner unit (or above it) assign, approve, return, cancel and reopen."""
@@ -19,13 +21,13 @@ def is_assignee_member(task, user) -> bool:
 
 
 TRANSITION_RULES = {
-    "assign": is_owner_leader,
-    "start": is_assignee_member,
-    "submit": is_assignee_member,
-    "approve": is_owner_leader,
-    "return": is_owner_leader,
-    "cancel": is_owner_leader,
-    "reopen": is_owner_leader,
+    TaskAction.ASSIGN: is_owner_leader,
+    TaskAction.START: is_assignee_member,
+    TaskAction.SUBMIT: is_assignee_member,
+    TaskAction.APPROVE: is_owner_leader,
+    TaskAction.RETURN: is_owner_leader,
+    TaskAction.CANCEL: is_owner_leader,
+    TaskAction.REOPEN: is_owner_leader,
 }
 
 

@@ -9,13 +9,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from org.calendar import get_calendar
 from org.selectors import user_memberships
 from plans.models import Plan
 
-from .models import OPEN_STATES, Task, TaskState, TaskStatus, overdue_q
+from .choices import OPEN_STATES, TaskState, TaskStatus, TaskTone
+from .models import Task
+from .status import overdue_q
 
 
 def task_list(*, user, today: dt.date | None = None):
@@ -60,19 +61,6 @@ def _submitted_in_plans_of(paths: list[str]) -> Q:
 
 
 # --- Reads for the web pages ------------------------------------------------------------------------------
-
-
-class TaskTone(models.TextChoices):
-    """How a task is coloured in lists, the way Vietnamese task trackers do: in time (green), due soon
-    (amber), overdue (red), done on time (green, solid), done late (purple), cancelled (grey)."""
-
-    IN_TIME = "in_time", _("Trong hạn")
-    DUE_SOON = "due_soon", _("Sắp đến hạn")
-    OVERDUE = "overdue", _("Quá hạn")
-    DONE_ON_TIME = "done_on_time", _("Hoàn thành đúng hạn")
-    DONE_LATE = "done_late", _("Hoàn thành quá hạn")
-    DRAFT = "draft", _("Dự thảo")
-    CANCELLED = "cancelled", _("Đã hủy")
 
 
 def due_soon_until(today: dt.date) -> dt.date:
