@@ -75,10 +75,12 @@ PLAN_AUDITED = ("number", "title", "year", "issued_on", "criteria_set", "state")
 @transaction.atomic
 def plan_update(*, actor, plan: Plan, **fields) -> Plan:
     """Change a plan's details. A closed plan is frozen."""
-    if not can_manage_plan(actor, plan):
-        raise PermissionDenied(_("Only a leader of the owner unit may change this plan."))
-    if plan.state == PlanState.CLOSED:
-        raise PlanTransitionError(_("A closed plan cannot be changed."))
+    plan_check_open(
+        actor=actor,
+        plan=plan,
+        denied=_("Only a leader of the owner unit may change this plan."),
+        closed=_("A closed plan cannot be changed."),
+    )
     if "owner_unit" in fields and fields["owner_unit"] != plan.owner_unit:
         raise ValidationError({"owner_unit": [OWNER_UNIT_FIXED]})
     if (
@@ -108,6 +110,16 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
             changes=changes,
         )
     return plan
+
+
+def plan_check_open(*, actor, plan: Plan, denied: str, closed: str) -> None:
+    """The one rule for changing a plan or its tasks, each caller in its own words: only who may manage the
+    plan (else PermissionDenied, 403, saying `denied`), and never once it is closed (else
+    PlanTransitionError, 409, saying `closed`)."""
+    if not can_manage_plan(actor, plan):
+        raise PermissionDenied(denied)
+    if plan.state == PlanState.CLOSED:
+        raise PlanTransitionError(closed)
 
 
 #: Why a transition was refused: each starts from one state only.
