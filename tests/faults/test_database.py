@@ -10,6 +10,7 @@ from django.db import connection
 
 from tasks import services
 from tasks.models import Evidence, Outbox, Task, TaskEvent
+from tasks.services import evidence, transitions
 from tests.factories import pdf_file
 
 from .procs import worker_database_url
@@ -26,16 +27,17 @@ def drop_my_connection() -> None:
 
 @pytest.fixture
 def cut_in(monkeypatch):
-    """`cut_in("_log")`: the connection drops when the service reaches that step (after its first writes)."""
+    """`cut_in(transitions, "_log")`: the connection drops when a service of that module (of tasks.services)
+    reaches that step (after its first writes)."""
 
-    def install(name: str):
-        original = getattr(services, name)
+    def install(module, name: str):
+        original = getattr(module, name)
 
         def cut(*args, **kwargs):
             drop_my_connection()
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(services, name, cut)
+        monkeypatch.setattr(module, name, cut)
 
     return install
 
@@ -56,7 +58,7 @@ def test_dropped_while_approving_answers_503_and_the_task_is_unchanged(world, ap
     task = world.task("submitted")
     client = api.as_(world.city_leader)
     before = state_of(task, settings)
-    cut_in("_log")  # the task row is saved, its history row not yet
+    cut_in(transitions, "_log")  # the task row is saved, its history row not yet
     response = client.post(f"/api/tasks/{task.pk}/approve/", {}, format="json")
     assert response.status_code == 503
     assert response.json() == {"detail": "The database is unavailable; nothing was changed. Try again."}
@@ -70,7 +72,7 @@ def test_dropped_while_adding_evidence_answers_503_and_nothing_is_stored(world, 
     task = world.task("in_progress")
     client = api.as_(world.official)
     before = state_of(task, settings)
-    cut_in("_refresh_metric")  # the evidence row and the file are written, the rest not yet
+    cut_in(evidence, "_refresh_metric")  # the evidence row and the file are written, the rest not yet
     response = client.post(
         f"/api/tasks/{task.pk}/evidence/",
         {"file": pdf_file(), "doc_number": "01/BC", "metric_value": "97.5"},
@@ -88,7 +90,7 @@ def test_dropped_while_submitting_on_the_page_shows_an_error_page_and_writes_not
     services.evidence_add(actor=world.official, task=task, file=pdf_file())
     before = state_of(task, settings)
     client.force_login(world.official)
-    cut_in("_log")
+    cut_in(transitions, "_log")
     response = client.post(f"/tasks/{task.pk}/submit/", {"submit-reason": ""})
     assert response.status_code == 503
     assert b"Traceback" not in response.content

@@ -1,0 +1,61 @@
+"""What every task service shares: the row lock, the history row, the announcement after commit, and the
+error of a step that the task's state does not allow."""
+
+from __future__ import annotations
+
+from ..choices import TaskAction
+from ..events import TaskChange, task_event_after_commit
+from ..models import Task, TaskEvent
+
+
+class TaskTransitionError(Exception):
+    """A step not allowed from the task's current state (answers 409)."""
+
+
+def _lock(task: Task) -> Task:
+    """The task's row, locked for the rest of the transaction, with what the permission checks read."""
+    return (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("plan__owner_unit", "assignee_unit")
+        .get(pk=task.pk)
+    )
+
+
+def _log(
+    task: Task,
+    *,
+    action: TaskAction,
+    actor,
+    now,
+    reason: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    data: dict | None = None,
+) -> TaskEvent:
+    """Append the history row of a step (in the step's transaction)."""
+    return TaskEvent.objects.create(
+        task=task,
+        action=action,
+        actor=actor if actor and actor.pk else None,
+        at=now,
+        reason=reason,
+        from_state=from_state,
+        to_state=to_state,
+        data=data or {},
+    )
+
+
+def _announce(task: Task, action: TaskAction, actor, *, affects_score: bool, other_unit_ids=()) -> None:
+    """Write the task event to the outbox (same transaction) for scoring and notifications to react to after
+    commit (tasks.events)."""
+    task_event_after_commit(
+        TaskChange(
+            task_id=task.pk,
+            action=action,
+            plan_id=task.plan_id,
+            assignee_unit_id=task.assignee_unit_id,
+            actor_id=actor.pk if actor and actor.pk else None,
+            affects_score=affects_score,
+            other_unit_ids=tuple(other_unit_ids),
+        )
+    )

@@ -1,0 +1,88 @@
+"""Extensions (Gia hạn): the assignee unit asks for a later due date, a leader of the owner unit decides."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..choices import OPEN_STATES, ExtensionState, TaskAction, TaskState
+from ..models import Extension, Task
+from ..permissions import is_assignee_member, is_owner_leader
+from .common import TaskTransitionError, _announce, _lock, _log
+from .deadlines import effective_due_date
+
+
+@transaction.atomic
+def extension_request(*, actor, task: Task, requested_due_date: dt.date, reason: str, now=None) -> Extension:
+    """A member of the assignee unit asks for a later due date."""
+    now = now or timezone.now()
+    task = _lock(task)
+    if not is_assignee_member(task, actor):
+        raise PermissionDenied(_("Only members of the assignee unit may ask for an extension."))
+    if task.state not in OPEN_STATES:
+        raise TaskTransitionError(_("An extension can only be asked for an open task."))
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("A reason is required.")]
+    if task.due_date and requested_due_date <= task.due_date:
+        errors["requested_due_date"] = [
+            _("The new due date must be later than the current one (%(d)s).")
+            % {"d": task.due_date.isoformat()}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    if task.extensions.filter(state=ExtensionState.PENDING).exists():
+        raise TaskTransitionError(_("An extension request for this task is already waiting for a decision."))
+    ext = Extension.objects.create(
+        task=task,
+        requested_by=actor,
+        requested_at=now,
+        previous_due_date=task.due_date,
+        requested_due_date=requested_due_date,
+        reason=reason.strip(),
+    )
+    _log(
+        task,
+        action=TaskAction.EXTENSION_REQUESTED,
+        actor=actor,
+        now=now,
+        reason=reason.strip(),
+        data={"extension": ext.pk, "requested_due_date": requested_due_date.isoformat()},
+    )
+    _announce(task, TaskAction.EXTENSION_REQUESTED, actor, affects_score=False)
+    return ext
+
+
+@transaction.atomic
+def extension_decide(*, actor, extension: Extension, approve: bool, note: str = "", now=None) -> Extension:
+    """A leader of the owner unit approves (the due date moves) or rejects an extension request."""
+    now = now or timezone.now()
+    task = _lock(extension.task)
+    ext = Extension.objects.select_for_update().get(pk=extension.pk)
+    if not is_owner_leader(task, actor):
+        raise PermissionDenied(_("Only a leader of the plan's owner unit decides extensions."))
+    if ext.state != ExtensionState.PENDING:
+        raise TaskTransitionError(_("This request has already been decided."))
+    if approve and task.state not in (*OPEN_STATES, TaskState.SUBMITTED):
+        # Moving the deadline of a finished task would rewrite whether it was done on time.
+        raise TaskTransitionError(
+            _("The task is %(state)s: its due date can no longer move.") % {"state": task.get_state_display()}
+        )
+    if not approve and not (note or "").strip():
+        raise ValidationError({"reason": [_("A reason is required to reject a request.")]})
+    ext.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
+    ext.decided_by, ext.decided_at, ext.decision_note = actor, now, (note or "").strip()
+    ext.save()
+    data = {"extension": ext.pk, "approved": approve}
+    if approve:
+        data.update(from_due=str(task.due_date), to_due=ext.requested_due_date.isoformat())
+        task.due_date = ext.requested_due_date
+        task.effective_due_date = effective_due_date(task.due_date)
+        task.save(update_fields=["due_date", "effective_due_date", "updated_at"])
+    _log(task, action=TaskAction.EXTENSION_DECIDED, actor=actor, now=now, reason=ext.decision_note, data=data)
+    _announce(task, TaskAction.EXTENSION_DECIDED, actor, affects_score=approve)
+    return ext

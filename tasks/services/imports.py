@@ -1,0 +1,199 @@
+"""Adding a plan's tasks from an XLSX file, in three steps: read the rows (`tasks.xlsx`), check every row
+against what the plan and the database hold, then write them all as drafts, or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.models import Membership, Unit
+from plans.models import Plan
+from plans.permissions import reach_q
+
+from .. import xlsx
+from ..choices import TaskState
+from ..models import Task
+from .crud import check_may_add_tasks, task_create
+
+#: At most this many errors are listed; the rest are counted.
+_ERRORS_SHOWN = 50
+
+
+@transaction.atomic
+def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]:
+    """Add a plan's tasks from an XLSX file (the template `tasks.xlsx.import_template` offers: unit code,
+    title, dates, criterion code, priority, lead, description). Every row is checked first; any bad row
+    refuses the whole file with the errors by row number, and nothing is written. The tasks are drafts."""
+    now = now or timezone.now()
+    check_may_add_tasks(actor, plan)
+    rows = _read_rows(data)
+    clean = _checked_rows(plan, rows)
+    return _write_rows(actor=actor, plan=plan, clean=clean, now=now)
+
+
+def _read_rows(data: bytes) -> list[tuple[int, dict]]:
+    """(row number, raw cells by column) of the file's task rows; a file without any is refused."""
+    rows = xlsx.read_task_rows(
+        data, max_bytes=settings.TASK_IMPORT_MAX_BYTES, max_rows=settings.TASK_IMPORT_MAX_ROWS
+    )
+    if not rows:
+        raise ValidationError({"file": [_("The file has no task rows under the header.")]})
+    return rows
+
+
+@dataclass
+class _Known:
+    """Everything the rows refer to, read in a few queries for the whole file."""
+
+    units: dict[str, Unit]  # by code, only units the plan reaches
+    leads: dict[str, object]  # active users by username
+    lead_units: dict[str, set[int]]  # username → ids of the units where they hold a membership
+    scored_codes: set[str]  # codes of the scored criteria of the plan's set
+    bound: bool  # is the plan bound to a criteria set?
+    seen: set[tuple[str, str]]  # (unit code, title) of the plan's tasks and of the rows so far
+
+    @classmethod
+    def load(cls, plan: Plan, rows: list[tuple[int, dict]]) -> _Known:
+        text = xlsx.cell_text
+        codes = {text(r.get("unit_code")) for _n, r in rows}
+        # Only units the plan reaches (SPEC §1); any other code answers as one that does not exist.
+        units = {u.code: u for u in Unit.objects.filter(reach_q(plan), code__in=codes)}
+        usernames = {text(r.get("lead")) for _n, r in rows} - {""}
+        leads = {
+            u.username: u for u in get_user_model().objects.filter(username__in=usernames, is_active=True)
+        }
+        lead_units: dict[str, set[int]] = {}
+        for username, unit_id in Membership.objects.filter(user__username__in=usernames).values_list(
+            "user__username", "unit_id"
+        ):
+            lead_units.setdefault(username, set()).add(unit_id)
+        bound = plan.criteria_set_id is not None
+        scored_codes = (
+            set(plan.criteria_set.criteria.filter(rule__isnull=False).values_list("code", flat=True))
+            if bound
+            else set()
+        )
+        seen = set(plan.tasks.exclude(state=TaskState.CANCELLED).values_list("assignee_unit__code", "title"))
+        return cls(units, leads, lead_units, scored_codes, bound, seen)
+
+
+def _checked_rows(plan: Plan, rows: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """(row number, task fields) of every row, or a ValidationError listing each problem of each row."""
+    known = _Known.load(plan, rows)
+    errors: list[str] = []
+    clean: list[tuple[int, dict]] = []
+    for rownum, raw in rows:
+        problems, fields = _check_row(raw, known)
+        errors.extend(_("Row %(row)d: %(message)s.") % {"row": rownum, "message": p} for p in problems)
+        if not problems:
+            clean.append((rownum, fields))
+    if errors:
+        shown = errors[:_ERRORS_SHOWN]
+        if len(errors) > len(shown):
+            shown.append(_("… and %(n)d more errors.") % {"n": len(errors) - len(shown)})
+        raise ValidationError({"file": shown})
+    return clean
+
+
+def _check_row(raw: dict, known: _Known) -> tuple[list[str], dict]:
+    """The problems of one row, in the order of its columns, and the task fields it gives. Marks the row's
+    (unit, title) as seen, so that a later row repeating it is refused."""
+    text = xlsx.cell_text
+    problems: list[str] = []
+    code = text(raw.get("unit_code"))
+    title = " ".join(text(raw.get("title")).split())
+    unit = known.units.get(code)
+    if not code:
+        problems.append(_("the unit code is empty"))
+    elif unit is None:
+        problems.append(_("there is no unit with code '%(code)s' that you may assign") % {"code": code})
+    if not title:
+        problems.append(_("the task title is empty"))
+    elif len(title) > 500:
+        problems.append(_("the task title is longer than 500 characters"))
+    dates = _row_dates(raw, problems)
+    criterion = text(raw.get("criterion_code"))
+    if criterion and criterion not in known.scored_codes:
+        problems.append(
+            _("'%(code)s' is not a scored criterion of the plan's criteria set") % {"code": criterion}
+            if known.bound
+            else _("the plan is not bound to a criteria set, so the criterion code must be empty")
+        )
+    priority = xlsx.priority_from_cell(raw.get("priority"))
+    if priority is None:
+        problems.append(
+            _("the priority '%(value)s' is not one of: normal, high, urgent")
+            % {"value": text(raw.get("priority"))[:40]}
+        )
+    lead = _row_lead(text(raw.get("lead")), unit, code, known, problems)
+    if unit is not None and title:
+        if (code, title) in known.seen:
+            problems.append(
+                _("the task '%(title)s' for unit %(code)s is already in the plan or the file")
+                % {"title": title[:80], "code": code}
+            )
+        known.seen.add((code, title))
+    fields = {
+        "assignee_unit": unit,
+        "title": title,
+        **dates,
+        "criterion_code": criterion,
+        "priority": priority,
+        "lead": lead,
+        "description": text(raw.get("description")),
+    }
+    return problems, fields
+
+
+def _row_dates(raw: dict, problems: list[str]) -> dict:
+    """The row's start and due dates (None where empty or unreadable), adding their problems."""
+    dates = {}
+    for key, label in (("start_date", _("start date")), ("due_date", _("due date"))):
+        try:
+            dates[key] = xlsx.date_from_cell(raw.get(key))
+        except (ValueError, OverflowError):
+            problems.append(
+                _("the %(field)s '%(value)s' is not a date (dd/mm/yyyy)")
+                % {"field": label, "value": xlsx.cell_text(raw.get(key))[:40]}
+            )
+            dates[key] = None
+    if dates["due_date"] is None and not xlsx.cell_text(raw.get("due_date")):
+        problems.append(_("the due date is empty"))
+    if dates["start_date"] and dates["due_date"] and dates["start_date"] > dates["due_date"]:
+        problems.append(_("the due date is before the start date"))
+    return dates
+
+
+def _row_lead(username: str, unit: Unit | None, code: str, known: _Known, problems: list[str]):
+    """The row's lead official (None when the cell is empty), adding the problem when there is one."""
+    lead = known.leads.get(username) if username else None
+    # One answer for an unknown user, an inactive one and one of another unit (no oracle of who exists).
+    if (
+        username
+        and unit is not None
+        and (lead is None or unit.pk not in known.lead_units.get(username, set()))
+    ):
+        problems.append(
+            _("'%(name)s' is not an active member of unit %(code)s") % {"name": username[:60], "code": code}
+        )
+    return lead
+
+
+def _write_rows(*, actor, plan: Plan, clean: list[tuple[int, dict]], now) -> list[Task]:
+    """Create the checked rows' tasks (in the import's transaction), as `task_create` does one by one."""
+    created = []
+    for rownum, fields in clean:
+        try:
+            created.append(task_create(actor=actor, plan=plan, now=now, **fields))
+        except ValidationError as exc:  # checked above; kept so a missed case still names its row
+            messages = [m for msgs in getattr(exc, "message_dict", {"": exc.messages}).values() for m in msgs]
+            raise ValidationError(
+                {"file": [_("Row %(row)d: %(message)s.") % {"row": rownum, "message": m} for m in messages]}
+            ) from exc
+    return created

@@ -1,0 +1,162 @@
+"""The steps of a task's state machine (assign, start, submit, approve, return, cancel, reopen), and
+assigning a plan's drafts at once. Each step: lock, check the actor's right (403) and the state (409), take
+the transition, save, write the history row and announce the change, in one transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from plans.models import Plan, PlanState
+from plans.permissions import can_manage_plan
+
+from ..choices import TaskAction, TaskState
+from ..models import Task
+from ..permissions import can_transition
+from .common import TaskTransitionError, _announce, _lock, _log
+
+# Steps that change what scoring reads: a task counts once assigned, and by its state from then on.
+SCORED_ACTIONS = frozenset(
+    {TaskAction.ASSIGN, TaskAction.APPROVE, TaskAction.RETURN, TaskAction.CANCEL, TaskAction.REOPEN}
+)
+
+
+def _transition(
+    *, actor, task: Task, action: TaskAction, now=None, reason: str = "", require_reason=False, before=None
+) -> Task:
+    now = now or timezone.now()
+    task = _lock(task)
+    if not can_transition(actor, task, action):
+        raise PermissionDenied(_("You may not %(action)s this task.") % {"action": action})
+    method = getattr(task, "return_" if action == TaskAction.RETURN else action)
+    if not can_proceed(method):
+        raise TaskTransitionError(
+            _("Cannot %(action)s a task that is %(state)s.")
+            % {"action": action, "state": task.get_state_display()}
+        )
+    reason = (reason or "").strip()
+    if require_reason and not reason:
+        raise ValidationError({"reason": [_("A reason is required.")]})
+    if before:
+        before(task)
+    from_state = task.state
+    method()
+    task.save()
+    _log(task, action=action, actor=actor, now=now, reason=reason, from_state=from_state, to_state=task.state)
+    _announce(task, action, actor, affects_score=action in SCORED_ACTIONS)
+    return task
+
+
+@transaction.atomic
+def task_assign(*, actor, task: Task, reason: str = "", now=None) -> Task:
+    """Assign a draft task: needs an issued plan, an assignee unit and a due date."""
+    now = now or timezone.now()
+
+    def check(t: Task) -> None:
+        if t.plan.state != PlanState.ISSUED:
+            raise TaskTransitionError(_("Issue the plan before assigning its tasks."))
+        if t.due_date is None:
+            raise ValidationError({"due_date": [_("A due date is required to assign the task.")]})
+        t.assigned_at = now
+        t.assigned_by = actor
+
+    return _transition(actor=actor, task=task, action=TaskAction.ASSIGN, now=now, reason=reason, before=check)
+
+
+@transaction.atomic
+def task_start(*, actor, task: Task, reason: str = "", now=None) -> Task:
+    """The assignee unit starts work on the task."""
+    return _transition(actor=actor, task=task, action=TaskAction.START, now=now, reason=reason)
+
+
+@transaction.atomic
+def task_submit(*, actor, task: Task, reason: str = "", now=None) -> Task:
+    """Submit the task for approval: needs at least one evidence file. The submission time decides whether
+    the task is done on time."""
+    now = now or timezone.now()
+
+    def check(t: Task) -> None:
+        if not t.evidence.exists():
+            raise ValidationError({"evidence": [_("Upload at least one evidence file before submitting.")]})
+        t.submitted_at = now
+
+    return _transition(actor=actor, task=task, action=TaskAction.SUBMIT, now=now, reason=reason, before=check)
+
+
+@transaction.atomic
+def task_approve(*, actor, task: Task, reason: str = "", now=None) -> Task:
+    """Approve a submitted task; its evidence is frozen from now on."""
+    now = now or timezone.now()
+
+    def check(t: Task) -> None:
+        t.approved_at = now
+        t.progress = 100
+
+    return _transition(
+        actor=actor, task=task, action=TaskAction.APPROVE, now=now, reason=reason, before=check
+    )
+
+
+@transaction.atomic
+def task_return(*, actor, task: Task, reason: str = "", now=None) -> Task:
+    """Return a submitted task to its assignee unit, with the reason."""
+    return _transition(
+        actor=actor, task=task, action=TaskAction.RETURN, now=now, reason=reason, require_reason=True
+    )
+
+
+@transaction.atomic
+def task_cancel(*, actor, task: Task, reason: str = "", now=None) -> Task:
+    """Cancel a task that is not approved; it then counts nowhere."""
+    return _transition(
+        actor=actor, task=task, action=TaskAction.CANCEL, now=now, reason=reason, require_reason=True
+    )
+
+
+@transaction.atomic
+def task_reopen(*, actor, task: Task, reason: str = "", now=None) -> Task:
+    """Reopen an approved task (back to in progress); its approval no longer counts."""
+
+    def check(t: Task) -> None:
+        t.approved_at = None
+
+    return _transition(
+        actor=actor,
+        task=task,
+        action=TaskAction.REOPEN,
+        now=now,
+        reason=reason,
+        require_reason=True,
+        before=check,
+    )
+
+
+#: The step services by action (the pages and the API look a step up here).
+TRANSITIONS = {
+    TaskAction.ASSIGN: task_assign,
+    TaskAction.START: task_start,
+    TaskAction.SUBMIT: task_submit,
+    TaskAction.APPROVE: task_approve,
+    TaskAction.RETURN: task_return,
+    TaskAction.CANCEL: task_cancel,
+    TaskAction.REOPEN: task_reopen,
+}
+
+
+@transaction.atomic
+def tasks_assign_drafts(*, actor, plan: Plan, now=None) -> list[Task]:
+    """Assign every draft task of an issued plan that has a due date, each as `task_assign` does (its own
+    history row and announcement), e.g. right after an XLSX import. Drafts without a due date stay drafts."""
+    if not can_manage_plan(actor, plan):
+        raise PermissionDenied(_("Only a leader of the plan's owner unit may assign its tasks."))
+    if plan.state != PlanState.ISSUED:
+        raise TaskTransitionError(_("Issue the plan before assigning its tasks."))
+    ids = (
+        plan.tasks.filter(state=TaskState.DRAFT, due_date__isnull=False)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    return [task_assign(actor=actor, task=Task(pk=pk), now=now) for pk in list(ids)]
