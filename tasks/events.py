@@ -27,8 +27,7 @@ task_changed = Signal()
 @dataclass(frozen=True)
 class TaskChange:
     task_id: int
-    action: str  # create, update, assign, start, submit, approve, return, cancel, reopen, progress, evidence,
-    # extension_requested, extension_decided
+    action: str  # a TaskAction value (tasks.choices): what happened
     plan_id: int
     assignee_unit_id: int
     actor_id: int | None

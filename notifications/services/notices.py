@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from org.models import User
+from tasks.choices import TaskAction
 from tasks.events import TaskChange
 from tasks.models import Task, TaskEvent
 
@@ -17,14 +18,14 @@ from ..texts import notice_text
 from .common import _TASK_FIELDS, Planned, _People, _task_info
 from .delivery import _deliveries_create
 
-# Task actions (tasks.events) that send a notice at once, and the notice kind.
+# Task actions that send a notice at once, and the notice kind (one of `EVENT_KINDS`).
 NOTICE_KINDS = {
-    "assign": "assigned",
-    "submit": "submitted",
-    "return": "returned",
-    "approve": "approved",
-    "extension_requested": "extension_requested",
-    "extension_decided": "extension_decided",
+    TaskAction.ASSIGN: "assigned",
+    TaskAction.SUBMIT: "submitted",
+    TaskAction.RETURN: "returned",
+    TaskAction.APPROVE: "approved",
+    TaskAction.EXTENSION_REQUESTED: "extension_requested",
+    TaskAction.EXTENSION_DECIDED: "extension_decided",
 }
 # Who gets each notice: the task's people (lead, else the assignee unit's officials) or the owner unit's
 # leaders.
