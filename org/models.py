@@ -172,7 +172,7 @@ class AuditAction(models.TextChoices):
     SURVEY_IMPORTED = "survey_imported", _("Nhập kết quả điều tra xã hội học")
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditEntryQuerySet(ScopedQuerySet):
     # Append-only, like a task's history: an audit trail that can be rewritten proves nothing.
     def update(self, **kwargs):
         raise TypeError("The audit trail is append-only.")
@@ -180,14 +180,10 @@ class AuditEntryQuerySet(models.QuerySet):
     def delete(self):
         raise TypeError("The audit trail is append-only.")
 
-    def visible_to(self, user) -> AuditEntryQuerySet:
-        """Entries about units in the user's subtrees (a superuser sees all; an entry with no unit, such as
-        a calendar change, only a superuser)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(subtree_q("unit__", user_scope_paths(user)))
+    def scope_q(self, paths: list[str]) -> Q:
+        """Entries about units in the user's subtrees (`visible_to`; a superuser sees all; an entry with no
+        unit, such as a calendar change, only a superuser)."""
+        return subtree_q("unit__", paths)
 
     def about(self, obj) -> AuditEntryQuerySet:
         """The entries whose subject is `obj` (newest first)."""
