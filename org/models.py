@@ -172,14 +172,36 @@ class AuditAction(models.TextChoices):
     SURVEY_IMPORTED = "survey_imported", _("Nhập kết quả điều tra xã hội học")
 
 
-class AuditEntryQuerySet(ScopedQuerySet):
-    # Append-only, like a task's history: an audit trail that can be rewritten proves nothing.
+class AppendOnlyQuerySet(models.QuerySet):
+    """The rows of an `AppendOnlyModel`: no bulk update or delete either."""
+
     def update(self, **kwargs):
-        raise TypeError("The audit trail is append-only.")
+        raise TypeError(self.model.append_only_message)
 
     def delete(self):
-        raise TypeError("The audit trail is append-only.")
+        raise TypeError(self.model.append_only_message)
 
+
+class AppendOnlyModel(models.Model):
+    """A record that is only ever added to, such as the audit trail here and a task's history: a trail that
+    can be rewritten proves nothing. A row is saved once, never changed or deleted (its queryset derives
+    from `AppendOnlyQuerySet`)."""
+
+    append_only_message = "This record is append-only."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(self.append_only_message)
+
+
+class AuditEntryQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
     def scope_q(self, paths: list[str]) -> Q:
         """Entries about units in the user's subtrees (`visible_to`; a superuser sees all; an entry with no
         unit, such as a calendar change, only a superuser)."""
@@ -191,9 +213,11 @@ class AuditEntryQuerySet(ScopedQuerySet):
         return self.filter(subject_type=ct, subject_id=obj.pk).order_by("-at", "-id")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """Who changed what, when, in which unit, and the fields before and after (`changes`: {field: [old,
     new]}). Written by the service that makes the change, in the same transaction (`org.audit`)."""
+
+    append_only_message = "The audit trail is append-only."
 
     at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
     # None: the operator running a management command (they act as the system, SPEC §6).
@@ -230,14 +254,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()} {self.subject_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The audit trail is append-only.")
 
 
 def _paths(units_or_paths) -> list[str]:

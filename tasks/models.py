@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from org.models import AppendOnlyModel, AppendOnlyQuerySet
 from org.scoping import ScopedQuerySet, subtree_q
 
 # The vocabularies and the status rule live in `choices` and `status`; importable from here as before.
@@ -273,16 +274,10 @@ class Extension(models.Model):
         return f"{self.task} → {self.requested_due_date}"
 
 
-class TaskEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Task history is append-only.")
-
-    def delete(self):
-        raise TypeError("Task history is append-only.")
-
-
-class TaskEvent(models.Model):
+class TaskEvent(AppendOnlyModel):
     """One step in a task's life: who did what, when, why. Append-only."""
+
+    append_only_message = "Task history is append-only."
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("hành động"), max_length=32, choices=TaskAction.choices)
@@ -295,7 +290,7 @@ class TaskEvent(models.Model):
     reason = models.TextField(_("lý do"), blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = TaskEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lịch sử nhiệm vụ")
@@ -305,14 +300,6 @@ class TaskEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Task history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Task history is append-only.")
 
 
 class Outbox(models.Model):
