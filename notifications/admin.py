@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from org.admin import ReadOnlyAdminMixin
+
 from .models import (
     Delivery,
     DeliveryState,
@@ -80,7 +82,7 @@ class ChannelFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger: every reminder and notice, read-only (it is a record of what was planned)."""
 
     list_display = [
@@ -99,12 +101,7 @@ class NotificationAdmin(admin.ModelAdmin):
     inlines = [DeliveryInline]
     list_select_related = ["recipient", "task"]
     readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    allow_delete = True  # old ledger rows may still be deleted by hand, as before
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("deliveries")

@@ -30,6 +30,25 @@ class AuditHistoryMixin:
         return TemplateResponse(request, "admin/audit_history.html", context)
 
 
+class ReadOnlyAdminMixin:
+    """An admin that only looks rows up: nothing is added, changed or deleted here.
+
+    For rows that services write (they check who may act, write the history, recompute what the rows feed)
+    and for records that must stay as written. Put it before `admin.ModelAdmin` in the bases. A record that
+    may still be pruned by hand sets `allow_delete = True` (the Django delete permission then decides)."""
+
+    allow_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.allow_delete and super().has_delete_permission(request, obj)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
@@ -142,7 +161,7 @@ class CalendarDayAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The whole trail, read-only, scoped like every listing (`visible_to`)."""
 
     list_display = ["at", "action", "subject_repr", "unit", "actor"]
@@ -154,12 +173,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,20 +1,13 @@
 from django.contrib import admin
 
+from org.admin import ReadOnlyAdminMixin
+
 from .models import Appraisal, LeafScore, SurveyResult, UnitScore
 
 
-class _LookupOnlyAdmin(admin.ModelAdmin):
+class _LookupOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Rows written only through the scoring services, which check who may write them and recompute the
     scores they feed; an edit or a delete here would leave the scores stale until the nightly run."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SurveyResult)

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 
+from org.admin import ReadOnlyAdminMixin
+
 from .models import Evidence, Extension, Task, TaskEvent
 from .services import EDITABLE_FIELDS
 
@@ -166,17 +168,8 @@ class ExtensionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaskEvent)
-class TaskEventAdmin(admin.ModelAdmin):
+class TaskEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "task", "action", "from_state", "to_state", "actor"]
     list_filter = ["action"]
     search_fields = ["task__title", "reason"]
     readonly_fields = [f.name for f in TaskEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
