@@ -37,18 +37,7 @@ class _DerivedAdmin(_LookupOnlyAdmin):
 
 @admin.register(UnitScore)
 class UnitScoreAdmin(_DerivedAdmin):
-    list_display = [
-        "criteria_set",
-        "unit",
-        "parent_unit",
-        "total",
-        "applicable_max",
-        "percent",
-        "rank",
-        "delta",
-        "projected_total",
-        "computed_at",
-    ]
+    list_display = ["criteria_set", "unit", "parent_unit", *UnitScore.SCORE_FIELDS, "computed_at"]
     list_filter = ["criteria_set"]
     search_fields = ["unit__code", "unit__name"]
     list_select_related = ["criteria_set", "unit", "parent_unit"]
@@ -57,20 +46,7 @@ class UnitScoreAdmin(_DerivedAdmin):
 
 @admin.register(LeafScore)
 class LeafScoreAdmin(_DerivedAdmin):
-    list_display = [
-        "criteria_set",
-        "unit",
-        "criterion",
-        "on_time",
-        "late",
-        "overdue",
-        "pending",
-        "metric",
-        "auto_points",
-        "appraised_points",
-        "points",
-        "excluded",
-    ]
+    list_display = ["criteria_set", "unit", "criterion", *LeafScore.SCORE_FIELDS]
     list_filter = ["criteria_set", "excluded"]
     search_fields = ["unit__code", "criterion__code"]
     list_select_related = ["criteria_set", "unit", "criterion"]

@@ -59,6 +59,20 @@ class Appraisal(models.Model):
 class UnitScore(models.Model):
     """A unit's totals and rank on a criteria set: derived rows, recomputed from source rows, never edited."""
 
+    #: The published score columns, in the order the API, the admin and the nightly reconciliation list
+    #: them; the recompute writes all of them but `rank` (ranked per peer group afterwards).
+    SCORE_FIELDS = (
+        "evidence_points",
+        "survey_points",
+        "total",
+        "applicable_max",
+        "percent",
+        "rank",
+        "delta",
+        "projected_total",
+        "projected_percent",
+    )
+
     # Not indexed alone: the unique constraint and the ranking index lead with it.
     criteria_set = models.ForeignKey(
         CriteriaSet, on_delete=models.CASCADE, related_name="unit_scores", db_index=False
@@ -91,6 +105,21 @@ class UnitScore(models.Model):
 
 class LeafScore(models.Model):
     """A unit's points on one leaf criterion, with the counts they came from (derived, never edited)."""
+
+    #: The columns the recompute writes besides the keys (criterion, unit), in its write order; the admin
+    #: lists them too.
+    SCORE_FIELDS = (
+        "on_time",
+        "late",
+        "overdue",
+        "pending",
+        "metric",
+        "auto_points",
+        "projected_points",
+        "appraised_points",
+        "points",
+        "excluded",
+    )
 
     # A derived row: the scoring service is its only writer, and rebuilds it from the tasks at will. A set's
     # first computation writes some 120,000 of them, and every index and foreign-key check costs per row, so

@@ -21,22 +21,7 @@ class ScoreRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = UnitScore
-        fields = [
-            "unit",
-            "unit_code",
-            "unit_name",
-            "parent",
-            "evidence_points",
-            "survey_points",
-            "total",
-            "applicable_max",
-            "percent",
-            "rank",
-            "delta",
-            "projected_total",
-            "projected_percent",
-            "computed_at",
-        ]
+        fields = ["unit", "unit_code", "unit_name", "parent", *UnitScore.SCORE_FIELDS, "computed_at"]
         read_only_fields = fields
 
 

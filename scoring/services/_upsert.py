@@ -3,6 +3,8 @@
 One entry point, `scores_upsert`; the database vendor decides how. PostgreSQL gets one statement per table
 with the rows as one array per column, skipping rows that did not change; any other database (SQLite in a
 developer's shell) gets the ORM's bulk upsert. Both leave the same rows.
+
+The columns are the models' (`LeafScore.SCORE_FIELDS`, `UnitScore.SCORE_FIELDS`), declared once there.
 """
 
 from __future__ import annotations
@@ -24,35 +26,31 @@ def scores_upsert(*, criteria_set: CriteriaSet, leaf_rows: list[tuple], unit_row
         _upsert_orm(criteria_set, leaf_rows, unit_rows)
 
 
-LEAF_COLUMNS = (
-    "criterion_id",
-    "unit_id",
-    "on_time",
-    "late",
-    "overdue",
-    "pending",
-    "metric",
-    "auto_points",
-    "projected_points",
-    "appraised_points",
-    "points",
-    "excluded",
-)
+#: A leaf row: its keys, then what the recompute writes.
+LEAF_COLUMNS = ("criterion_id", "unit_id", *LeafScore.SCORE_FIELDS)
+#: A unit row: its keys and peer group, the scores (the rank is set afterwards, by peer group), the time.
 UNIT_COLUMNS = (
     "unit_id",
     "parent_unit_id",
-    "evidence_points",
-    "survey_points",
-    "total",
-    "applicable_max",
-    "percent",
-    "projected_total",
-    "projected_percent",
-    "delta",
+    *(name for name in UnitScore.SCORE_FIELDS if name != "rank"),
     "computed_at",
 )
-_LEAF_TYPES = ("bigint", "bigint", "int", "int", "int", "int") + ("numeric",) * 5 + ("boolean",)
-_UNIT_TYPES = ("bigint", "bigint") + ("numeric",) * 8 + ("timestamptz",)
+#: PostgreSQL's array element type for each kind of column written.
+_ARRAY_TYPES = {
+    "ForeignKey": "bigint",
+    "PositiveIntegerField": "int",
+    "DecimalField": "numeric",
+    "BooleanField": "boolean",
+    "DateTimeField": "timestamptz",
+}
+
+
+def _array_types(model, columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_ARRAY_TYPES[model._meta.get_field(c).get_internal_type()] for c in columns)
+
+
+_LEAF_TYPES = _array_types(LeafScore, LEAF_COLUMNS)
+_UNIT_TYPES = _array_types(UnitScore, UNIT_COLUMNS)
 
 
 def _upsert_orm(cs: CriteriaSet, leaf_rows: list[tuple], unit_rows: list[tuple]) -> None:

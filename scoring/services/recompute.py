@@ -31,12 +31,15 @@ from .. import jobs
 from ..models import Appraisal, LeafScore, SurveyResult, UnitScore
 from ..rules import METRIC_RULES, CriteriaTree, LeafCounts, LeafResult, final_points, points_key, score_leaf
 from ..selectors import previous_set, scored_tasks, scoring_tree
-from ._upsert import scores_upsert
+from ._upsert import UNIT_COLUMNS, scores_upsert
 from .ranking import ranks_recompute
 
 #: The name the reconciliation always logged under (before the services became a package).
 log = logging.getLogger("scoring.services")
 BATCH = 500
+#: What the reconciliation compares and reports: a unit's published scores.
+SNAPSHOT_FIELDS = UnitScore.SCORE_FIELDS
+_TOTAL = UNIT_COLUMNS.index("total")
 
 
 # --- Queueing ----------------------------------------------------------------------------------------------
@@ -314,19 +317,20 @@ def _unit_row(
     totals = ctx.tree.aggregate(points, excluded)
     projected_totals = ctx.tree.aggregate(projected, excluded)
     prev = inputs.previous_totals.get(unit_id)
-    return (
-        unit_id,
-        parent_id,
-        totals.evidence_points,
-        totals.survey_points,
-        totals.total,
-        totals.applicable_max,
-        totals.percent,
-        projected_totals.total,
-        projected_totals.percent,
-        None if prev is None else totals.total - prev,
-        ctx.now,
-    )
+    row = {
+        "unit_id": unit_id,
+        "parent_unit_id": parent_id,
+        "evidence_points": totals.evidence_points,
+        "survey_points": totals.survey_points,
+        "total": totals.total,
+        "applicable_max": totals.applicable_max,
+        "percent": totals.percent,
+        "projected_total": projected_totals.total,
+        "projected_percent": projected_totals.percent,
+        "delta": None if prev is None else totals.total - prev,
+        "computed_at": ctx.now,
+    }
+    return tuple(row[name] for name in UNIT_COLUMNS)
 
 
 @transaction.atomic
@@ -349,7 +353,7 @@ def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
     leaf_rows: list[tuple] = []
     unit_rows = [_unit_row(ctx, inputs, unit_id, parent_id, leaf_rows) for unit_id, parent_id in units]
     scores_upsert(criteria_set=cs, leaf_rows=leaf_rows, unit_rows=unit_rows)
-    totals_now = {row[0]: row[4] for row in unit_rows}
+    totals_now = {row[0]: row[_TOTAL] for row in unit_rows}
     for dependent in ctx.dependents:
         _deltas_write(dependent, totals_now)
     return parents, len(units)
@@ -459,19 +463,6 @@ def scores_recompute_chunks(*, criteria_set: CriteriaSet, size: int | None = Non
     if current:
         chunks.append(current)
     return chunks
-
-
-SNAPSHOT_FIELDS = (
-    "evidence_points",
-    "survey_points",
-    "total",
-    "applicable_max",
-    "percent",
-    "rank",
-    "delta",
-    "projected_total",
-    "projected_percent",
-)
 
 
 def score_snapshot(criteria_set: CriteriaSet) -> dict:
