@@ -1,6 +1,7 @@
 """Writes for scoring, by sub-domain: survey results (`surveys`), appraisals (`appraisals`), recomputing
-scores (`recompute`, writing through `_upsert`) and ranking (`ranking`). Criteria sets are imported by
-`criteria.services`.
+scores (`recompute`, which reads its inputs through `_inputs`, scores them into rows with `_rows` and writes
+them through `_upsert`, the one module that knows the database vendor) and ranking (`ranking`). Criteria
+sets are imported by `criteria.services`.
 
 Callers import the services from here. To patch one in a test, patch the module that defines and calls
 it (e.g. `scoring.services.recompute._recompute_batch`): a name set on this package changes nobody's
@@ -8,11 +9,11 @@ globals.
 """
 
 from ..permissions import user_is_appraiser
+from ._rows import score_memo_clear
 from .appraisals import appraisal_set, user_can_appraise
 from .ranking import ranks_recompute
 from .recompute import (
     SNAPSHOT_FIELDS,
-    score_memo_clear,
     score_snapshot,
     scored_units,
     scores_recompute,

@@ -1,8 +1,10 @@
-"""The write path of the recompute: a batch's leaf and unit score rows, upserted.
+"""What the recompute does differently by database vendor, and nothing else: its write path (a batch's leaf
+and unit score rows, upserted) and its one vendor-shaped read (the latest approved metric per unit and leaf).
 
-One entry point, `scores_upsert`; the database vendor decides how. PostgreSQL gets one statement per table
-with the rows as one array per column, skipping rows that did not change; any other database (SQLite in a
-developer's shell) gets the ORM's bulk upsert. Both leave the same rows.
+`scores_upsert`: PostgreSQL gets one statement per table with the rows as one array per column, skipping
+rows that did not change; any other database (SQLite in a developer's shell) gets the ORM's bulk upsert.
+`latest_metrics`: PostgreSQL keeps one row per unit and leaf with DISTINCT ON; elsewhere the rows come in
+approval order and the last one wins. Both ways leave the same rows and give the same values.
 
 The columns are the models' (`LeafScore.SCORE_FIELDS`, `UnitScore.SCORE_FIELDS`), declared once there.
 """
@@ -24,6 +26,22 @@ def scores_upsert(*, criteria_set: CriteriaSet, leaf_rows: list[tuple], unit_row
         _upsert_postgresql(criteria_set, leaf_rows, unit_rows)
     else:
         _upsert_orm(criteria_set, leaf_rows, unit_rows)
+
+
+def latest_metrics(approved) -> dict[tuple[int, str], Decimal | None]:
+    """The metric value of the most recently approved task of `approved` (a task queryset) per assignee
+    unit and criterion code."""
+    if connection.vendor == "postgresql":
+        # One row per unit and leaf, the most recently approved (the exact reverse of the order below).
+        approved = approved.order_by("assignee_unit_id", "criterion_code", "-approved_at", "-id").distinct(
+            "assignee_unit_id", "criterion_code"
+        )
+    else:
+        approved = approved.order_by("approved_at", "id")
+    metrics: dict[tuple[int, str], Decimal | None] = {}
+    for unit_id, code, value in approved.values_list("assignee_unit_id", "criterion_code", "metric_value"):
+        metrics[(unit_id, code)] = value  # the last one wins: the most recently approved
+    return metrics
 
 
 #: A leaf row: its keys, then what the recompute writes.

@@ -1,9 +1,13 @@
-"""Recomputing scores: the batch recompute, its inputs and the incremental, full and nightly paths.
+"""Recomputing scores: requesting one, the batch recompute, and the full, parallel and nightly paths.
 
 Scores are derived rows. `scores_recompute` rebuilds them from the source rows (tasks, survey results,
 appraisals) for a batch of units with a handful of aggregate queries, calls the pure rules
 (`scoring.rules`) and upserts the results; it is idempotent, so the incremental path (a Celery job per
 changed unit), the full recompute command and the nightly reconciliation all give the same numbers.
+
+Steps of a batch, one module each: `_inputs` reads the source rows in bulk, `_rows` scores them into rows
+in memory, `_upsert` writes them (the one place that knows the database vendor). This module locks, orders
+the batches, re-ranks and keeps the deltas of next year's sets.
 
 `BATCH` and `_recompute_batch` are read at call time: the fault tests' worker (tests/faults/worker_app.py)
 sets and wraps them on this module.
@@ -11,26 +15,23 @@ sets and wraps them on this module.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, F, Value, When
+from django.db import transaction
 from django.utils import timezone
 
 from criteria.models import CriteriaSet
 from org.models import Unit
-from tasks.models import TaskState, TaskStatus, status_conditions
 
 from .. import jobs
-from ..models import Appraisal, LeafScore, SurveyResult, UnitScore
-from ..rules import METRIC_RULES, CriteriaTree, LeafCounts, LeafResult, final_points, points_key, score_leaf
-from ..selectors import previous_set, scored_tasks, scoring_tree
+from ..models import LeafScore, UnitScore
+from ..selectors import previous_set
+from ._inputs import Context, batch_inputs, set_leaves
+from ._rows import unit_row
 from ._upsert import UNIT_COLUMNS, scores_upsert
 from .ranking import ranks_recompute
 
@@ -42,7 +43,7 @@ SNAPSHOT_FIELDS = UnitScore.SCORE_FIELDS
 _TOTAL = UNIT_COLUMNS.index("total")
 
 
-# --- Queueing ----------------------------------------------------------------------------------------------
+# --- Requesting ----------------------------------------------------------------------------------------
 
 
 def scores_request(*, criteria_set_id: int, unit_ids: Iterable[int]) -> None:
@@ -54,101 +55,7 @@ def scores_request(*, criteria_set_id: int, unit_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: jobs.recompute_units(criteria_set_id, ids), robust=True)
 
 
-@dataclass
-class _Leaf:
-    criterion_id: int
-    code: str
-    max_points: Decimal
-    rule: dict
-
-    def __post_init__(self) -> None:
-        #: What the points depend on besides the counts (`_ScoreMemo`): the rule as stored, and the max.
-        self.fingerprint = (json.dumps(self.rule, sort_keys=True), str(self.max_points))
-        self.scope = self.rule.get("scope", "leaf")
-        self.rule_type = self.rule.get("type")
-        self.is_metric = self.rule_type in METRIC_RULES
-
-
-def _leaves(cs: CriteriaSet) -> tuple[list[_Leaf], CriteriaTree]:
-    criteria = list(cs.criteria.select_related("parent").order_by("order"))
-    leaves = [_Leaf(c.pk, c.code, c.max_points, c.rule) for c in criteria if c.rule is not None]
-    return leaves, scoring_tree(criteria)
-
-
-_STATUSES = (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.OVERDUE, TaskStatus.PENDING)
-
-
-def _count_fields(today) -> dict:
-    conditions = status_conditions(today)
-    return {status.value: Count("state", filter=conditions[status]) for status in _STATUSES}
-
-
-_STATUS_KEYS = tuple(status.value for status in _STATUSES)
-#: A leaf's counts while they are gathered: [on time, late, overdue, pending], the order of `_STATUSES`.
-_NO_COUNTS = (0, 0, 0, 0)
-
-
-def _new_counts() -> list[int]:
-    return [0, 0, 0, 0]
-
-
-def _add(into: list[int], counts: Sequence[int]) -> None:
-    into[0] += counts[0]
-    into[1] += counts[1]
-    into[2] += counts[2]
-    into[3] += counts[3]
-
-
-def _counts(cs: CriteriaSet, unit_ids: list[int], today, leaves: list[_Leaf]):
-    """The units' linked-task counts with one aggregate query for the whole batch, grouped by unit,
-    criterion code and whether the plan's owner is another unit; the `scope: plan` and
-    `scope: assigned_by_higher` counts are sums of those groups. A second query reads the metric of the
-    most recently approved linked task per unit and metric leaf."""
-    higher = Case(
-        When(plan__owner_unit_id=F("assignee_unit_id"), then=Value(False)),
-        default=Value(True),
-        output_field=BooleanField(),
-    )
-    by_leaf: dict[tuple[int, str], list[int]] = defaultdict(_new_counts)
-    by_plan: dict[int, list[int]] = defaultdict(_new_counts)
-    by_higher: dict[int, list[int]] = defaultdict(_new_counts)
-    query = (
-        scored_tasks(criteria_set=cs, unit_ids=unit_ids)
-        .annotate(by_higher=higher)
-        .values("assignee_unit_id", "criterion_code", "by_higher")
-        .annotate(**_count_fields(today))
-        .order_by()
-        .values_list("assignee_unit_id", "criterion_code", "by_higher", *_STATUS_KEYS)
-        .query
-    )
-    # The rows as the driver gives them: a batch has tens of thousands, and Django's per-value converters
-    # (which would only turn integers into integers) cost more than the query.
-    with connection.cursor() as cursor:
-        cursor.execute(*query.sql_with_params())
-        rows = cursor.fetchall()
-    for unit_id, code, is_higher, *counts in rows:
-        _add(by_leaf[unit_id, code], counts)
-        _add(by_plan[unit_id], counts)
-        if is_higher:
-            _add(by_higher[unit_id], counts)
-    metric_codes = [leaf.code for leaf in leaves if leaf.rule.get("type") in METRIC_RULES]
-    metrics: dict[tuple[int, str], Decimal | None] = {}
-    if metric_codes:
-        approved = scored_tasks(criteria_set=cs, unit_ids=unit_ids, today=None).filter(
-            criterion_code__in=metric_codes, state=TaskState.APPROVED
-        )
-        if connection.vendor == "postgresql":
-            # One row per unit and leaf, the most recently approved (the exact reverse of the order below).
-            approved = approved.order_by(
-                "assignee_unit_id", "criterion_code", "-approved_at", "-id"
-            ).distinct("assignee_unit_id", "criterion_code")
-        else:
-            approved = approved.order_by("approved_at", "id")
-        for unit_id, code, value in approved.values_list(
-            "assignee_unit_id", "criterion_code", "metric_value"
-        ):
-            metrics[(unit_id, code)] = value  # the last one wins: the most recently approved
-    return by_leaf, by_plan, by_higher, metrics
+# --- One batch -----------------------------------------------------------------------------------------
 
 
 def _dependent_sets(cs: CriteriaSet) -> list[CriteriaSet]:
@@ -158,64 +65,6 @@ def _dependent_sets(cs: CriteriaSet) -> list[CriteriaSet]:
     if latest is None or latest.pk != cs.pk:
         return []
     return list(CriteriaSet.objects.filter(unit_kind=cs.unit_kind, year=cs.year + 1))
-
-
-@dataclass
-class _Context:
-    """What every batch of one recompute shares, read once."""
-
-    cs: CriteriaSet
-    leaves: list[_Leaf]
-    tree: CriteriaTree
-    today: object
-    now: object
-    previous: CriteriaSet | None
-    dependents: list[CriteriaSet]
-
-
-class _ScoreMemo:
-    """Leaf results by distinct input, kept by the process across recomputes: a worker takes chunk after
-    chunk of the same set, and the rules are pure, so an input scored once never needs scoring again. The
-    key holds everything the rule reads (the rule itself, the max, and `points_key` of the counts), so an
-    edited rule or max simply misses. Bounded: when full, it starts afresh (a set has some 20,000 distinct
-    inputs at national scale)."""
-
-    def __init__(self, limit: int = 100_000):
-        self.limit = limit
-        self.results: dict[tuple, LeafResult] = {}
-
-    def score(self, leaf: _Leaf, on_time: int, late: int, overdue: int, pending: int, metric, survey):
-        key = (leaf.fingerprint, *points_key(leaf.rule_type, on_time, late, overdue, pending, metric, survey))
-        result = self.results.get(key)
-        if result is None:
-            if len(self.results) >= self.limit:
-                self.results = {}
-            counts = LeafCounts(on_time, late, overdue, pending, metric)
-            result = self.results[key] = score_leaf(
-                leaf.rule, leaf.max_points, counts, survey_points=survey, with_reason=False
-            )
-        return result
-
-
-_score_memo = _ScoreMemo()
-
-
-def score_memo_clear() -> None:
-    """Forget the memoised leaf results of this process (a benchmark's cold run starts from nothing)."""
-    _score_memo.results = {}
-
-
-@dataclass
-class _BatchInputs:
-    """What one batch's recompute reads, in bulk, keyed by unit (and leaf code or criterion id)."""
-
-    by_leaf: dict[tuple[int, str], list[int]]
-    by_plan: dict[int, list[int]]
-    by_higher: dict[int, list[int]]
-    metrics: dict[tuple[int, str], Decimal | None]
-    surveys: dict[tuple[int, int], Decimal]
-    appraisals: dict[tuple[int, int], Decimal]
-    previous_totals: dict[int, Decimal]
 
 
 def _units_lock(cs: CriteriaSet, unit_ids: list[int]) -> list[tuple[int, int | None]]:
@@ -231,110 +80,8 @@ def _units_lock(cs: CriteriaSet, unit_ids: list[int]) -> list[tuple[int, int | N
     )
 
 
-def _batch_inputs(ctx: _Context, unit_ids: list[int]) -> _BatchInputs:
-    """A batch's source rows: task counts and metrics, survey and appraised points, last year's totals."""
-    cs = ctx.cs
-    by_leaf, by_plan, by_higher, metrics = _counts(cs, unit_ids, ctx.today, ctx.leaves)
-    surveys = {
-        (s["unit_id"], s["criterion_id"]): s["points"]
-        for s in SurveyResult.objects.filter(criteria_set=cs, unit_id__in=unit_ids).values(
-            "unit_id", "criterion_id", "points"
-        )
-    }
-    appraisals = {
-        (a["unit_id"], a["criterion_id"]): a["points"]
-        for a in Appraisal.objects.filter(criteria_set=cs, unit_id__in=unit_ids).values(
-            "unit_id", "criterion_id", "points"
-        )
-    }
-    previous_totals = {}
-    if ctx.previous is not None:
-        previous_totals = dict(
-            UnitScore.objects.filter(criteria_set=ctx.previous, unit_id__in=unit_ids).values_list(
-                "unit_id", "total"
-            )
-        )
-    return _BatchInputs(by_leaf, by_plan, by_higher, metrics, surveys, appraisals, previous_totals)
-
-
-def _unit_leaves(
-    ctx: _Context, inputs: _BatchInputs, unit_id: int, leaf_rows: list[tuple]
-) -> tuple[dict, dict, set]:
-    """Score every leaf of one unit, appending its leaf rows (in `LEAF_COLUMNS` order) to `leaf_rows`.
-    Returns the final and the projected points by leaf code, and the codes of the excluded leaves."""
-    points, projected, excluded = {}, {}, set()
-    score = _score_memo.score
-    by_leaf, metrics, surveys, appraisals = inputs.by_leaf, inputs.metrics, inputs.surveys, inputs.appraisals
-    plan_counts = inputs.by_plan.get(unit_id, _NO_COUNTS)
-    higher_counts = inputs.by_higher.get(unit_id, _NO_COUNTS)
-    for leaf in ctx.leaves:
-        scope = leaf.scope
-        if scope == "plan":
-            on_time, late, overdue, pending = plan_counts
-        elif scope == "assigned_by_higher":
-            on_time, late, overdue, pending = higher_counts
-        else:
-            on_time, late, overdue, pending = by_leaf.get((unit_id, leaf.code), _NO_COUNTS)
-        metric = metrics.get((unit_id, leaf.code)) if leaf.is_metric else None
-        survey = surveys.get((unit_id, leaf.criterion_id))
-        # The rules are pure and their inputs repeat a lot across units: score each distinct one once.
-        result = score(leaf, on_time, late, overdue, pending, metric, survey)
-        appraised = appraisals.get((unit_id, leaf.criterion_id))
-        if appraised is None:
-            final, final_projected = result.auto_points, result.projected_points
-            if result.excluded:
-                excluded.add(leaf.code)
-        else:
-            appraised = min(appraised, leaf.max_points)
-            final = final_points(result.auto_points, appraised)
-            final_projected = final_points(result.projected_points, appraised)
-        points[leaf.code] = final
-        projected[leaf.code] = final_projected
-        leaf_rows.append(
-            (
-                leaf.criterion_id,
-                unit_id,
-                on_time,
-                late,
-                overdue,
-                pending,
-                metric,
-                result.auto_points,
-                result.projected_points,
-                appraised,
-                final,
-                result.excluded and appraised is None,
-            )
-        )
-    return points, projected, excluded
-
-
-def _unit_row(
-    ctx: _Context, inputs: _BatchInputs, unit_id: int, parent_id: int | None, leaf_rows: list[tuple]
-) -> tuple:
-    """One unit's score row (in `UNIT_COLUMNS` order), its leaf rows appended to `leaf_rows` on the way."""
-    points, projected, excluded = _unit_leaves(ctx, inputs, unit_id, leaf_rows)
-    totals = ctx.tree.aggregate(points, excluded)
-    projected_totals = ctx.tree.aggregate(projected, excluded)
-    prev = inputs.previous_totals.get(unit_id)
-    row = {
-        "unit_id": unit_id,
-        "parent_unit_id": parent_id,
-        "evidence_points": totals.evidence_points,
-        "survey_points": totals.survey_points,
-        "total": totals.total,
-        "applicable_max": totals.applicable_max,
-        "percent": totals.percent,
-        "projected_total": projected_totals.total,
-        "projected_percent": projected_totals.percent,
-        "delta": None if prev is None else totals.total - prev,
-        "computed_at": ctx.now,
-    }
-    return tuple(row[name] for name in UNIT_COLUMNS)
-
-
 @transaction.atomic
-def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
+def _recompute_batch(ctx: Context, unit_ids: list[int]) -> tuple[set, int]:
     """Recompute and upsert the scores of one batch of units. Returns the parent ids whose peer groups
     need re-ranking (the current ones and those the units had when last scored) and how many units of the
     batch are scored on the set."""
@@ -349,9 +96,9 @@ def _recompute_batch(ctx: _Context, unit_ids: list[int]) -> tuple[set, int]:
             "parent_unit_id", flat=True
         )
     )
-    inputs = _batch_inputs(ctx, unit_ids)
+    inputs = batch_inputs(ctx, unit_ids)
     leaf_rows: list[tuple] = []
-    unit_rows = [_unit_row(ctx, inputs, unit_id, parent_id, leaf_rows) for unit_id, parent_id in units]
+    unit_rows = [unit_row(ctx, inputs, unit_id, parent_id, leaf_rows) for unit_id, parent_id in units]
     scores_upsert(criteria_set=cs, leaf_rows=leaf_rows, unit_rows=unit_rows)
     totals_now = {row[0]: row[_TOTAL] for row in unit_rows}
     for dependent in ctx.dependents:
@@ -371,6 +118,9 @@ def _deltas_write(cs: CriteriaSet, previous_totals: dict[int, Decimal | None]) -
             changed.append(UnitScore(pk=pk, delta=new))
     UnitScore.objects.bulk_update(changed, ["delta"], batch_size=2000)
     return len(changed)
+
+
+# --- Whole sets and the nightly reconciliation ----------------------------------------------------------
 
 
 def scored_units(cs: CriteriaSet):
@@ -410,8 +160,8 @@ def scores_recompute(
 
     Queries: a fixed handful per run plus about ten per batch of `BATCH` units, however many tasks."""
     now = now or timezone.now()
-    leaves, tree = _leaves(criteria_set)
-    ctx = _Context(
+    leaves, tree = set_leaves(criteria_set)
+    ctx = Context(
         cs=criteria_set,
         leaves=leaves,
         tree=tree,

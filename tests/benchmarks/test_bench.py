@@ -20,7 +20,7 @@ from criteria.models import CriteriaSet
 from notifications.services import reminders_plan
 from scoring.models import LeafScore
 from scoring.services import scores_recompute
-from scoring.services.recompute import _leaves
+from scoring.services._inputs import set_leaves
 from tests.conftest import session_clock_env
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -85,7 +85,7 @@ def test_the_score_floor_counts_what_the_recompute_stored(dataset):
         total = by_leaf[(unit_id, code)]
         for i, n in enumerate(counts):
             total[i] += n
-    leaves, _nodes = _leaves(cs)
+    leaves, _nodes = set_leaves(cs)
     codes = {leaf.code for leaf in leaves if leaf.rule.get("scope", "leaf") == "leaf"}
     stored = {
         (unit_id, code): [on_time, late, overdue, pending]
