@@ -2,8 +2,10 @@
 on-time rates by month, by sub-unit), the overdue tasks by age, and each unit's index score and rank.
 
 The dashboard lives in `scoring` because it shows index scores; the task reads below only use what
-`tasks` offers (`visible_to`, `with_status`). Every function takes a constant number of queries, however
-many units and tasks there are: grouped aggregates, rolled up to sub-units in Python by materialised path.
+`tasks` offers (`with_status`, `overdue`, the `StatusCounts` tally), and who may see which unit's
+dashboard is `scoring.permissions` (`can_see_dashboard`, `led_units_q`). Every function takes a constant
+number of queries, however many units and tasks there are: grouped aggregates, rolled up to sub-units in
+Python by materialised path.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from org.models import Role, Unit
-from org.selectors import units_with_role_q, user_can_see_unit, user_memberships
-from tasks.models import Task, TaskState
+from org.selectors import user_memberships
+from tasks.models import Task
 from tasks.selectors import StatusCounts
 
 from .models import UnitScore
+from .permissions import can_see_dashboard
+from .selectors import UNCOUNTED_STATES
 
-#: Drafts are not assigned to anyone yet and cancelled tasks count nowhere (SPEC §2).
-UNCOUNTED = (TaskState.DRAFT, TaskState.CANCELLED)
 #: Overdue by how many calendar days: (label key, from, to) with `to=None` open-ended.
 AGE_BUCKETS = (("1-5", 1, 5), ("6-10", 6, 10), ("11-20", 11, 20), (">20", 21, None))
 
@@ -31,7 +33,8 @@ AGE_BUCKETS = (("1-5", 1, 5), ("6-10", 6, 10), ("11-20", 11, 20), (">20", 21, No
 
 
 def led_units(user) -> list[Unit]:
-    """The units the user leads (superusers: the top-level units), by path. One query."""
+    """The units whose dashboards the user starts from: those they lead (superusers: the top-level units),
+    by path. One query. Which units' dashboards they may see is `permissions.led_units_q`."""
     if not user.is_authenticated:
         return []
     if user.is_superuser:
@@ -40,29 +43,24 @@ def led_units(user) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=ids).order_by("path")) if ids else []
 
 
-def led_unit_q(user) -> Q:
-    """Units inside the subtree of a unit the user leads (superusers: all)."""
-    return units_with_role_q(user, Role.LEADER)
-
-
 # --- Task progress ------------------------------------------------------------------------------------------
 
 
 def _year_tasks(user, unit: Unit, year: int):
     """Counted tasks assigned in the unit's subtree whose effective due date falls in `year`.
 
-    The view only offers units the user leads (or sub-units of them), and every task assigned inside such a
-    subtree is visible to its leader, so the scope is the subtree itself. Selecting by assignee-unit ids
-    (rather than `visible_to`'s OR over assignee and owner paths) lets PostgreSQL use the
+    Only for a unit whose dashboard the user may see (`can_see_dashboard`), and every task assigned inside
+    such a subtree is visible to its leader, so the scope is the subtree itself. Selecting by assignee-unit
+    ids (rather than `visible_to`'s OR over assignee and owner paths) lets PostgreSQL use the
     (assignee_unit, state) index: a commune's dashboard reads its own tasks, not a million.
     """
-    if not user_can_see_unit(user, unit):
+    if not can_see_dashboard(user, unit):
         return Task.objects.none()
     return Task.objects.filter(
         assignee_unit_id__in=Unit.objects.filter(path__startswith=unit.path).values("id"),
         effective_due_date__gte=dt.date(year, 1, 1),
         effective_due_date__lte=dt.date(year, 12, 31),
-    ).exclude(state__in=UNCOUNTED)
+    ).exclude(state__in=UNCOUNTED_STATES)
 
 
 def year_progress(

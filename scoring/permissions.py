@@ -4,8 +4,28 @@ run a criteria set (import, edit, delete it) is `criteria.permissions`."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from org.models import Role, Unit
-from org.selectors import user_has_role, user_memberships
+from org.selectors import units_with_role_q, user_can_see_unit, user_has_role, user_memberships
+
+
+def can_see_breakdown(user, unit: Unit) -> bool:
+    """SPEC §1: a unit's score breakdown is for users holding a membership (any role, appraisers included)
+    in the unit or one of its ancestors, and for superusers. Ranking tables are for every signed-in user."""
+    return bool(user and user.is_authenticated) and user_can_see_unit(user, unit)
+
+
+def can_see_dashboard(user, unit: Unit) -> bool:
+    """A unit's leader dashboard (its subtree's task progress and scores) is for the leaders of the unit or
+    of a unit above it, and for superusers."""
+    return user_has_role(user, Role.LEADER, unit)
+
+
+def led_units_q(user) -> Q:
+    """The units `can_see_dashboard` says yes to, as a filter: the subtrees of the units the user leads
+    (superusers: every unit)."""
+    return units_with_role_q(user, Role.LEADER)
 
 
 def user_is_appraiser(user) -> bool:
@@ -20,3 +40,9 @@ def can_appraise(user, unit: Unit) -> bool:
     """Appraisers import surveys and enter appraisals for units in their subtree (superusers: every unit).
     The one answer to "may this user appraise this unit", for the survey import and the appraisals alike."""
     return user_has_role(user, Role.APPRAISER, unit)
+
+
+def appraised_units_q(user) -> Q:
+    """The units `can_appraise` says yes to, as a filter: the subtrees of the units where the user is an
+    appraiser (superusers: every unit)."""
+    return units_with_role_q(user, Role.APPRAISER)

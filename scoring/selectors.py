@@ -22,15 +22,15 @@ from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet, Criterion
 from org.models import Unit
-from org.selectors import user_can_see_unit
 from tasks.models import Task, TaskState, TaskStatus
 
 from .models import Appraisal, LeafScore, SurveyResult, UnitScore
 from .rules import CriteriaTree, LeafCounts, NodeDef, score_leaf
 
 ZERO = Decimal(0)
-#: Tasks that count nowhere: drafts are not yet assigned to the unit, cancelled ones never count.
-UNSCORED_STATES = (TaskState.DRAFT, TaskState.CANCELLED)
+#: Tasks that count nowhere (SPEC §2), in the scores as on the dashboard: drafts are not yet assigned to the
+#: unit, cancelled ones never count.
+UNCOUNTED_STATES = (TaskState.DRAFT, TaskState.CANCELLED)
 
 
 # --- Shared by the recompute and the reads ---------------------------------------------------------------
@@ -40,7 +40,7 @@ def scored_tasks(*, criteria_set: CriteriaSet, unit_ids: Iterable[int], today: d
     """The tasks scoring reads for these units: assigned to them, in plans bound to the set, neither draft
     nor cancelled. With `today`, annotated with `status_code` (on_time, late, overdue, pending)."""
     qs = Task.objects.filter(plan__criteria_set=criteria_set, assignee_unit_id__in=list(unit_ids)).exclude(
-        state__in=UNSCORED_STATES
+        state__in=UNCOUNTED_STATES
     )
     return qs.with_status(today) if today is not None else qs
 
@@ -76,14 +76,9 @@ def peer_groups(*, criteria_set: CriteriaSet) -> QuerySet[Unit]:
 # --- Breakdown ---------------------------------------------------------------------------------------------
 
 
-def user_can_see_breakdown(user, unit: Unit) -> bool:
-    """SPEC §1: a unit's score breakdown is for users holding a membership (any role, appraisers included)
-    in the unit or one of its ancestors, and for superusers."""
-    return bool(user and user.is_authenticated) and user_can_see_unit(user, unit)
-
-
 def units_with_visible_breakdown(user) -> QuerySet[Unit]:
-    """The units whose breakdown the user may see: the subtrees of their memberships."""
+    """The units whose breakdown the user may see (`permissions.can_see_breakdown`): the subtrees of their
+    memberships."""
     return Unit.objects.visible_to(user)
 
 
@@ -122,6 +117,7 @@ class NodeScore:
     appraised_points: Decimal | None = None
     appraisal_note: str = ""
     excluded: bool = False
+    auto_excluded: bool = False  # excluded by the rule alone, appraisal aside (for the automatic totals)
     on_time: int = 0
     late: int = 0
     overdue: int = 0
@@ -176,8 +172,21 @@ def scoring_tree(criteria: Iterable[Criterion]) -> CriteriaTree:
 
 
 def breakdown(*, criteria_set: CriteriaSet, unit: Unit, today: dt.date | None = None) -> Breakdown:
-    """A unit's per-criterion breakdown (six queries). Check `user_can_see_breakdown` first."""
+    """A unit's per-criterion breakdown (six queries). Ask `permissions.can_see_breakdown` first."""
     return breakdowns(criteria_set=criteria_set, units=[unit], today=today)[unit.pk]
+
+
+@dataclass
+class _BreakdownInputs:
+    """What the breakdowns of a batch of units read, in bulk: one query each."""
+
+    criteria: list[Criterion]  # in document order, with their parents
+    tree: CriteriaTree
+    scores: dict[int, UnitScore]  # by unit id
+    leaf_scores: dict[tuple[int, int], LeafScore]  # by (unit id, criterion id), as are the next two
+    notes: dict[tuple[int, int], str]
+    surveys: dict[tuple[int, int], Decimal]
+    tasks: dict[int, list[tuple[LinkedTask, str, bool]]]  # by unit id: (task, criterion code, by higher)
 
 
 def breakdowns(
@@ -192,33 +201,28 @@ def breakdowns(
     Reasons are worded at read time from the stored counts (through `scoring.rules.score_leaf`), so they
     come in the reader's language; task statuses are as of `today`."""
     units = list(units)
-    unit_ids = [u.pk for u in units]
-    today = today or timezone.localdate()
-    criteria = list(criteria_set.criteria.select_related("parent").order_by("order", "id"))
-    tree = scoring_tree(criteria)
-    scores = {s.unit_id: s for s in UnitScore.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids)}
-    leaf_scores = {
-        (ls.unit_id, ls.criterion_id): ls
-        for ls in LeafScore.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids)
+    inputs = _breakdown_inputs(
+        criteria_set, [u.pk for u in units], today or timezone.localdate(), with_tasks=with_tasks
+    )
+    return {unit.pk: _unit_breakdown(criteria_set, unit, inputs) for unit in units}
+
+
+def _by_unit_and_criterion(model, cs: CriteriaSet, unit_ids: list[int], column: str) -> dict:
+    """(unit id, criterion id) → `column` of the units' rows of `model` (appraisals, survey results)."""
+    rows = model.objects.filter(criteria_set=cs, unit_id__in=unit_ids)
+    return {
+        (r.unit_id, r.criterion_id): getattr(r, column) for r in rows.only("unit_id", "criterion_id", column)
     }
-    notes = {
-        (a.unit_id, a.criterion_id): a.note
-        for a in Appraisal.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids).only(
-            "unit_id", "criterion_id", "note"
-        )
-    }
-    surveys = {
-        (s.unit_id, s.criterion_id): s.points
-        for s in SurveyResult.objects.filter(criteria_set=criteria_set, unit_id__in=unit_ids).only(
-            "unit_id", "criterion_id", "points"
-        )
-    }
-    tasks_by_unit: dict[int, list[tuple[LinkedTask, str, bool]]] = defaultdict(list)
-    linked_tasks = scored_tasks(criteria_set=criteria_set, unit_ids=unit_ids, today=today)
-    for row in (
-        (linked_tasks if with_tasks else linked_tasks.none())
+
+
+def _linked_tasks(cs: CriteriaSet, unit_ids: list[int], today: dt.date) -> dict[int, list]:
+    """The units' scored tasks as of `today`, by assignee unit: (task, criterion code, assigned by a unit
+    other than the plan's owner), by effective due date."""
+    by_unit: dict[int, list[tuple[LinkedTask, str, bool]]] = defaultdict(list)
+    rows = (
+        scored_tasks(criteria_set=cs, unit_ids=unit_ids, today=today)
         .order_by("effective_due_date", "id")
-        .values(
+        .values_list(
             "id",
             "title",
             "state",
@@ -229,32 +233,26 @@ def breakdowns(
             "assignee_unit_id",
             "plan__owner_unit_id",
         )
-    ):
-        task = LinkedTask(
-            row["id"],
-            row["title"],
-            row["state"],
-            row["status_code"],
-            row["effective_due_date"],
-            row["metric_value"],
-        )
-        higher = row["plan__owner_unit_id"] != row["assignee_unit_id"]
-        tasks_by_unit[row["assignee_unit_id"]].append((task, row["criterion_code"], higher))
+    )
+    for *task, code, unit_id, owner_id in rows:
+        by_unit[unit_id].append((LinkedTask(*task), code, owner_id != unit_id))
+    return by_unit
 
-    result = {}
-    for unit in units:
-        result[unit.pk] = _unit_breakdown(
-            criteria_set,
-            unit,
-            criteria,
-            tree,
-            scores.get(unit.pk),
-            leaf_scores,
-            notes,
-            surveys,
-            tasks_by_unit.get(unit.pk, []),
-        )
-    return result
+
+def _breakdown_inputs(cs: CriteriaSet, unit_ids: list[int], today: dt.date, *, with_tasks: bool):
+    criteria = list(cs.criteria.select_related("parent").order_by("order", "id"))
+    return _BreakdownInputs(
+        criteria=criteria,
+        tree=scoring_tree(criteria),
+        scores={s.unit_id: s for s in UnitScore.objects.filter(criteria_set=cs, unit_id__in=unit_ids)},
+        leaf_scores={
+            (ls.unit_id, ls.criterion_id): ls
+            for ls in LeafScore.objects.filter(criteria_set=cs, unit_id__in=unit_ids)
+        },
+        notes=_by_unit_and_criterion(Appraisal, cs, unit_ids, "note"),
+        surveys=_by_unit_and_criterion(SurveyResult, cs, unit_ids, "points"),
+        tasks=_linked_tasks(cs, unit_ids, today) if with_tasks else {},
+    )
 
 
 def _linked(rule: dict, code: str, tasks: list[tuple[LinkedTask, str, bool]]) -> list[LinkedTask]:
@@ -282,73 +280,72 @@ def _leaf_reason(rule: dict, auto_reason: str, auto: Decimal, appraised: Decimal
     }
 
 
-def _unit_breakdown(cs, unit, criteria, tree, score, leaf_scores, notes, surveys, tasks) -> Breakdown:
-    nodes: list[NodeScore] = []
-    final, auto, projected = {}, {}, {}
-    excluded_final, excluded_auto = set(), set()
-    leaf_nodes: dict[str, NodeScore] = {}
-    for c in criteria:
-        if c.rule is None:
-            continue
-        key = (unit.pk, c.pk)
-        ls = leaf_scores.get(key)
-        node = NodeScore(
-            code=c.code,
-            title=c.title,
-            part=c.part,
-            depth=c.depth,
-            parent_code=c.parent.code if c.parent_id else None,
-            is_leaf=True,
-            max_points=c.max_points,
-            applicable_max=c.max_points,
-            points=ZERO,
-            auto_points=ZERO,
-            projected_points=ZERO,
-            rule_type=c.rule.get("type"),
-            appraisal_note=notes.get(key, ""),
-            tasks=_linked(c.rule, c.code, tasks),
+def _node(c: Criterion, **values) -> NodeScore:
+    """A criterion's node: what it is (code, title, part, depth, parent, max), then `values`."""
+    return NodeScore(
+        code=c.code,
+        title=c.title,
+        part=c.part,
+        depth=c.depth,
+        parent_code=c.parent.code if c.parent_id else None,
+        max_points=c.max_points,
+        **values,
+    )
+
+
+def _leaf_node(c: Criterion, key: tuple[int, int], inputs: _BreakdownInputs, tasks: list) -> NodeScore:
+    """A leaf's node from its stored score (with counts and reason), or marked not computed yet."""
+    node = _node(
+        c,
+        is_leaf=True,
+        applicable_max=c.max_points,
+        points=ZERO,
+        auto_points=ZERO,
+        projected_points=ZERO,
+        rule_type=c.rule.get("type"),
+        appraisal_note=inputs.notes.get(key, ""),
+        tasks=_linked(c.rule, c.code, tasks),
+    )
+    ls = inputs.leaf_scores.get(key)
+    if ls is None:
+        node.computed = False
+        node.reason = _("chưa tính điểm")
+        return node
+    counts = LeafCounts(
+        on_time=ls.on_time, late=ls.late, overdue=ls.overdue, pending=ls.pending, metric=ls.metric
+    )
+    result = score_leaf(c.rule, c.max_points, counts, survey_points=inputs.surveys.get(key))
+    node.on_time, node.late = counts.on_time, counts.late
+    node.overdue, node.pending, node.metric = counts.overdue, counts.pending, ls.metric
+    node.points, node.auto_points = ls.points, ls.auto_points
+    node.appraised_points = ls.appraised_points
+    node.projected_points = ls.projected_points if ls.appraised_points is None else ls.appraised_points
+    node.excluded = ls.excluded
+    node.reason = _leaf_reason(c.rule, result.reason, ls.auto_points, ls.appraised_points)
+    node.auto_excluded = result.excluded
+    return node
+
+
+def _unit_breakdown(cs: CriteriaSet, unit: Unit, inputs: _BreakdownInputs) -> Breakdown:
+    tasks = inputs.tasks.get(unit.pk, [])
+    leaves = {
+        c.code: _leaf_node(c, (unit.pk, c.pk), inputs, tasks) for c in inputs.criteria if c.rule is not None
+    }
+    excluded = {code for code, n in leaves.items() if n.excluded}
+    excluded_auto = {code for code, n in leaves.items() if n.auto_excluded}
+    totals = inputs.tree.aggregate({code: n.points for code, n in leaves.items()}, excluded)
+    auto_totals = inputs.tree.aggregate({code: n.auto_points for code, n in leaves.items()}, excluded_auto)
+    projected = inputs.tree.aggregate({code: n.projected_points for code, n in leaves.items()}, excluded)
+    nodes = []
+    for c in inputs.criteria:
+        node = leaves.get(c.code) or _node(
+            c,
+            is_leaf=False,
+            applicable_max=ZERO,
+            points=totals.node_points[c.code],
+            auto_points=auto_totals.node_points[c.code],
+            projected_points=projected.node_points[c.code],
         )
-        if ls is None:
-            node.computed = False
-            node.reason = _("chưa tính điểm")
-        else:
-            counts = LeafCounts(
-                on_time=ls.on_time, late=ls.late, overdue=ls.overdue, pending=ls.pending, metric=ls.metric
-            )
-            result = score_leaf(c.rule, c.max_points, counts, survey_points=surveys.get(key))
-            node.on_time, node.late = counts.on_time, counts.late
-            node.overdue, node.pending, node.metric = counts.overdue, counts.pending, ls.metric
-            node.points, node.auto_points = ls.points, ls.auto_points
-            node.appraised_points = ls.appraised_points
-            appraised = ls.appraised_points
-            node.projected_points = ls.projected_points if appraised is None else appraised
-            node.excluded = ls.excluded
-            node.reason = _leaf_reason(c.rule, result.reason, ls.auto_points, ls.appraised_points)
-            if ls.excluded:
-                excluded_final.add(c.code)
-            if result.excluded:
-                excluded_auto.add(c.code)
-        final[c.code], auto[c.code], projected[c.code] = node.points, node.auto_points, node.projected_points
-        leaf_nodes[c.code] = node
-    totals = tree.aggregate(final, excluded_final)
-    auto_totals = tree.aggregate(auto, excluded_auto)
-    projected_totals = tree.aggregate(projected, excluded_final)
-    for c in criteria:
-        node = leaf_nodes.get(c.code)
-        if node is None:
-            node = NodeScore(
-                code=c.code,
-                title=c.title,
-                part=c.part,
-                depth=c.depth,
-                parent_code=c.parent.code if c.parent_id else None,
-                is_leaf=False,
-                max_points=c.max_points,
-                applicable_max=ZERO,
-                points=totals.node_points[c.code],
-                auto_points=auto_totals.node_points[c.code],
-                projected_points=projected_totals.node_points[c.code],
-            )
         node.applicable_max = totals.node_applicable_max[c.code]
         nodes.append(node)
-    return Breakdown(criteria_set=cs, unit=unit, score=score, nodes=nodes)
+    return Breakdown(criteria_set=cs, unit=unit, score=inputs.scores.get(unit.pk), nodes=nodes)

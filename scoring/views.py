@@ -28,15 +28,15 @@ from django.views.decorators.http import require_GET
 
 from criteria import selectors as criteria_selectors
 from criteria.models import CriteriaSet
-from org.models import Role, Unit
-from org.selectors import units_with_role_q, user_memberships
+from org.models import Unit
+from org.selectors import user_memberships
 from org.spreadsheet import csv_text
 from org.web import add_service_errors, paginate, whole_number
 from tasks.models import TaskStatus
 from tasks.selectors import StatusCounts, TaskTone
 
 from . import dashboard as board
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import AppraisalLeafForm, SurveyUploadForm
 from .models import Appraisal, SurveyResult, UnitScore
 
@@ -142,10 +142,12 @@ def dashboard(request):
     unit_id = _int_param(request, "unit")
     focus = roots[0]
     if unit_id is not None:
-        focus = get_object_or_404(Unit.objects.filter(board.led_unit_q(user)), pk=unit_id)
+        focus = get_object_or_404(Unit.objects.filter(permissions.led_units_q(user)), pk=unit_id)
     year = _year_param(request, today.year)
     trail = list(
-        Unit.objects.filter(pk__in=focus.ancestor_ids()[:-1]).filter(board.led_unit_q(user)).order_by("path")
+        Unit.objects.filter(pk__in=focus.ancestor_ids()[:-1])
+        .filter(permissions.led_units_q(user))
+        .order_by("path")
     )
     children = list(Unit.objects.filter(parent=focus).order_by("code"))
     months, by_unit = board.year_progress(user=user, unit=focus, year=year, today=today)
@@ -226,7 +228,7 @@ def _default_group(cs: CriteriaSet, groups: list[Unit], members, user) -> int | 
         if unit in ids:
             return unit
     for group in groups:
-        if selectors.user_can_see_breakdown(user, group):
+        if permissions.can_see_breakdown(user, group):
             return group.pk
     return groups[0].pk if groups else None
 
@@ -262,7 +264,7 @@ def ranking(request):
     rows = list(rows)
     member_ids = {u for u, _k, _p in members}
     for row in rows:
-        row.can_see = selectors.user_can_see_breakdown(user, row.unit)
+        row.can_see = permissions.can_see_breakdown(user, row.unit)
         row.mine = row.unit_id in member_ids
     export = reverse("criteria-set-export", kwargs={"pk": cs.pk, "format": "xlsx"})
     return render(
@@ -288,7 +290,7 @@ def unit_breakdown(request, set_id: int, unit_id: int):
     user = request.user
     cs = get_object_or_404(CriteriaSet, pk=set_id)
     unit = Unit.objects.select_related("parent").filter(pk=unit_id).first()
-    if unit is None or unit.kind != cs.unit_kind or not selectors.user_can_see_breakdown(user, unit):
+    if unit is None or unit.kind != cs.unit_kind or not permissions.can_see_breakdown(user, unit):
         raise Http404
     bd = selectors.breakdown(criteria_set=cs, unit=unit, today=timezone.localdate())
     peers = UnitScore.objects.filter(criteria_set=cs, parent_unit_id=unit.parent_id).count()
@@ -303,7 +305,7 @@ def unit_breakdown(request, set_id: int, unit_id: int):
             "peers": peers,
             "losses": bd.losses[:10],
             "status_tones": STATUS_TONES,
-            "can_appraise": services.user_can_appraise(user, unit),
+            "can_appraise": permissions.can_appraise(user, unit),
         },
     )
 
@@ -312,13 +314,13 @@ def unit_breakdown(request, set_id: int, unit_id: int):
 
 
 def _require_appraiser(user) -> None:
-    if not services.user_is_appraiser(user):
+    if not permissions.user_is_appraiser(user):
         raise PermissionDenied(_("Trang thẩm định dành cho thẩm định viên."))
 
 
 def _appraiser_units_q(user) -> Q:
     """Units in the subtree of a unit where the user is an appraiser (superusers: all)."""
-    return units_with_role_q(user, Role.APPRAISER)
+    return permissions.appraised_units_q(user)
 
 
 def _pick_set(request, sets: list[CriteriaSet], today) -> CriteriaSet:
@@ -572,7 +574,7 @@ def appraisal_unit(request, set_id: int, unit_id: int):
     unit = Unit.objects.visible_to(user).select_related("parent").filter(pk=unit_id).first()
     if unit is None or unit.kind != cs.unit_kind:
         raise Http404
-    if not services.user_can_appraise(user, unit):
+    if not permissions.can_appraise(user, unit):
         raise PermissionDenied(_("Chỉ thẩm định viên phụ trách đơn vị này được nhập điểm thẩm định."))
     bd = selectors.breakdown(criteria_set=cs, unit=unit, today=timezone.localdate())
     # The appraisals as stored (the breakdown's points follow them once the worker has recomputed).

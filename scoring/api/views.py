@@ -105,7 +105,7 @@ class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
         for members of the unit or of a unit above it (else 404)."""
         cs = self.get_object()
         unit = self._unit(unit_id)
-        if unit.kind != cs.unit_kind or not selectors.user_can_see_breakdown(request.user, unit):
+        if unit.kind != cs.unit_kind or not permissions.can_see_breakdown(request.user, unit):
             raise Http404
         bd = selectors.breakdown(criteria_set=cs, unit=unit)
         return Response(BreakdownSerializer(bd).data)

@@ -8,9 +8,8 @@ it (e.g. `scoring.services.recompute._recompute_batch`): a name set on this pack
 globals.
 """
 
-from ..permissions import user_is_appraiser
 from ._rows import score_memo_clear
-from .appraisals import appraisal_set, user_can_appraise
+from .appraisals import appraisal_set
 from .ranking import ranks_recompute
 from .recompute import (
     SNAPSHOT_FIELDS,
@@ -49,6 +48,4 @@ __all__ = [
     "scores_request",
     "survey_import",
     "survey_parse",
-    "user_can_appraise",
-    "user_is_appraiser",
 ]

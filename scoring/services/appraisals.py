@@ -17,10 +17,6 @@ from ..permissions import can_appraise
 from .recompute import scores_request
 from .surveys import POINTS_PLACES
 
-#: The pages and `appraisal_set` ask by this name (and `services.user_is_appraiser`, which the package
-#: exports); the rule itself is `permissions.can_appraise`.
-user_can_appraise = can_appraise
-
 
 @transaction.atomic
 def appraisal_set(
@@ -36,7 +32,7 @@ def appraisal_set(
     """Set (or, with points=None, clear) the appraised points of one leaf for one unit, with a note. The
     automatic points stay beside them; the unit's scores update after commit."""
     now = now or timezone.now()
-    if not user_can_appraise(actor, unit):
+    if not can_appraise(actor, unit):
         raise PermissionDenied(_("Only appraisers of this unit's subtree enter appraisals."))
     criterion = criteria_set.criteria.filter(code=code, rule__isnull=False).first()
     if criterion is None:
