@@ -1,15 +1,15 @@
 from django.urls import path
 
-from . import views
+from .views import appraisal, breakdown, dashboard, ranking, survey
 
 app_name = "scoring"
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("ranking/", views.ranking, name="ranking"),
-    path("ranking/<int:set_id>/units/<int:unit_id>/", views.unit_breakdown, name="breakdown"),
-    path("appraisal/", views.appraisal_index, name="appraisal"),
-    path("appraisal/<int:set_id>/survey/", views.survey_import, name="survey"),
-    path("appraisal/<int:set_id>/survey/template.csv", views.survey_template, name="survey_template"),
-    path("appraisal/<int:set_id>/units/<int:unit_id>/", views.appraisal_unit, name="appraisal_unit"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("ranking/", ranking.ranking, name="ranking"),
+    path("ranking/<int:set_id>/units/<int:unit_id>/", breakdown.unit_breakdown, name="breakdown"),
+    path("appraisal/", appraisal.appraisal_index, name="appraisal"),
+    path("appraisal/<int:set_id>/survey/", survey.survey_import, name="survey"),
+    path("appraisal/<int:set_id>/survey/template.csv", survey.survey_template, name="survey_template"),
+    path("appraisal/<int:set_id>/units/<int:unit_id>/", appraisal.appraisal_unit, name="appraisal_unit"),
 ]

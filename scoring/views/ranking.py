@@ -1,0 +1,116 @@
+"""The ranking table (Xếp hạng): a criteria set's PAR-index table for one peer group, with a bar chart and
+the link to its XLSX export. Every signed-in user sees it; a unit's name links to its breakdown where the
+user may see that."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from criteria import selectors as criteria_selectors
+from criteria.models import CriteriaSet
+from org.models import Unit
+from org.selectors import user_memberships
+
+from .. import permissions, selectors
+from ..models import UnitScore
+from ._common import int_param, past_sets, set_param, svg_number
+
+
+def _member_units(user) -> list[tuple[int, str, int | None]]:
+    """(id, kind, parent id) of the units where the user holds a membership. One query."""
+    ids = [u for u, _p, _r in user_memberships(user)]
+    if not ids:
+        return []
+    return list(Unit.objects.filter(pk__in=ids).order_by("path").values_list("pk", "kind", "parent_id"))
+
+
+def _default_set(sets: list[CriteriaSet], members, today) -> CriteriaSet:
+    """This year's set (or the latest one before it) of a unit kind the user has to do with: the kind of
+    their own units, else the kind of the units under them."""
+    past = past_sets(sets, today)
+    latest = [s for s in past if s.year == past[0].year]
+    kinds = {kind for _u, kind, _p in members}
+    for s in latest:
+        if s.unit_kind in kinds:
+            return s
+    if members:
+        below = set(
+            Unit.objects.filter(parent_id__in=[u for u, _k, _p in members])
+            .values_list("kind", flat=True)
+            .distinct()
+            .order_by()
+        )
+        for s in latest:
+            if s.unit_kind in below:
+                return s
+    return latest[0]
+
+
+def _default_group(cs: CriteriaSet, groups: list[Unit], members, user) -> int | None:
+    """The user's own peer group: their unit's parent, else the group under their unit, else the first
+    group inside their subtree, else the first group."""
+    ids = {g.pk for g in groups}
+    for _u, kind, parent in members:
+        if kind == cs.unit_kind and parent in ids:
+            return parent
+    for unit, _k, _p in members:
+        if unit in ids:
+            return unit
+    for group in groups:
+        if permissions.can_see_breakdown(user, group):
+            return group.pk
+    return groups[0].pk if groups else None
+
+
+def _bar_rows(rows: list[UnitScore]) -> list[dict]:
+    return [{"score": r, "width": svg_number(min(max(r.percent, Decimal(0)), Decimal(100)))} for r in rows]
+
+
+def _table(cs: CriteriaSet, parent_id: int | None, user, member_ids: set[int]) -> list[UnitScore]:
+    """The peer group's rows, each marked with whether the user may open its breakdown and is a member."""
+    rows = selectors.ranking(criteria_set=cs, parent_unit=parent_id)
+    if parent_id is None:  # a set of top-level units: one group without a parent
+        rows = rows.filter(parent_unit__isnull=True)
+    rows = list(rows)
+    for row in rows:
+        row.can_see = permissions.can_see_breakdown(user, row.unit)
+        row.mine = row.unit_id in member_ids
+    return rows
+
+
+@login_required
+@require_GET
+def ranking(request):
+    """Xếp hạng: the PAR-index table of a criteria set and a peer group, with a chart and the export."""
+    user = request.user
+    sets = list(criteria_selectors.criteria_set_list())
+    if not sets:
+        return render(request, "scoring/ranking.html", {"sets": []})
+    asked = set_param(request, sets)
+    members = _member_units(user)
+    cs = asked or _default_set(sets, members, timezone.localdate())
+    groups = list(selectors.peer_groups(criteria_set=cs))
+    parent_id = int_param(request, "parent")
+    if parent_id is None or parent_id not in {g.pk for g in groups}:
+        parent_id = _default_group(cs, groups, members, user)
+    rows = _table(cs, parent_id, user, {u for u, _k, _p in members})
+    export = reverse("criteria-set-export", kwargs={"pk": cs.pk, "format": "xlsx"})
+    return render(
+        request,
+        "scoring/ranking.html",
+        {
+            "sets": sets,
+            "cs": cs,
+            "groups": groups,
+            "parent": next((g for g in groups if g.pk == parent_id), None),
+            "rows": rows,
+            "bars": _bar_rows(rows),
+            "export_url": f"{export}?parent={parent_id}" if parent_id else export,
+        },
+    )
