@@ -32,10 +32,6 @@ def _moment(text: str | None) -> dt.datetime:
     return moment
 
 
-class _DryRun(Exception):
-    pass
-
-
 class Command(BaseCommand):
     help = (
         "Run one reminder cycle as of a moment: plan the reminders due, gather digests (from 07:30 on "
@@ -59,12 +55,10 @@ class Command(BaseCommand):
             # No surrounding transaction: each claim and each "sent" commits on its own, as in the workers.
             self._cycle(now, dry_run)
             return
-        try:
-            with transaction.atomic():
-                self._cycle(now, dry_run)
-                raise _DryRun
-        except _DryRun:
-            self.stdout.write("Dry run: nothing was written or sent.")
+        with transaction.atomic():
+            self._cycle(now, dry_run)
+            transaction.set_rollback(True)
+        self.stdout.write("Dry run: nothing was written or sent.")
 
     def _cycle(self, now: dt.datetime, dry_run: bool) -> None:
         result = services.reminders_plan(now=now)
