@@ -162,30 +162,14 @@ def _score_leaf(
         raise ValueError(f"unknown when_no_tasks: {when_no_tasks!r}")
 
     on_time, late, overdue, pending = counts.on_time, counts.late, counts.overdue, counts.pending
-    auto = _points(rule_type, rule, max_points, on_time, late, overdue, pending, counts.metric)
-    if rule_type in METRIC_RULES:
-        projected = auto  # pending tasks do not change the latest approved value
-    else:
-        # Projected: every pending task counted as on time (`LeafCounts.projected`).
-        projected = _points(rule_type, rule, max_points, on_time + pending, late, overdue, 0, counts.metric)
-    return LeafResult(auto, projected, False, _reason(rule_type, rule, counts) if with_reason else "")
-
-
-def _points(
-    rule_type: str,
-    rule: Mapping[str, Any],
-    max_points: Decimal,
-    on_time: int,
-    late: int,
-    overdue: int,
-    pending: int,
-    metric: Decimal | None,
-) -> Decimal:
-    """The points of a task or metric rule for n > 0 (the counts as in `LeafCounts`)."""
     if rule_type in TASK_RULES:
-        return _task_points(rule_type, rule, max_points, on_time, late, overdue, pending)
-    # Metric rules read the latest approved value; pending tasks do not change it.
-    return _metric_points(rule_type, rule, max_points, metric)
+        auto = _task_points(rule_type, rule, max_points, on_time, late, overdue, pending)
+        # Projected: every pending task counted as on time (`LeafCounts.projected`).
+        projected = _task_points(rule_type, rule, max_points, on_time + pending, late, overdue, 0)
+    else:
+        # Metric rules read the latest approved value: pending tasks do not change it.
+        auto = projected = _metric_points(rule_type, rule, max_points, counts.metric)
+    return LeafResult(auto, projected, False, _reason(rule_type, rule, counts) if with_reason else "")
 
 
 def _task_points(
@@ -197,7 +181,8 @@ def _task_points(
     overdue: int,
     pending: int,
 ) -> Decimal:
-    """The task rules: points from how many linked tasks are done on time, late, overdue or pending."""
+    """The task rules' points for n > 0: from how many linked tasks are done on time, late, overdue or
+    pending."""
     n = on_time + late + overdue + pending
     if rule_type == "task_on_time":
         if on_time == n:
