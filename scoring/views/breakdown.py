@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET
 
 from criteria.models import CriteriaSet
 from org.models import Unit
-from tasks.models import TaskStatus
-from tasks.selectors import TaskTone
+from tasks.choices import TaskStatus, TaskTone
 
 from .. import permissions, selectors
 from ..models import UnitScore
