@@ -24,8 +24,8 @@ def _plain(value):
         return value.pk
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
+    if isinstance(value, decimal.Decimal):  # as typed: 15.0000 → "15", 17.50 → "17.5"
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
     return value
 
 

@@ -349,3 +349,15 @@ def _unit_breakdown(cs: CriteriaSet, unit: Unit, inputs: _BreakdownInputs) -> Br
         node.applicable_max = totals.node_applicable_max[c.code]
         nodes.append(node)
     return Breakdown(criteria_set=cs, unit=unit, score=inputs.scores.get(unit.pk), nodes=nodes)
+
+
+def appraisal_history(*, criteria_set, unit, limit: int = 50) -> list:
+    """The audit entries of a unit's appraisal and survey points on a set, newest first (the appraisal
+    page shows who changed which leaf, from what to what)."""
+    from org.models import AuditAction, AuditEntry
+
+    return list(
+        AuditEntry.objects.about(criteria_set)
+        .filter(unit=unit, action__in=[AuditAction.APPRAISAL_SAVED, AuditAction.SURVEY_IMPORTED])
+        .select_related("actor")[:limit]
+    )

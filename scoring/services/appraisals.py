@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet
-from org.models import Unit
+from org.audit import audit_record
+from org.models import AuditAction, Unit
 
 from ..models import Appraisal
 from ..permissions import can_appraise
@@ -46,6 +47,7 @@ def appraisal_set(
         )
     if unit.kind != criteria_set.unit_kind:
         raise ValidationError({"unit": [_("This unit is not scored on this criteria set.")]})
+    before = Appraisal.objects.filter(criterion=criterion, unit=unit).values_list("points", flat=True).first()
     if points is None:
         Appraisal.objects.filter(criterion=criterion, unit=unit).delete()
         appraisal = None
@@ -69,6 +71,17 @@ def appraisal_set(
                 "appraiser": actor,
                 "updated_at": now,
             },
+        )
+    after = appraisal.points if appraisal else None
+    if before != after or appraisal is not None:
+        audit_record(
+            actor=actor,
+            action=AuditAction.APPRAISAL_SAVED,
+            subject=criteria_set,
+            unit=unit,
+            changes={code: [before, after]},
+            note=appraisal.note if appraisal else "",
+            now=now,
         )
     scores_request(criteria_set_id=criteria_set.pk, unit_ids=[unit.pk])
     return appraisal

@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet, Criterion
-from org.models import Unit
+from org.audit import Entry as AuditRow
+from org.audit import audit_record_many
+from org.models import AuditAction, Unit
 from org.spreadsheet import csv_untext
 from tasks.files import zip_is_implausible
 
@@ -198,6 +200,7 @@ def survey_import(
     if not user_is_appraiser(actor):
         raise PermissionDenied(_("Only appraisers import survey results."))
     parsed = survey_parse(actor=actor, criteria_set=criteria_set, data=data, filename=filename)
+    _survey_audit(actor, criteria_set, parsed, filename, now)
     SurveyResult.objects.bulk_create(
         [
             SurveyResult(
@@ -213,3 +216,27 @@ def survey_import(
     unit_ids = sorted({u.pk for u, _c, _p in parsed})
     scores_request(criteria_set_id=criteria_set.pk, unit_ids=unit_ids)
     return SurveyImportResult(rows=len(parsed), unit_ids=unit_ids)
+
+
+def _survey_audit(actor, criteria_set: CriteriaSet, parsed, filename: str, now) -> None:
+    """One audit entry per unit the file changes: each criterion's points before and after."""
+    unit_ids = {u.pk for u, _c, _p in parsed}
+    before = {
+        (unit_id, code): points
+        for unit_id, code, points in SurveyResult.objects.filter(
+            criteria_set=criteria_set, unit_id__in=unit_ids
+        ).values_list("unit_id", "criterion__code", "points")
+    }
+    changes: dict[int, dict] = {}
+    units = {}
+    for u, c, p in parsed:
+        units[u.pk] = u
+        changes.setdefault(u.pk, {})[c.code] = [before.get((u.pk, c.code)), p]
+    audit_record_many(
+        actor=actor,
+        entries=[
+            AuditRow(AuditAction.SURVEY_IMPORTED, criteria_set, units[uid], rows, filename)
+            for uid, rows in changes.items()
+        ],
+        now=now,
+    )

@@ -179,6 +179,13 @@ def appraisal_unit(request, set_id: int, unit_id: int):
     return render(
         request,
         "scoring/appraisal_unit.html",
-        {"cs": cs, "unit": unit, "bd": bd, "items": items, "error_count": errors},
+        {
+            "cs": cs,
+            "unit": unit,
+            "bd": bd,
+            "items": items,
+            "error_count": errors,
+            "history": selectors.appraisal_history(criteria_set=cs, unit=unit),
+        },
         status=status,
     )

@@ -333,3 +333,47 @@ def test_the_scoring_pages_speak_english(scored, web):
     assert "Overdue tasks by days overdue" in html and "Đơn vị chậm tiến độ" not in html
     html = _html(client.get(f"/ranking/{scored.cs.pk}/units/{w.commune.pk}/"))
     assert "Points by criterion" in html and "Still to win" in html
+
+
+def test_the_appraisal_page_shows_who_changed_which_leaf_from_what_to_what(scored, web):
+    """Issue 12: an appraisal is an audited write; the appraisal page lists its history."""
+    from org.models import AuditAction, AuditEntry
+
+    w, cs = scored.world, scored.cs
+    client = web.as_(scored.appraiser)
+    url = f"/appraisal/{cs.pk}/units/{w.commune.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200 and "Chưa có thao tác nào được ghi lại." in _html(page)
+    data = {}
+    for item in page.context["items"]:
+        if "form" in item:
+            form = item["form"]
+            data.update({form.add_prefix(name): value for name, value in form.initial.items()})
+    data["c1_1-points"], data["c1_1-note"] = "1", "Thiếu kế hoạch đã ban hành"
+    html = _html(client.post(url, data, follow=True))
+    assert "Lịch sử thẩm định" in html and "Lưu điểm thẩm định" in html
+    assert "Thiếu kế hoạch đã ban hành" in html and scored.appraiser.display_name in html
+    (entry,) = AuditEntry.objects.filter(action=AuditAction.APPRAISAL_SAVED)
+    assert entry.unit == w.commune and entry.actor == scored.appraiser
+    assert entry.changes == {"1.1": [None, "1"]}
+
+
+def test_a_survey_import_leaves_one_audit_entry_per_unit_with_points_before_and_after(scored, web):
+    from org.models import AuditAction, AuditEntry
+    from scoring.services import survey_import
+
+    w, cs = scored.world, scored.cs
+    first = b"unit_code,criterion_code,points\nX01,3.1,15\nX01,3.2,8\nX02,3.1,20\n"
+    survey_import(actor=scored.appraiser, criteria_set=cs, data=first, filename="dot1.csv")
+    survey_import(
+        actor=scored.appraiser, criteria_set=cs, data=b"unit_code,criterion_code,points\nX01,3.1,17.5\n"
+    )
+    entries = AuditEntry.objects.filter(action=AuditAction.SURVEY_IMPORTED, unit=w.commune).order_by("id")
+    assert [e.changes for e in entries] == [
+        {"3.1": [None, "15"], "3.2": [None, "8"]},
+        {"3.1": ["15", "17.5"]},
+    ]
+    assert entries[0].note == "dot1.csv" and entries[0].actor == scored.appraiser
+    assert AuditEntry.objects.filter(action=AuditAction.SURVEY_IMPORTED, unit=w.other_commune).count() == 1
+    html = _html(web.as_(scored.appraiser).get(f"/appraisal/{cs.pk}/units/{w.commune.pk}/"))
+    assert "Nhập kết quả điều tra xã hội học" in html and "17.5" in html
