@@ -277,91 +277,82 @@ def _bold_last(ws) -> None:
         cell.font = Font(bold=True)
 
 
+#: The export's task sheet: each column's header and width.
+_TASK_COLUMNS = (
+    (gettext_noop("STT"), 6),
+    (gettext_noop("Mã đơn vị"), 12),
+    (gettext_noop("Đơn vị thực hiện"), 30),
+    (gettext_noop("Tên nhiệm vụ"), 60),
+    (gettext_noop("Ngày bắt đầu"), 13),
+    (gettext_noop("Hạn hoàn thành"), 13),
+    (gettext_noop("Hạn thực tế"), 13),
+    (gettext_noop("Trạng thái"), 16),
+    (gettext_noop("Tình hình"), 20),
+    (gettext_noop("Tiến độ (%)"), 10),
+    (gettext_noop("Mã tiêu chí"), 11),
+    (gettext_noop("Cán bộ chủ trì"), 22),
+    (gettext_noop("Thời điểm trình"), 17),
+    (gettext_noop("Thời điểm duyệt"), 17),
+)
+#: The export's progress sheet, one row per assignee unit.
+_PROGRESS_COLUMNS = (
+    (gettext_noop("Mã đơn vị"), 12),
+    (gettext_noop("Đơn vị"), 34),
+    (gettext_noop("Tổng số"), 10),
+    (gettext_noop("Hoàn thành đúng hạn"), 14),
+    (gettext_noop("Hoàn thành quá hạn"), 14),
+    (gettext_noop("Đang thực hiện trong hạn"), 14),
+    (gettext_noop("Quá hạn"), 10),
+    (gettext_noop("Tỷ lệ đúng hạn (%)"), 12),
+)
+
+
 def plan_export(*, plan, tasks, progress_rows, today: dt.date) -> bytes:
     """A plan's tasks (those the user may see) and its progress by unit, for a report. `tasks` is an
     iterable of tasks annotated with `status_code`; `progress_rows` as `plan_progress_by_unit` gives them."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Nhiệm vụ")[:31])
-    columns = [
-        (_("STT"), 6),
-        (_("Mã đơn vị"), 12),
-        (_("Đơn vị thực hiện"), 30),
-        (_("Tên nhiệm vụ"), 60),
-        (_("Ngày bắt đầu"), 13),
-        (_("Hạn hoàn thành"), 13),
-        (_("Hạn thực tế"), 13),
-        (_("Trạng thái"), 16),
-        (_("Tình hình"), 20),
-        (_("Tiến độ (%)"), 10),
-        (_("Mã tiêu chí"), 11),
-        (_("Cán bộ chủ trì"), 22),
-        (_("Thời điểm trình"), 17),
-        (_("Thời điểm duyệt"), 17),
-    ]
-    for i, (_label, width) in enumerate(columns, start=1):
+    _task_sheet(_sheet_with_header(wb, _("Nhiệm vụ"), _TASK_COLUMNS), tasks)
+    ws = _sheet_with_header(wb, _("Tiến độ theo đơn vị"), _PROGRESS_COLUMNS)
+    for row in progress_rows:
+        cells = [row.code, row.name, row.total, row.on_time, row.late, row.pending, row.overdue]
+        ws.append(text_row(ws, [*cells, row.on_time_percent]))
+    ws.append([])
+    ws.append(text_row(ws, [_("Kế hoạch"), f"{plan.number} — {plan.title}"]))
+    ws.append([_("Số liệu đến ngày"), _date_cell(ws, today)])
+    return _to_bytes(wb)
+
+
+def _sheet_with_header(wb: Workbook, title: str, columns):
+    """A write-only sheet with the columns' widths and their translated headers, frozen below them."""
+    ws = wb.create_sheet(title[:31])
+    for i, (_msgid, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    ws.append([_header_cell(ws, label) for label, _w in columns])
+    ws.append([_header_cell(ws, _(msgid)) for msgid, _w in columns])
+    return ws
+
+
+def _task_sheet(ws, tasks) -> None:
     statuses = dict(TaskStatus.choices)
     tz = timezone.get_default_timezone()
     for n, task in enumerate(tasks, start=1):
-        ws.append(
-            text_row(
-                ws,
-                [
-                    n,
-                    task.assignee_unit.code,
-                    task.assignee_unit.name,
-                    task.title,
-                    _date_cell(ws, task.start_date),
-                    _date_cell(ws, task.due_date),
-                    _date_cell(ws, task.effective_due_date),
-                    str(task.get_state_display()),
-                    str(statuses.get(task.status_code, task.status_code)),
-                    task.progress,
-                    task.criterion_code,
-                    task.lead.display_name if task.lead_id else "",
-                    _datetime_cell(ws, task.submitted_at, tz),
-                    _datetime_cell(ws, task.approved_at, tz),
-                ],
-            )
-        )
-
-    ws2 = wb.create_sheet(_("Tiến độ theo đơn vị")[:31])
-    columns2 = [
-        (_("Mã đơn vị"), 12),
-        (_("Đơn vị"), 34),
-        (_("Tổng số"), 10),
-        (_("Hoàn thành đúng hạn"), 14),
-        (_("Hoàn thành quá hạn"), 14),
-        (_("Đang thực hiện trong hạn"), 14),
-        (_("Quá hạn"), 10),
-        (_("Tỷ lệ đúng hạn (%)"), 12),
-    ]
-    for i, (_label, width) in enumerate(columns2, start=1):
-        ws2.column_dimensions[get_column_letter(i)].width = width
-    ws2.freeze_panes = "A2"
-    ws2.append([_header_cell(ws2, label) for label, _w in columns2])
-    for row in progress_rows:
-        ws2.append(
-            text_row(
-                ws2,
-                [
-                    row.code,
-                    row.name,
-                    row.total,
-                    row.on_time,
-                    row.late,
-                    row.pending,
-                    row.overdue,
-                    row.on_time_percent,
-                ],
-            )
-        )
-    ws2.append([])
-    ws2.append(text_row(ws2, [_("Kế hoạch"), f"{plan.number} — {plan.title}"]))
-    ws2.append([_("Số liệu đến ngày"), _date_cell(ws2, today)])
-    return _to_bytes(wb)
+        row = [
+            n,
+            task.assignee_unit.code,
+            task.assignee_unit.name,
+            task.title,
+            _date_cell(ws, task.start_date),
+            _date_cell(ws, task.due_date),
+            _date_cell(ws, task.effective_due_date),
+            str(task.get_state_display()),
+            str(statuses.get(task.status_code, task.status_code)),
+            task.progress,
+            task.criterion_code,
+            task.lead.display_name if task.lead_id else "",
+            _datetime_cell(ws, task.submitted_at, tz),
+            _datetime_cell(ws, task.approved_at, tz),
+        ]
+        ws.append(text_row(ws, row))
 
 
 def _header_cell(ws, value) -> WriteOnlyCell:
