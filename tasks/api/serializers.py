@@ -6,6 +6,17 @@ from plans.models import Plan
 from tasks.models import Evidence, Extension, Priority, Task, TaskEvent
 from tasks.services import ASSIGNEE_OUT_OF_REACH, LEAD_NOT_MEMBER
 
+#: Read-only fields the state machine's steps set (and the computed status), last in a task's answer.
+_SET_BY_THE_STEPS = (
+    "state",
+    "status",
+    "assigned_at",
+    "submitted_at",
+    "approved_at",
+    "created_at",
+    "updated_at",
+)
+
 
 class TaskSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
@@ -48,27 +59,9 @@ class TaskSerializer(serializers.ModelSerializer):
             "criterion_code",
             "progress",
             "metric_value",
-            "state",
-            "status",
-            "assigned_at",
-            "submitted_at",
-            "approved_at",
-            "created_at",
-            "updated_at",
+            *_SET_BY_THE_STEPS,
         ]
-        read_only_fields = [
-            "id",
-            "assigned_by",
-            "effective_due_date",
-            "metric_value",
-            "state",
-            "status",
-            "assigned_at",
-            "submitted_at",
-            "approved_at",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = ["id", "assigned_by", "effective_due_date", "metric_value", *_SET_BY_THE_STEPS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
