@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from plans import services
+from plans.filters import PlanFilterSet
 from plans.models import Plan
 
 from .serializers import PlanSerializer
@@ -11,12 +12,7 @@ from .serializers import PlanSerializer
 
 class PlanViewSet(viewsets.ModelViewSet):
     serializer_class = PlanSerializer
-    filterset_fields = {
-        "owner_unit": ["exact"],
-        "year": ["exact"],
-        "state": ["exact"],
-        "criteria_set": ["exact"],
-    }
+    filterset_class = PlanFilterSet  # the plan list page filters with it too
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):

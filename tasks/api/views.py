@@ -7,10 +7,10 @@ from rest_framework.response import Response
 
 from tasks import services
 from tasks.files import evidence_file_response
+from tasks.filters import TaskFilterSet
 from tasks.models import Evidence, Extension, Task
 from tasks.selectors import task_list
 
-from .filters import TaskFilter
 from .serializers import (
     EvidenceSerializer,
     ExtensionSerializer,
@@ -25,7 +25,7 @@ from .serializers import (
 class TaskViewSet(viewsets.ModelViewSet):
     """Tasks the signed-in user may see. Transitions are POSTs on the task."""
 
-    filterset_class = TaskFilter
+    filterset_class = TaskFilterSet  # the task lists' pages filter with it too
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
