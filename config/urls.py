@@ -47,7 +47,7 @@ urlpatterns = [
     # Server-rendered pages.
     path("", views.home, name="home"),
     path("accounts/", include("org.urls")),
-    path("plans/", include("plans.urls")),
+    path("plans/", include("tasks.plan_urls")),  # the plan pages show tasks: they live in tasks
     path("", include("tasks.urls")),
     path("", include("scoring.urls")),
 ]

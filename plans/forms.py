@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +10,7 @@ from criteria.selectors import criteria_set_list
 from org.models import Role, Unit
 from org.selectors import units_with_role_q
 
-from .models import Plan, PlanState
+from .models import Plan
 
 
 def manageable_units(user):
@@ -54,28 +53,3 @@ class PlanForm(forms.Form):
                 self.fields["criteria_set"].help_text = _(
                     "Kế hoạch đã có nhiệm vụ nên không đổi bộ tiêu chí."
                 )
-
-
-class PlanFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Tìm kiếm"),
-        required=False,
-        max_length=100,
-        widget=forms.SearchInput(attrs={"placeholder": _("Số hiệu, trích yếu…")}),
-    )
-    year = forms.IntegerField(label=_("Năm"), required=False, min_value=2000, max_value=2100)
-    state = forms.ChoiceField(
-        label=_("Trạng thái"), required=False, choices=[("", _("Tất cả"))] + list(PlanState.choices)
-    )
-
-    def filter(self, qs):
-        if not self.is_valid():
-            return qs
-        d = self.cleaned_data
-        for word in (d.get("q") or "").split()[:8]:
-            qs = qs.filter(Q(number__icontains=word) | Q(title__icontains=word))
-        if d.get("year"):
-            qs = qs.filter(year=d["year"])
-        if d.get("state"):
-            qs = qs.filter(state=d["state"])
-        return qs

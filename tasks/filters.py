@@ -1,8 +1,9 @@
-"""The filters of task lists, one FilterSet meant for the pages and the API alike (NetBox's way): the same
-query parameter means the same thing wherever it is sent. The API filters with it (`DjangoFilterBackend`
-answers 400 for a bad value); it also takes the pages' parameters (`tone`, `unit`, `priority`, `tab`).
+"""The filters of task lists, one FilterSet for the pages and the API alike (NetBox's way): the same query
+parameter means the same thing wherever it is sent. The API (`DjangoFilterBackend`) answers 400 for a bad
+value; the pages draw the form with `tasks.forms.dress_task_filters` and leave a bad value out.
 
-Search (`q`) is the API's: the words as typed, anywhere in the title, case aside."""
+Search (`q`) is the API's: the words as typed, anywhere in the title, case aside. The pages searched more
+columns word by word; SPEC documents neither, and the API's answer is the one clients rely on."""
 
 from __future__ import annotations
 
@@ -13,9 +14,19 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .forms import BUCKET_LABELS
 from .models import Priority, Task, TaskState
 from .selectors import BUCKETS, TaskTone, bucket_q, due_soon_until, my_tasks_q, with_tone
+
+#: The tabs of the task lists (`tab`): what each shows is `selectors.bucket_q`.
+BUCKET_LABELS = {
+    "open": _("Đang mở"),
+    "due_soon": _("Sắp đến hạn"),
+    "overdue": _("Quá hạn"),
+    "returned": _("Bị trả lại"),
+    "to_approve": _("Chờ tôi duyệt"),
+    "done": _("Đã duyệt"),
+    "all": _("Tất cả"),
+}
 
 
 class TaskFilterSet(django_filters.FilterSet):

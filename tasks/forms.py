@@ -16,7 +16,6 @@ from plans.models import Plan
 from plans.permissions import reach_q
 
 from .models import Priority, Task, TaskState
-from .selectors import BUCKETS, TaskTone
 
 
 class DateInput(forms.DateInput):
@@ -26,75 +25,48 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-BUCKET_LABELS = {
-    "open": _("Đang mở"),
-    "due_soon": _("Sắp đến hạn"),
-    "overdue": _("Quá hạn"),
-    "returned": _("Bị trả lại"),
-    "to_approve": _("Chờ tôi duyệt"),
-    "done": _("Đã duyệt"),
-    "all": _("Tất cả"),
-}
 # Above this many visible units, the unit filter is a code box rather than a long list (light pages).
 UNIT_SELECT_LIMIT = 200
+#: The filters the task lists draw under "Bộ lọc", in order (the API's others work on the pages too).
+PANEL_FILTERS = ("tone", "state", "plan", "unit", "priority")
 
 
-class TaskFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Tìm kiếm"),
-        required=False,
-        max_length=100,
-        widget=forms.SearchInput(attrs={"placeholder": _("Tên nhiệm vụ, số kế hoạch, đơn vị…")}),
-    )
-    tab = forms.ChoiceField(choices=[(b, BUCKET_LABELS[b]) for b in BUCKETS], required=False)
-    tone = forms.ChoiceField(label=_("Tình hình"), required=False)
-    state = forms.ChoiceField(label=_("Trạng thái"), required=False)
-    plan = forms.ModelChoiceField(label=_("Kế hoạch"), queryset=Plan.objects.none(), required=False)
-    unit = forms.CharField(label=_("Đơn vị thực hiện"), required=False, max_length=32)
-    priority = forms.ChoiceField(label=_("Mức ưu tiên"), required=False)
+class OneOfMany(forms.Select):
+    """Draws one choice, and reads the list a multiple-choice filter takes (a URL may name several, as the
+    API's do); the empty choice ("all") is no choice."""
 
-    def __init__(self, data=None, *, user, with_plan: bool = True, **kwargs):
-        super().__init__(data, **kwargs)
-        everything = [("", _("Tất cả"))]
-        self.fields["tone"].choices = everything + list(TaskTone.choices)
-        self.fields["state"].choices = everything + list(TaskState.choices)
-        self.fields["priority"].choices = everything + list(Priority.choices)
-        if with_plan:
-            self.fields["plan"].queryset = Plan.objects.visible_to(user).select_related("owner_unit")
-            self.fields["plan"].empty_label = _("Tất cả")
-        else:
-            del self.fields["plan"]
-        units = Unit.objects.visible_to(user)
-        if units.count() <= UNIT_SELECT_LIMIT:
-            self.fields["unit"] = forms.ChoiceField(
-                label=_("Đơn vị thực hiện"),
-                required=False,
-                choices=everything + [(u.code, f"{u.name} ({u.code})") for u in units.order_by("path")],
-            )
-        else:
-            self.fields["unit"].widget.attrs["placeholder"] = _("Mã đơn vị")
+    def value_from_datadict(self, data, files, name):
+        return [v for v in forms.SelectMultiple.value_from_datadict(self, data, files, name) or () if v]
 
-    def filter(self, qs):
-        if not self.is_valid():
-            return qs
-        d = self.cleaned_data
-        if d.get("tone"):
-            qs = qs.filter(tone=d["tone"])
-        if d.get("state"):
-            qs = qs.filter(state=d["state"])
-        if d.get("plan"):
-            qs = qs.filter(plan=d["plan"])
-        if d.get("unit"):
-            qs = qs.filter(assignee_unit__code=d["unit"].strip())
-        if d.get("priority"):
-            qs = qs.filter(priority=d["priority"])
-        return qs
+    def format_value(self, value):
+        return super().format_value(value) or [""]
 
-    @property
-    def active_filters(self) -> int:
-        if not self.is_valid():
-            return 0
-        return sum(1 for k in ("tone", "state", "plan", "unit", "priority") if self.cleaned_data.get(k))
+
+def dress_task_filters(filterset, *, user, with_plan: bool = True):
+    """The form of a `tasks.filters.TaskFilterSet` as the task lists draw it: a search box, single selects
+    with "all" first, the plans and units the user sees (read only when drawn). Sets `panel` (the bound
+    fields under "Bộ lọc") and `active_filters` (how many of them are set) on the form and returns it."""
+    form = filterset.form
+    everything = [("", _("Tất cả"))]
+    fields = form.fields
+    fields["q"].widget = forms.SearchInput(attrs={"placeholder": _("Tên nhiệm vụ…"), "maxlength": 100})
+    fields["q"].help_text = ""  # the API's description
+    fields["state"].widget = OneOfMany(choices=everything + list(TaskState.choices))
+    plans = Plan.objects.visible_to(user).select_related("owner_unit")
+    fields["plan"].widget = forms.Select(choices=lambda: everything + [(p.pk, str(p)) for p in plans])
+    units = Unit.objects.visible_to(user)
+    if units.count() <= UNIT_SELECT_LIMIT:
+        codes = units.order_by("path").values_list("code", "name")
+        fields["unit"].widget = forms.Select(
+            choices=lambda: everything + [(code, f"{name} ({code})") for code, name in codes]
+        )
+    else:
+        fields["unit"].widget = forms.TextInput(attrs={"placeholder": _("Mã đơn vị"), "maxlength": 32})
+    names = [n for n in PANEL_FILTERS if with_plan or n != "plan"]
+    form.panel = [form[n] for n in names]
+    valid = form.is_valid()
+    form.active_filters = sum(1 for n in names if valid and form.cleaned_data.get(n))
+    return form
 
 
 class ReasonForm(forms.Form):

@@ -1,0 +1,250 @@
+"""The task page and what every form on it shares: the state machine's steps and the progress report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_fsm import ConcurrentTransition
+
+from org.calendar import get_calendar
+from org.web import add_service_errors, paginate
+from plans.models import PlanState
+
+from .. import services
+from ..forms import EvidenceForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReasonForm
+from ..models import OPEN_STATES, ExtensionState, TaskState
+from ..permissions import can_transition, is_assignee_member, is_owner_leader
+from ..selectors import TaskTone, due_soon_until, task_tone
+from .common import STATE_ERRORS, TASK_CHANGED, back, get_task, require
+
+# In the order the buttons are shown.
+TRANSITION_LABELS = {
+    "start": gettext_lazy("Bắt đầu thực hiện"),
+    "submit": gettext_lazy("Trình duyệt"),
+    "approve": gettext_lazy("Duyệt"),
+    "assign": gettext_lazy("Giao nhiệm vụ"),
+    "return": gettext_lazy("Trả lại"),
+    "reopen": gettext_lazy("Mở lại"),
+    "cancel": gettext_lazy("Hủy nhiệm vụ"),
+}
+TRANSITION_DONE = {
+    "assign": gettext_lazy("Đã giao nhiệm vụ."),
+    "start": gettext_lazy("Đã bắt đầu thực hiện."),
+    "submit": gettext_lazy("Đã trình duyệt."),
+    "approve": gettext_lazy("Đã duyệt nhiệm vụ."),
+    "return": gettext_lazy("Đã trả lại nhiệm vụ."),
+    "cancel": gettext_lazy("Đã hủy nhiệm vụ."),
+    "reopen": gettext_lazy("Đã mở lại nhiệm vụ."),
+}
+REASON_REQUIRED = {"return", "cancel", "reopen"}
+PRIMARY = {"start", "submit", "approve", "assign"}
+HISTORY_LABELS = {
+    "create": gettext_lazy("Tạo nhiệm vụ"),
+    "update": gettext_lazy("Sửa thông tin"),
+    "assign": gettext_lazy("Giao nhiệm vụ"),
+    "start": gettext_lazy("Bắt đầu thực hiện"),
+    "submit": gettext_lazy("Trình duyệt"),
+    "approve": gettext_lazy("Duyệt"),
+    "return": gettext_lazy("Trả lại"),
+    "cancel": gettext_lazy("Hủy nhiệm vụ"),
+    "reopen": gettext_lazy("Mở lại"),
+    "progress": gettext_lazy("Cập nhật tiến độ"),
+    "evidence_added": gettext_lazy("Thêm tài liệu kiểm chứng"),
+    "evidence_removed": gettext_lazy("Xóa tài liệu kiểm chứng"),
+    "extension_requested": gettext_lazy("Đề nghị gia hạn"),
+    "extension_decided": gettext_lazy("Quyết định gia hạn"),
+}
+
+
+# --- The page ----------------------------------------------------------------------------------------------
+
+
+def _hint(task, action: str, *, has_evidence: bool) -> str:
+    """What a step offered to the user still needs (SPEC §2's "needs"), said next to its button before they
+    try. Advice only: the button stays, and the service checks the same and answers with its own reason."""
+    if action == "assign" and task.plan.state != PlanState.ISSUED:
+        return _("Kế hoạch chưa ban hành: ban hành kế hoạch trước khi giao.")
+    if action == "assign" and not task.due_date:
+        return _("Nhiệm vụ chưa có hạn hoàn thành: sửa nhiệm vụ để thêm hạn.")
+    if action == "submit" and not has_evidence:
+        return _("Tải lên ít nhất một tài liệu kiểm chứng trước khi trình.")
+    return ""
+
+
+def _actions(task, user, *, has_evidence: bool, forms: dict) -> list[dict]:
+    """The steps this user may take now (django-fsm asks `permissions.can_transition`), in button order."""
+    available = {
+        ("return" if t.name == "return_" else t.name) for t in task.get_available_user_state_transitions(user)
+    }
+    return [
+        {
+            "name": name,
+            "label": label,
+            "primary": name in PRIMARY,
+            "needs_reason": name in REASON_REQUIRED,
+            "hint": _hint(task, name, has_evidence=has_evidence),
+            "form": forms.get(name) or _reason_form(name),
+        }
+        for name, label in TRANSITION_LABELS.items()
+        if name in available
+    ]
+
+
+def _reason_form(action: str, data=None) -> ReasonForm:
+    return ReasonForm(data, required=action in REASON_REQUIRED, prefix=action)
+
+
+def _offers(user, task, pending) -> dict:
+    """Which of the page's other forms and buttons this user gets now."""
+    member, leader = is_assignee_member(task, user), is_owner_leader(task, user)
+    return {
+        "can_edit": leader and task.state not in (TaskState.APPROVED, TaskState.CANCELLED),
+        "can_report": member and task.state in (*OPEN_STATES, TaskState.SUBMITTED),
+        "can_upload": member and task.state in services.EVIDENCE_STATES,
+        "can_request_extension": member and task.state in OPEN_STATES and pending is None,
+        "can_decide_extension": leader and pending is not None,
+    }
+
+
+def _forms(task, forms: dict) -> dict:
+    """The page's forms: the ones posted back with errors, fresh ones otherwise."""
+    return {
+        "progress_form": forms.get("progress_form") or ProgressForm(initial={"progress": task.progress}),
+        "evidence_form": forms.get("evidence_form") or EvidenceForm(),
+        "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
+        "decision_form": forms.get("decision_form") or ExtensionDecisionForm(),
+        "open_action": forms.get("open_action", ""),
+    }
+
+
+def _dates(task) -> dict:
+    """The holiday that moved the due date, and the last return's reason for a returned task."""
+    holiday = ""
+    if task.due_date and task.effective_due_date and task.effective_due_date != task.due_date:
+        holiday = get_calendar().holiday_name(task.due_date) or ""
+    last_return = None
+    if task.state == TaskState.RETURNED:
+        last_return = task.events.filter(action="return").order_by("-at", "-id").first()
+    return {"holiday": holiday, "last_return": last_return}
+
+
+def task_context(request, task, **forms) -> dict:
+    """Everything the task page draws. `forms`: forms posted back with errors (see `_forms`), and
+    `action_forms` by step."""
+    user = request.user
+    today = timezone.localdate()
+    evidence = list(task.evidence.select_related("uploaded_by").order_by("uploaded_at", "id"))
+    extensions = list(task.extensions.select_related("requested_by", "decided_by").order_by("-requested_at"))
+    pending = next((x for x in extensions if x.state == ExtensionState.PENDING), None)
+    events = task.events.select_related("actor").order_by("-at", "-id")
+    subtasks = task.subtasks.all().visible_to(user).order_by("effective_due_date", "id")[:50]
+    return {
+        "task": task,
+        "tone": task_tone(task, today=today, soon_until=due_soon_until(today)),
+        "tone_labels": dict(TaskTone.choices),
+        "today": today,
+        **_offers(user, task, pending),
+        "actions": _actions(task, user, has_evidence=bool(evidence), forms=forms.get("action_forms", {})),
+        "evidence": evidence,
+        "extensions": extensions,
+        "pending_extension": pending,
+        "history": paginate(request, events, per_page=20, param="history"),
+        "history_labels": HISTORY_LABELS,
+        **_dates(task),
+        "subtasks": subtasks if task.parent_id is None else [],
+        **_forms(task, forms),
+    }
+
+
+def render_task(request, task, status: int = 200, **forms):
+    return render(request, "tasks/task_detail.html", task_context(request, task, **forms), status=status)
+
+
+@login_required
+@require_GET
+def task_detail(request, pk: int):
+    return render_task(request, get_task(request, pk))
+
+
+# --- The forms on it ---------------------------------------------------------------------------------------
+
+
+def submit_task_form(request, task, form, call, *, done, anchor: str = "", field_map=None, **render):
+    """What every form of the task page shares: a valid form calls the service with its cleaned data; the
+    service's field errors go back next to their fields (400); a state or concurrency conflict becomes a
+    message on the task page; success redirects there with `done` (or `done(data)`) as the message."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc, field_map=field_map)
+        except ConcurrentTransition:
+            messages.error(request, TASK_CHANGED)
+            return back(task)
+        except STATE_ERRORS as exc:
+            messages.error(request, str(exc))
+            return back(task)
+        else:
+            messages.success(request, done(form.cleaned_data) if callable(done) else done)
+            return back(task, anchor)
+    return render_task(request, task, status=400, **render)
+
+
+def task_form_view(
+    form_class, service, *, done, anchor: str, open_action: str = "", allowed=is_assignee_member
+):
+    """A task-page form posting to its own URL, for those `allowed(task, user)` names: the form's cleaned
+    data are `service`'s arguments. With errors, the form comes back to the page as
+    `<open_action or anchor>_form` (see `_forms`)."""
+
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        task = get_task(request, pk)
+        # Asked before the form: a user without the right gets 403, never the form's errors.
+        require(allowed(task, request.user))
+        form = form_class(request.POST)
+        return submit_task_form(
+            request,
+            task,
+            form,
+            lambda data: service(actor=request.user, task=task, **data),
+            done=done,
+            anchor=anchor,
+            open_action=open_action,
+            **{f"{open_action or anchor}_form": form},
+        )
+
+    return view
+
+
+@login_required
+@require_POST
+def task_transition(request, pk: int, action: str):
+    if action not in services.TRANSITIONS:
+        raise Http404
+    task = get_task(request, pk)
+    # Asked before the form: a user without the right gets 403, never the form's errors.
+    require(can_transition(request.user, task, action))
+    form = _reason_form(action, request.POST)
+    return submit_task_form(
+        request,
+        task,
+        form,
+        lambda data: services.TRANSITIONS[action](actor=request.user, task=task, reason=data["reason"]),
+        done=TRANSITION_DONE[action],
+        action_forms={action: form},
+        open_action=action,
+    )
+
+
+task_progress = task_form_view(
+    ProgressForm, services.task_report_progress, done=gettext_lazy("Đã cập nhật tiến độ."), anchor="progress"
+)
