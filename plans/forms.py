@@ -7,15 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from criteria.selectors import criteria_set_list
-from org.models import Role, Unit
-from org.selectors import units_with_role_q
+from org.models import Unit
 
 from .models import Plan
-
-
-def manageable_units(user):
-    """Units whose plans the user may create: those they lead and the units below them (SPEC §1)."""
-    return Unit.objects.filter(units_with_role_q(user, Role.LEADER))
+from .permissions import manageable_units
 
 
 class PlanForm(forms.Form):

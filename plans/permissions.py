@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from org.models import Unit, UnitKind, subtree_q
-from org.selectors import user_has_role, user_memberships
+from org.models import Role, Unit, UnitKind, subtree_q
+from org.selectors import units_with_role_q, user_has_role, user_memberships
+
+from .models import PlanState
 
 
 def can_manage_plan(user, plan_or_unit) -> bool:
@@ -14,6 +16,21 @@ def can_manage_plan(user, plan_or_unit) -> bool:
     assign, approve, return, cancel and reopen its tasks."""
     unit = plan_or_unit if isinstance(plan_or_unit, Unit) else plan_or_unit.owner_unit
     return user_has_role(user, "leader", unit)
+
+
+def manageable_units(user):
+    """Units whose plans the user may create: those they lead and the units below them (SPEC §1)."""
+    return Unit.objects.filter(units_with_role_q(user, Role.LEADER))
+
+
+def can_create_plan(user) -> bool:
+    """Create a plan: a leader of some unit (the plan's owner is then one of `manageable_units`)."""
+    return manageable_units(user).exists()
+
+
+def can_edit_plan(user, plan) -> bool:
+    """Change a plan's details: a leader of its owner unit, until the plan closes."""
+    return plan.state != PlanState.CLOSED and can_manage_plan(user, plan)
 
 
 def reach_root(owner_unit: Unit) -> Unit:

@@ -1,11 +1,17 @@
 """Who may do what to a task (SPEC §1). Plain predicates over (task, user); `TRANSITION_RULES` is the one
 declaration of who may take each step of the state machine: the services enforce it (`can_transition`),
 the transitions carry it as their `permission` so `get_available_user_state_transitions(user)` lists what a
-user may do now, and the views ask it to show a button."""
+user may do now, and the views ask it to show a button.
+
+The last section says what the task and plan pages offer a user now, besides the steps: who (the predicates
+above) and when (the states in which the service accepts the write). The pages only ask them, to show a
+form or a button; the services check both halves (403, then 409) and have the last word."""
 
 from __future__ import annotations
 
 from org.selectors import user_has_role, user_is_member
+from plans.models import PlanState
+from plans.permissions import can_manage_plan
 
 from .choices import TaskAction
 
@@ -45,3 +51,49 @@ def transition_permission(action: str):
 
     permission.__name__ = f"can_{action}"
     return permission
+
+
+#: The steps that need a reason (SPEC §2); the services refuse them without one.
+REASON_REQUIRED = frozenset({"return", "cancel", "reopen"})
+
+
+# --- What the pages offer now ------------------------------------------------------------------------------
+# The state sets are read at call time: `tasks.models` imports this module (the transitions' permissions).
+
+
+def can_edit(user, task) -> bool:
+    """Change the task's details: a leader of the owner unit, until the task is approved or cancelled."""
+    from .models import TaskState
+
+    return task.state not in (TaskState.APPROVED, TaskState.CANCELLED) and is_owner_leader(task, user)
+
+
+def can_report_progress(user, task) -> bool:
+    """Report progress: a member of the assignee unit, from assignment until approval."""
+    from .models import DUE_STATES
+
+    return task.state in DUE_STATES and is_assignee_member(task, user)
+
+
+def can_change_evidence(user, task) -> bool:
+    """Add or remove evidence: a member of the assignee unit, while the task is open (not submitted)."""
+    from .models import OPEN_STATES
+
+    return task.state in OPEN_STATES and is_assignee_member(task, user)
+
+
+def can_request_extension(user, task, *, pending) -> bool:
+    """Ask for a later due date: a member of the assignee unit, on an open task with no request pending."""
+    from .models import OPEN_STATES
+
+    return pending is None and task.state in OPEN_STATES and is_assignee_member(task, user)
+
+
+def can_decide_extension(user, task, *, pending) -> bool:
+    """Approve or reject the pending request: a leader of the owner unit."""
+    return pending is not None and is_owner_leader(task, user)
+
+
+def can_add_task(user, plan) -> bool:
+    """Add tasks to a plan (one by one or from a file): a leader of its owner unit, until the plan closes."""
+    return plan.state != PlanState.CLOSED and can_manage_plan(user, plan)

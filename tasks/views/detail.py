@@ -1,4 +1,6 @@
-"""The task page and what every form on it shares: the state machine's steps and the progress report."""
+"""The task page and what every form on it shares: the state machine's steps and the progress report. The
+page asks `tasks.permissions` what to offer this user now; the services decide, and their refusals come
+back as the page's messages (a missing right is the 403 page)."""
 
 from __future__ import annotations
 
@@ -17,12 +19,11 @@ from org.calendar import get_calendar
 from org.web import add_service_errors, paginate
 from plans.models import PlanState
 
-from .. import services
+from .. import permissions, services
 from ..forms import EvidenceForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReasonForm
-from ..models import OPEN_STATES, ExtensionState, TaskState
-from ..permissions import can_transition, is_assignee_member, is_owner_leader
+from ..models import ExtensionState, TaskState
 from ..selectors import TaskTone, due_soon_until, task_tone
-from .common import STATE_ERRORS, TASK_CHANGED, back, get_task, require
+from .common import STATE_ERRORS, TASK_CHANGED, back, get_task
 
 # In the order the buttons are shown.
 TRANSITION_LABELS = {
@@ -43,7 +44,6 @@ TRANSITION_DONE = {
     "cancel": gettext_lazy("Đã hủy nhiệm vụ."),
     "reopen": gettext_lazy("Đã mở lại nhiệm vụ."),
 }
-REASON_REQUIRED = {"return", "cancel", "reopen"}
 PRIMARY = {"start", "submit", "approve", "assign"}
 HISTORY_LABELS = {
     "create": gettext_lazy("Tạo nhiệm vụ"),
@@ -88,7 +88,7 @@ def _actions(task, user, *, has_evidence: bool, forms: dict) -> list[dict]:
             "name": name,
             "label": label,
             "primary": name in PRIMARY,
-            "needs_reason": name in REASON_REQUIRED,
+            "needs_reason": name in permissions.REASON_REQUIRED,
             "hint": _hint(task, name, has_evidence=has_evidence),
             "form": forms.get(name) or _reason_form(name),
         }
@@ -98,18 +98,17 @@ def _actions(task, user, *, has_evidence: bool, forms: dict) -> list[dict]:
 
 
 def _reason_form(action: str, data=None) -> ReasonForm:
-    return ReasonForm(data, required=action in REASON_REQUIRED, prefix=action)
+    return ReasonForm(data, required=action in permissions.REASON_REQUIRED, prefix=action)
 
 
 def _offers(user, task, pending) -> dict:
     """Which of the page's other forms and buttons this user gets now."""
-    member, leader = is_assignee_member(task, user), is_owner_leader(task, user)
     return {
-        "can_edit": leader and task.state not in (TaskState.APPROVED, TaskState.CANCELLED),
-        "can_report": member and task.state in (*OPEN_STATES, TaskState.SUBMITTED),
-        "can_upload": member and task.state in services.EVIDENCE_STATES,
-        "can_request_extension": member and task.state in OPEN_STATES and pending is None,
-        "can_decide_extension": leader and pending is not None,
+        "can_edit": permissions.can_edit(user, task),
+        "can_report": permissions.can_report_progress(user, task),
+        "can_upload": permissions.can_change_evidence(user, task),
+        "can_request_extension": permissions.can_request_extension(user, task, pending=pending),
+        "can_decide_extension": permissions.can_decide_extension(user, task, pending=pending),
     }
 
 
@@ -179,7 +178,8 @@ def task_detail(request, pk: int):
 def submit_task_form(request, task, form, call, *, done, anchor: str = "", field_map=None, **render):
     """What every form of the task page shares: a valid form calls the service with its cleaned data; the
     service's field errors go back next to their fields (400); a state or concurrency conflict becomes a
-    message on the task page; success redirects there with `done` (or `done(data)`) as the message."""
+    message on the task page; success redirects there with `done` (or `done(data)`) as the message. A
+    missing right is the service's PermissionDenied: the 403 page."""
     if form.is_valid():
         try:
             call(form.cleaned_data)
@@ -197,19 +197,14 @@ def submit_task_form(request, task, form, call, *, done, anchor: str = "", field
     return render_task(request, task, status=400, **render)
 
 
-def task_form_view(
-    form_class, service, *, done, anchor: str, open_action: str = "", allowed=is_assignee_member
-):
-    """A task-page form posting to its own URL, for those `allowed(task, user)` names: the form's cleaned
-    data are `service`'s arguments. With errors, the form comes back to the page as
-    `<open_action or anchor>_form` (see `_forms`)."""
+def task_form_view(form_class, service, *, done, anchor: str, open_action: str = ""):
+    """A task-page form posting to its own URL: the form's cleaned data are `service`'s arguments. With
+    errors, the form comes back to the page as `<open_action or anchor>_form` (see `_forms`)."""
 
     @login_required
     @require_POST
     def view(request, pk: int):
         task = get_task(request, pk)
-        # Asked before the form: a user without the right gets 403, never the form's errors.
-        require(allowed(task, request.user))
         form = form_class(request.POST)
         return submit_task_form(
             request,
@@ -231,8 +226,6 @@ def task_transition(request, pk: int, action: str):
     if action not in services.TRANSITIONS:
         raise Http404
     task = get_task(request, pk)
-    # Asked before the form: a user without the right gets 403, never the form's errors.
-    require(can_transition(request.user, task, action))
     form = _reason_form(action, request.POST)
     return submit_task_form(
         request,

@@ -2,7 +2,7 @@
 (its progress by unit and its task list), the XLSX import of tasks with its template, the XLSX export, and
 assigning every draft in one go. They live in `tasks` because they show tasks and plans may not import
 tasks; their URLs are `tasks/plan_urls.py` (namespace `plans`, under /plans/) and their templates
-`tasks/templates/plans/`. Writes go through `plans.services` and `tasks.services`."""
+`tasks/templates/plans/`. Writes go through `plans.services` and `tasks.services`, which decide who may."""
 
 from __future__ import annotations
 
@@ -24,13 +24,14 @@ from org.models import Unit
 from org.web import add_service_errors, paginate
 from plans import services as plan_services
 from plans.filters import PlanFilterSet
-from plans.forms import PlanForm, manageable_units
-from plans.models import Plan, PlanState
-from plans.permissions import can_manage_plan
+from plans.forms import PlanForm
+from plans.models import Plan
+from plans.permissions import can_create_plan, can_edit_plan, can_manage_plan
 
 from .. import services, xlsx
 from ..forms import ImportForm
 from ..models import Task, TaskState
+from ..permissions import can_add_task
 from ..selectors import plan_progress_by_unit, progress_totals, task_list
 from .common import STATE_ERRORS, TASK_CHANGED, get_plan, require
 from .lists import is_fragment, render_list, task_rows
@@ -73,7 +74,7 @@ def plan_list(request):
     context = {
         "filter_form": filterset.form,
         "page": paginate(request, filterset.qs),
-        "can_create": manageable_units(request.user).exists(),
+        "can_create": can_create_plan(request.user),
     }
     return render(request, "plans/plan_list.html", context)
 
@@ -99,7 +100,7 @@ def _save_plan(form, call):
 
 @login_required
 def plan_create(request):
-    require(manageable_units(request.user).exists())
+    require(can_create_plan(request.user))
     form = PlanForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         plan = _save_plan(form, lambda **fields: plan_services.plan_create(actor=request.user, **fields))
@@ -113,7 +114,7 @@ def plan_create(request):
 def plan_edit(request, pk: int):
     plan = get_plan(request, pk)
     require(can_manage_plan(request.user, plan))
-    if plan.state == PlanState.CLOSED:
+    if not can_edit_plan(request.user, plan):
         messages.error(request, _("Kế hoạch đã kết thúc nên không sửa được."))
         return _plan_page(plan)
     initial = {f: getattr(plan, f) for f in PLAN_FIELDS}
@@ -135,7 +136,6 @@ def plan_transition(request, pk: int, action: str):
     if action not in PLAN_TRANSITIONS:
         raise Http404
     plan = get_plan(request, pk)
-    require(can_manage_plan(request.user, plan))
     try:
         PLAN_TRANSITIONS[action](actor=request.user, plan=plan)
     except plan_services.PlanTransitionError as exc:
@@ -156,7 +156,15 @@ def plan_transition(request, pk: int, action: str):
 
 def _offers(user, plan) -> dict:
     """The buttons of the plan page this user gets now, and the drafts' notice for those who may assign."""
-    return {"can_manage": can_manage_plan(user, plan)}
+    can_manage = can_manage_plan(user, plan)
+    steps = {t.name for t in plan.get_available_state_transitions()} if can_manage else set()
+    return {
+        "can_manage": can_manage,
+        "can_edit": can_edit_plan(user, plan),
+        "can_add_tasks": can_add_task(user, plan),
+        "can_issue": "issue" in steps,
+        "can_close": "close" in steps,
+    }
 
 
 def _progress(request, plan, base, today, *, with_drafts: bool) -> dict:
@@ -193,7 +201,6 @@ def plan_detail(request, pk: int):
 def plan_assign_drafts(request, pk: int):
     """Assign, in one go, the plan's draft tasks that have a due date (after an import, say)."""
     plan = get_plan(request, pk)
-    require(can_manage_plan(request.user, plan))
     try:
         assigned = services.tasks_assign_drafts(actor=request.user, plan=plan)
     except ConcurrentTransition:
