@@ -29,7 +29,8 @@ def can_create_plan(user) -> bool:
 
 
 def can_edit_plan(user, plan) -> bool:
-    """Change a plan's details: a leader of its owner unit, until the plan closes."""
+    """Change a plan's details: a leader of its owner unit, until the plan closes (the question
+    `plans.services.plan_check_open` answers for the services)."""
     return plan.state != PlanState.CLOSED and can_manage_plan(user, plan)
 
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import Priority, Task, TaskState
-from .selectors import BUCKETS, TaskTone, bucket_q, due_soon_until, my_tasks_q, with_tone
+from .choices import Priority, TaskState, TaskTone
+from .models import Task
+from .selectors import BUCKETS, bucket_q, due_soon_until, my_tasks_q, with_tone
 
 #: The tabs of the task lists (`tab`): what each shows is `selectors.bucket_q`.
 BUCKET_LABELS = {

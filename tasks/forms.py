@@ -15,7 +15,8 @@ from org.models import Unit
 from plans.models import Plan
 from plans.permissions import reach_q
 
-from .models import Priority, Task, TaskState
+from .choices import Priority, TaskState
+from .models import Task
 
 
 class DateInput(forms.DateInput):

@@ -13,7 +13,7 @@ from org.selectors import user_has_role, user_is_member
 from plans.models import PlanState
 from plans.permissions import can_manage_plan
 
-from .choices import TaskAction
+from .choices import DUE_STATES, OPEN_STATES, TaskAction, TaskState
 
 
 def is_owner_leader(task, user) -> bool:
@@ -54,38 +54,29 @@ def transition_permission(action: str):
 
 
 #: The steps that need a reason (SPEC §2); the services refuse them without one.
-REASON_REQUIRED = frozenset({"return", "cancel", "reopen"})
+REASON_REQUIRED = frozenset({TaskAction.RETURN, TaskAction.CANCEL, TaskAction.REOPEN})
 
 
 # --- What the pages offer now ------------------------------------------------------------------------------
-# The state sets are read at call time: `tasks.models` imports this module (the transitions' permissions).
 
 
 def can_edit(user, task) -> bool:
     """Change the task's details: a leader of the owner unit, until the task is approved or cancelled."""
-    from .models import TaskState
-
     return task.state not in (TaskState.APPROVED, TaskState.CANCELLED) and is_owner_leader(task, user)
 
 
 def can_report_progress(user, task) -> bool:
     """Report progress: a member of the assignee unit, from assignment until approval."""
-    from .models import DUE_STATES
-
     return task.state in DUE_STATES and is_assignee_member(task, user)
 
 
 def can_change_evidence(user, task) -> bool:
     """Add or remove evidence: a member of the assignee unit, while the task is open (not submitted)."""
-    from .models import OPEN_STATES
-
     return task.state in OPEN_STATES and is_assignee_member(task, user)
 
 
 def can_request_extension(user, task, *, pending) -> bool:
     """Ask for a later due date: a member of the assignee unit, on an open task with no request pending."""
-    from .models import OPEN_STATES
-
     return pending is None and task.state in OPEN_STATES and is_assignee_member(task, user)
 
 
@@ -95,5 +86,6 @@ def can_decide_extension(user, task, *, pending) -> bool:
 
 
 def can_add_task(user, plan) -> bool:
-    """Add tasks to a plan (one by one or from a file): a leader of its owner unit, until the plan closes."""
+    """Add tasks to a plan (one by one or from a file): a leader of its owner unit, until the plan closes
+    (the question `plans.services.plan_check_open` answers for the services)."""
     return plan.state != PlanState.CLOSED and can_manage_plan(user, plan)

@@ -20,47 +20,33 @@ from org.web import add_service_errors, paginate
 from plans.models import PlanState
 
 from .. import permissions, services
+from ..choices import ExtensionState, TaskAction, TaskState, TaskTone
 from ..forms import EvidenceForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReasonForm
-from ..models import ExtensionState, TaskState
-from ..selectors import TaskTone, due_soon_until, task_tone
+from ..selectors import due_soon_until, task_tone
 from .common import STATE_ERRORS, TASK_CHANGED, back, get_task
 
-# In the order the buttons are shown.
-TRANSITION_LABELS = {
-    "start": gettext_lazy("Bắt đầu thực hiện"),
-    "submit": gettext_lazy("Trình duyệt"),
-    "approve": gettext_lazy("Duyệt"),
-    "assign": gettext_lazy("Giao nhiệm vụ"),
-    "return": gettext_lazy("Trả lại"),
-    "reopen": gettext_lazy("Mở lại"),
-    "cancel": gettext_lazy("Hủy nhiệm vụ"),
-}
+# The steps' buttons, in the order they are shown, under the steps' names (`TaskAction`'s labels).
+BUTTON_ORDER = (
+    TaskAction.START,
+    TaskAction.SUBMIT,
+    TaskAction.APPROVE,
+    TaskAction.ASSIGN,
+    TaskAction.RETURN,
+    TaskAction.REOPEN,
+    TaskAction.CANCEL,
+)
 TRANSITION_DONE = {
-    "assign": gettext_lazy("Đã giao nhiệm vụ."),
-    "start": gettext_lazy("Đã bắt đầu thực hiện."),
-    "submit": gettext_lazy("Đã trình duyệt."),
-    "approve": gettext_lazy("Đã duyệt nhiệm vụ."),
-    "return": gettext_lazy("Đã trả lại nhiệm vụ."),
-    "cancel": gettext_lazy("Đã hủy nhiệm vụ."),
-    "reopen": gettext_lazy("Đã mở lại nhiệm vụ."),
+    TaskAction.ASSIGN: gettext_lazy("Đã giao nhiệm vụ."),
+    TaskAction.START: gettext_lazy("Đã bắt đầu thực hiện."),
+    TaskAction.SUBMIT: gettext_lazy("Đã trình duyệt."),
+    TaskAction.APPROVE: gettext_lazy("Đã duyệt nhiệm vụ."),
+    TaskAction.RETURN: gettext_lazy("Đã trả lại nhiệm vụ."),
+    TaskAction.CANCEL: gettext_lazy("Đã hủy nhiệm vụ."),
+    TaskAction.REOPEN: gettext_lazy("Đã mở lại nhiệm vụ."),
 }
-PRIMARY = {"start", "submit", "approve", "assign"}
-HISTORY_LABELS = {
-    "create": gettext_lazy("Tạo nhiệm vụ"),
-    "update": gettext_lazy("Sửa thông tin"),
-    "assign": gettext_lazy("Giao nhiệm vụ"),
-    "start": gettext_lazy("Bắt đầu thực hiện"),
-    "submit": gettext_lazy("Trình duyệt"),
-    "approve": gettext_lazy("Duyệt"),
-    "return": gettext_lazy("Trả lại"),
-    "cancel": gettext_lazy("Hủy nhiệm vụ"),
-    "reopen": gettext_lazy("Mở lại"),
-    "progress": gettext_lazy("Cập nhật tiến độ"),
-    "evidence_added": gettext_lazy("Thêm tài liệu kiểm chứng"),
-    "evidence_removed": gettext_lazy("Xóa tài liệu kiểm chứng"),
-    "extension_requested": gettext_lazy("Đề nghị gia hạn"),
-    "extension_decided": gettext_lazy("Quyết định gia hạn"),
-}
+PRIMARY = {TaskAction.START, TaskAction.SUBMIT, TaskAction.APPROVE, TaskAction.ASSIGN}
+#: A history row's action, as the page names it.
+HISTORY_LABELS = dict(TaskAction.choices)
 
 
 # --- The page ----------------------------------------------------------------------------------------------
@@ -69,11 +55,11 @@ HISTORY_LABELS = {
 def _hint(task, action: str, *, has_evidence: bool) -> str:
     """What a step offered to the user still needs (SPEC §2's "needs"), said next to its button before they
     try. Advice only: the button stays, and the service checks the same and answers with its own reason."""
-    if action == "assign" and task.plan.state != PlanState.ISSUED:
+    if action == TaskAction.ASSIGN and task.plan.state != PlanState.ISSUED:
         return _("Kế hoạch chưa ban hành: ban hành kế hoạch trước khi giao.")
-    if action == "assign" and not task.due_date:
+    if action == TaskAction.ASSIGN and not task.due_date:
         return _("Nhiệm vụ chưa có hạn hoàn thành: sửa nhiệm vụ để thêm hạn.")
-    if action == "submit" and not has_evidence:
+    if action == TaskAction.SUBMIT and not has_evidence:
         return _("Tải lên ít nhất một tài liệu kiểm chứng trước khi trình.")
     return ""
 
@@ -85,20 +71,20 @@ def _actions(task, user, *, has_evidence: bool, forms: dict) -> list[dict]:
     }
     return [
         {
-            "name": name,
-            "label": label,
-            "primary": name in PRIMARY,
-            "needs_reason": name in permissions.REASON_REQUIRED,
-            "hint": _hint(task, name, has_evidence=has_evidence),
-            "form": forms.get(name) or _reason_form(name),
+            "name": action.value,
+            "label": action.label,
+            "primary": action in PRIMARY,
+            "needs_reason": action in permissions.REASON_REQUIRED,
+            "hint": _hint(task, action, has_evidence=has_evidence),
+            "form": forms.get(action) or _reason_form(action),
         }
-        for name, label in TRANSITION_LABELS.items()
-        if name in available
+        for action in BUTTON_ORDER
+        if action in available
     ]
 
 
 def _reason_form(action: str, data=None) -> ReasonForm:
-    return ReasonForm(data, required=action in permissions.REASON_REQUIRED, prefix=action)
+    return ReasonForm(data, required=action in permissions.REASON_REQUIRED, prefix=str(action))
 
 
 def _offers(user, task, pending) -> dict:
@@ -130,7 +116,7 @@ def _dates(task) -> dict:
         holiday = get_calendar().holiday_name(task.due_date) or ""
     last_return = None
     if task.state == TaskState.RETURNED:
-        last_return = task.events.filter(action="return").order_by("-at", "-id").first()
+        last_return = task.events.filter(action=TaskAction.RETURN).order_by("-at", "-id").first()
     return {"holiday": holiday, "last_return": last_return}
 
 

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET
 
 from org.web import is_htmx, paginate
 
+from ..choices import TaskTone
 from ..filters import BUCKET_LABELS, TaskFilterSet
 from ..forms import dress_task_filters
-from ..selectors import BUCKETS, TaskTone, bucket_counts, due_soon_until, my_task_list, task_list, with_tone
+from ..selectors import BUCKETS, bucket_counts, due_soon_until, my_task_list, task_list, with_tone
 
 
 def task_rows(request, base, *, default_tab: str, with_plan: bool = True, tabs=BUCKETS) -> dict:

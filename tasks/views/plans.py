@@ -29,8 +29,9 @@ from plans.models import Plan
 from plans.permissions import can_create_plan, can_edit_plan, can_manage_plan
 
 from .. import services, xlsx
+from ..choices import TaskState
 from ..forms import ImportForm
-from ..models import Task, TaskState
+from ..models import Task
 from ..permissions import can_add_task
 from ..selectors import plan_progress_by_unit, progress_totals, task_list
 from .common import STATE_ERRORS, TASK_CHANGED, get_plan, require
