@@ -140,23 +140,6 @@ def bucket_counts(qs, *, user, today: dt.date, soon_until: dt.date, buckets=BUCK
     )
 
 
-def task_search(qs, text: str):
-    """Search titles, descriptions, plan numbers and unit names or codes."""
-    text = (text or "").strip()[:100]
-    if not text:
-        return qs
-    q = Q()
-    for word in text.split()[:8]:
-        q &= (
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(plan__number__icontains=word)
-            | Q(assignee_unit__name__icontains=word)
-            | Q(assignee_unit__code__iexact=word)
-        )
-    return qs.filter(q)
-
-
 #: The statuses that count (SPEC §2), in the order of the stacked bars: drafts and cancelled tasks count
 #: nowhere.
 COUNTED_STATUSES = (TaskStatus.ON_TIME, TaskStatus.LATE, TaskStatus.PENDING, TaskStatus.OVERDUE)
