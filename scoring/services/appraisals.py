@@ -52,15 +52,7 @@ def appraisal_set(
         Appraisal.objects.filter(criterion=criterion, unit=unit).delete()
         appraisal = None
     else:
-        points = Decimal(points)
-        if not points.is_finite() or not Decimal(0) <= points <= criterion.max_points:
-            raise ValidationError(
-                {"points": [_("Points must be between 0 and %(max)s.") % {"max": criterion.max_points}]}
-            )
-        if points.as_tuple().exponent < -POINTS_PLACES:
-            raise ValidationError(
-                {"points": [_("Points have at most %(k)d decimals.") % {"k": POINTS_PLACES}]}
-            )
+        points = _checked_points(points, criterion)
         appraisal, _created = Appraisal.objects.update_or_create(
             criterion=criterion,
             unit=unit,
@@ -85,3 +77,14 @@ def appraisal_set(
         )
     scores_request(criteria_set_id=criteria_set.pk, unit_ids=[unit.pk])
     return appraisal
+
+
+def _checked_points(points, criterion) -> Decimal:
+    points = Decimal(points)
+    if not points.is_finite() or not Decimal(0) <= points <= criterion.max_points:
+        raise ValidationError(
+            {"points": [_("Points must be between 0 and %(max)s.") % {"max": criterion.max_points}]}
+        )
+    if points.as_tuple().exponent < -POINTS_PLACES:
+        raise ValidationError({"points": [_("Points have at most %(k)d decimals.") % {"k": POINTS_PLACES}]})
+    return points
