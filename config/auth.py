@@ -49,8 +49,8 @@ class LoginThrottleBackend(AxesStandaloneBackend):
 def _lockout_message() -> str:
     minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     return _(
-        "Too many failed sign-ins for this account from your address. Try again in %(minutes)d minutes, "
-        "or ask an administrator to unlock it."
+        "Đăng nhập sai quá nhiều lần với tài khoản này từ địa chỉ của bạn. Hãy thử "
+        "lại sau %(minutes)d phút, hoặc nhờ quản trị viên mở khóa."
     ) % {"minutes": minutes}
 
 

@@ -104,7 +104,7 @@ class RequestBodyLimitMiddleware:
         log.info("request body of %d bytes refused on %s %s", length, request.method, request.path)
         mb = {"size": length / 1048576, "limit": settings.EVIDENCE_MAX_BYTES / 1048576}
         if request.path.startswith("/api/"):
-            message = _("The request is %(size).1f MB; a file may be at most %(limit).0f MB.") % mb
+            message = _("Yêu cầu gửi lên nặng %(size).1f MB; mỗi tệp tối đa %(limit).0f MB.") % mb
             response = JsonResponse({"detail": message}, status=413)
         else:
             message = (

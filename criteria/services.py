@@ -24,7 +24,8 @@ from .permissions import can_manage_criteria_set
 
 #: Why a criteria set may not be imported (the API asks before reading the upload, with the same words).
 CRITERIA_SET_DENIED = gettext_lazy(
-    "Only a superuser imports a criteria set that has no owner unit (it scores the whole country)."
+    "Chỉ quản trị hệ thống mới nhập được bộ tiêu chí không có đơn "
+    "vị ban hành (bộ tiêu chí áp dụng toàn quốc)."
 )
 
 
@@ -45,9 +46,7 @@ def criteria_set_import(*, data: bytes | str, actor=None) -> CriteriaSet:
     except CriteriaFileError as exc:
         raise ValidationError({"file": exc.errors}) from exc
     if CriteriaSet.objects.filter(code=spec.code).exists():
-        raise ValidationError(
-            {"file": [_("A criteria set with code %(code)s already exists.") % {"code": spec.code}]}
-        )
+        raise ValidationError({"file": [_("Đã có bộ tiêu chí mã %(code)s.") % {"code": spec.code}]})
     source = bytes(data).decode("utf-8-sig") if not isinstance(data, str) else data
     cs = CriteriaSet.objects.create(
         code=spec.code,

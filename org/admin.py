@@ -81,7 +81,7 @@ class UserAdmin(AuditHistoryMixin, BaseUserAdmin):
     list_filter = ["is_active", "is_superuser", "memberships__role"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("Reform Tracker"), {"fields": ["full_name", "language"]}),
+        (_("Theo dõi CCHC"), {"fields": ["full_name", "language"]}),
     ]
 
     def save_model(self, request, obj, form, change):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .scoping import ScopedQuerySet, subtree_q
 from .scoping import user_memberships as user_memberships  # re-exported: callers of org.models keep working
@@ -154,22 +155,22 @@ class AuditAction(models.TextChoices):
     vocabulary for all apps, as Zulip's audit log has one event type list: the apps above write these
     values through `org.audit`, and the admin and the pages show them."""
 
-    UNIT_CREATED = "unit_created", _("Tạo đơn vị")
-    UNIT_CHANGED = "unit_changed", _("Sửa đơn vị")
-    USER_CREATED = "user_created", _("Tạo người dùng")
-    USER_CHANGED = "user_changed", _("Sửa người dùng")
-    MEMBERSHIP_ADDED = "membership_added", _("Phân công vào đơn vị")
-    MEMBERSHIP_REMOVED = "membership_removed", _("Thôi phân công")
-    CALENDAR_DAY_SET = "calendar_day_set", _("Điều chỉnh lịch làm việc")
-    PLAN_CREATED = "plan_created", _("Tạo kế hoạch")
-    PLAN_CHANGED = "plan_changed", _("Sửa kế hoạch")
-    PLAN_ISSUED = "plan_issued", _("Ban hành kế hoạch")
-    PLAN_CLOSED = "plan_closed", _("Kết thúc kế hoạch")
-    CRITERIA_SET_IMPORTED = "criteria_set_imported", _("Nhập bộ tiêu chí")
-    CRITERIA_SET_CHANGED = "criteria_set_changed", _("Sửa bộ tiêu chí")
-    CRITERIA_SET_DELETED = "criteria_set_deleted", _("Xoá bộ tiêu chí")
-    APPRAISAL_SAVED = "appraisal_saved", _("Lưu điểm thẩm định")
-    SURVEY_IMPORTED = "survey_imported", _("Nhập kết quả điều tra xã hội học")
+    UNIT_CREATED = "unit_created", pgettext_lazy("audit", "Tạo đơn vị")
+    UNIT_CHANGED = "unit_changed", pgettext_lazy("audit", "Sửa đơn vị")
+    USER_CREATED = "user_created", pgettext_lazy("audit", "Tạo người dùng")
+    USER_CHANGED = "user_changed", pgettext_lazy("audit", "Sửa người dùng")
+    MEMBERSHIP_ADDED = "membership_added", pgettext_lazy("audit", "Phân công vào đơn vị")
+    MEMBERSHIP_REMOVED = "membership_removed", pgettext_lazy("audit", "Thôi phân công")
+    CALENDAR_DAY_SET = "calendar_day_set", pgettext_lazy("audit", "Điều chỉnh lịch làm việc")
+    PLAN_CREATED = "plan_created", pgettext_lazy("audit", "Tạo kế hoạch")
+    PLAN_CHANGED = "plan_changed", pgettext_lazy("audit", "Sửa kế hoạch")
+    PLAN_ISSUED = "plan_issued", pgettext_lazy("audit", "Ban hành kế hoạch")
+    PLAN_CLOSED = "plan_closed", pgettext_lazy("audit", "Kết thúc kế hoạch")
+    CRITERIA_SET_IMPORTED = "criteria_set_imported", pgettext_lazy("audit", "Nhập bộ tiêu chí")
+    CRITERIA_SET_CHANGED = "criteria_set_changed", pgettext_lazy("audit", "Sửa bộ tiêu chí")
+    CRITERIA_SET_DELETED = "criteria_set_deleted", pgettext_lazy("audit", "Xoá bộ tiêu chí")
+    APPRAISAL_SAVED = "appraisal_saved", pgettext_lazy("audit", "Lưu điểm thẩm định")
+    SURVEY_IMPORTED = "survey_imported", pgettext_lazy("audit", "Nhập kết quả điều tra xã hội học")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -28,7 +28,7 @@ def _set_path(unit: Unit) -> None:
 
 def _refuse_placing(actor, parent: Unit | None) -> None:
     if actor is not None and not can_place_unit_under(actor, parent):
-        raise ValidationError({"parent": [_("Choose a parent unit that you administer.")]})
+        raise ValidationError({"parent": [_("Chọn đơn vị cấp trên thuộc phạm vi bạn quản trị.")]})
 
 
 @transaction.atomic
@@ -70,7 +70,7 @@ def unit_update(*, actor=None, unit: Unit, **fields) -> Unit:
     unit.path = old_path
     before = snapshot(Unit.objects.get(pk=unit.pk), _UNIT_AUDITED)
     if actor is not None and not can_edit_unit(actor, unit):
-        raise PermissionDenied(_("Only an administrator of a unit above this one may change it."))
+        raise PermissionDenied(_("Chỉ quản trị viên của đơn vị cấp trên mới sửa được đơn vị này."))
     new_parent = fields.pop("parent", unit.parent) if "parent" in fields else unit.parent
     if (new_parent.pk if new_parent else None) != old_parent_id:
         _refuse_placing(actor, new_parent)
@@ -223,10 +223,10 @@ def user_create(
     creates superusers."""
     if actor is not None and not actor.is_superuser:
         if is_superuser:
-            raise PermissionDenied(_("Only a superuser may create a superuser."))
+            raise PermissionDenied(_("Chỉ quản trị hệ thống mới tạo được tài khoản quản trị hệ thống."))
         if not memberships:
             raise ValidationError(
-                {"memberships": [_("Give the user a membership in a unit you administer.")]}
+                {"memberships": [_("Phân công người dùng vào một đơn vị thuộc phạm vi bạn quản trị.")]}
             )
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": ["A user with that username already exists."]})
@@ -259,7 +259,7 @@ def user_create(
 def membership_add(*, actor=None, user: User, unit: Unit, role: str) -> Membership:
     """Grant `role` in `unit`: an administrator grants memberships only in their subtree."""
     if actor is not None and not can_administer(actor, unit):
-        raise ValidationError({"memberships": [_("Choose a unit that you administer.")]})
+        raise ValidationError({"memberships": [_("Chọn đơn vị thuộc phạm vi bạn quản trị.")]})
     if role not in Role.values:
         raise ValidationError({"role": [f"'{role}' is not one of {', '.join(Role.values)}"]})
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
@@ -281,7 +281,7 @@ def membership_add(*, actor=None, user: User, unit: Unit, role: str) -> Membersh
 def membership_remove(*, actor=None, membership: Membership) -> None:
     """Take a membership away: an administrator only in their subtree."""
     if actor is not None and not can_administer(actor, membership.unit):
-        raise ValidationError({"memberships": [_("Choose a unit that you administer.")]})
+        raise ValidationError({"memberships": [_("Chọn đơn vị thuộc phạm vi bạn quản trị.")]})
     audit_record(
         actor=actor,
         action=AuditAction.MEMBERSHIP_REMOVED,

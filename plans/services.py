@@ -35,7 +35,7 @@ def plan_create(
 ) -> Plan:
     """Create a draft plan for `owner_unit`."""
     if not can_manage_plan(actor, owner_unit):
-        raise PermissionDenied(_("Only a leader of the owner unit may create its plans."))
+        raise PermissionDenied(_("Chỉ lãnh đạo đơn vị mới được lập kế hoạch của đơn vị."))
     if Plan.objects.filter(owner_unit=owner_unit, number=number, year=year).exists():
         raise ValidationError({"number": [_duplicate_number(number, year)]})
     plan = Plan(
@@ -59,8 +59,8 @@ def plan_create(
     return plan
 
 
-OWNER_UNIT_FIXED = gettext_lazy("The owner unit of a plan cannot be changed.")
-CRITERIA_SET_LOCKED = gettext_lazy("The criteria set cannot change once the plan has tasks.")
+OWNER_UNIT_FIXED = gettext_lazy("Không thể đổi đơn vị ban hành của kế hoạch.")
+CRITERIA_SET_LOCKED = gettext_lazy("Kế hoạch đã có nhiệm vụ nên không đổi bộ tiêu chí.")
 
 
 def plan_criteria_set_locked(plan: Plan) -> bool:
@@ -78,8 +78,8 @@ def plan_update(*, actor, plan: Plan, **fields) -> Plan:
     plan_check_open(
         actor=actor,
         plan=plan,
-        denied=_("Only a leader of the owner unit may change this plan."),
-        closed=_("A closed plan cannot be changed."),
+        denied=_("Chỉ lãnh đạo đơn vị ban hành kế hoạch mới được sửa kế hoạch này."),
+        closed=_("Kế hoạch đã kết thúc, không thể sửa."),
     )
     if "owner_unit" in fields and fields["owner_unit"] != plan.owner_unit:
         raise ValidationError({"owner_unit": [OWNER_UNIT_FIXED]})
@@ -124,19 +124,19 @@ def plan_check_open(*, actor, plan: Plan, denied: str, closed: str) -> None:
 
 #: Why a transition was refused: each starts from one state only.
 _CANNOT = {
-    "issue": gettext_lazy("Only a draft plan can be issued."),
-    "close": gettext_lazy("Only an issued plan can be closed."),
+    "issue": gettext_lazy("Chỉ kế hoạch dự thảo mới ban hành được."),
+    "close": gettext_lazy("Chỉ kế hoạch đã ban hành mới kết thúc được."),
 }
 
 
 def _duplicate_number(number: str, year: int) -> str:
-    return _("The unit already has plan %(number)s in %(year)s.") % {"number": number, "year": year}
+    return _("Đơn vị đã có kế hoạch số %(number)s trong năm %(year)s.") % {"number": number, "year": year}
 
 
 def _transition(*, actor, plan: Plan, name: str, now=None) -> Plan:
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     if not can_manage_plan(actor, plan):
-        raise PermissionDenied(_("Only a leader of the owner unit may do this."))
+        raise PermissionDenied(_("Chỉ lãnh đạo đơn vị ban hành kế hoạch mới được làm việc này."))
     method = getattr(plan, name)
     if not can_proceed(method):
         raise PlanTransitionError(str(_CANNOT[name]))

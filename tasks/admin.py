@@ -54,14 +54,12 @@ class TaskAdminForm(forms.ModelForm):
         data = super().clean()
         task = self.instance
         if task.pk and task.state in (TaskState.APPROVED, TaskState.CANCELLED):
-            raise forms.ValidationError(
-                _("An approved or cancelled task cannot be changed; reopen it first.")
-            )
+            raise forms.ValidationError(_("Nhiệm vụ đã duyệt hoặc đã hủy không sửa được; hãy mở lại trước."))
         plan = data.get("plan") or (task.plan if task.plan_id else None)
         if plan is None:
             return data
         if task.pk and task.state != TaskState.DRAFT and not data.get("due_date"):
-            self.add_error("due_date", _("An assigned task needs a due date."))
+            self.add_error("due_date", _("Nhiệm vụ đã giao phải có hạn hoàn thành."))
         try:
             validate_task_links(
                 task=task if task.pk else None,

@@ -54,9 +54,9 @@ def clean_file_name(name: str) -> str:
 def _check_zip(fileobj, size: int) -> None:
     try:
         if zip_is_implausible(fileobj, size=size):
-            raise ValidationError(_("The document expands to an implausible size (a zip bomb?)."))
+            raise ValidationError(_("Tài liệu bung ra dung lượng bất thường (bom zip?)."))
     except zipfile.BadZipFile as exc:
-        raise ValidationError(_("The document is damaged (not a valid Office Open XML/ODF file).")) from exc
+        raise ValidationError(_("Tài liệu bị hỏng (không phải tệp Office Open XML/ODF hợp lệ).")) from exc
     finally:
         fileobj.seek(0)
 
@@ -82,14 +82,14 @@ def inspect_upload(uploaded, *, max_bytes: int | None = None) -> InspectedFile:
     name = clean_file_name(getattr(uploaded, "name", "") or "")
     size = uploaded.size
     if not name:
-        raise ValidationError({"file": [_("The file has no usable name.")]})
+        raise ValidationError({"file": [_("Tên tệp không dùng được.")]})
     if size == 0:
-        raise ValidationError({"file": [_("The file is empty.")]})
+        raise ValidationError({"file": [_("Tệp rỗng.")]})
     if size > max_bytes:
         raise ValidationError(
             {
                 "file": [
-                    _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
+                    _("Tệp có %(size).1f MB; giới hạn là %(limit).0f MB.")
                     % {"size": size / 1048576, "limit": max_bytes / 1048576}
                 ]
             }
@@ -109,10 +109,10 @@ def inspect_upload(uploaded, *, max_bytes: int | None = None) -> InspectedFile:
             {
                 "file": [
                     _(
-                        "This kind of file is not accepted (detected: %(type)s). Accepted: PDF, DOC/DOCX, "
-                        "XLS/XLSX, ODT/ODS, JPEG, PNG."
+                        "Loại tệp này không được chấp nhận (nhận dạng: %(type)s). Chấp "
+                        "nhận: PDF, DOC/DOCX, XLS/XLSX, ODT/ODS, JPEG, PNG."
                     )
-                    % {"type": content_type or _("unknown")}
+                    % {"type": content_type or _("không rõ")}
                 ]
             }
         )
@@ -121,7 +121,7 @@ def inspect_upload(uploaded, *, max_bytes: int | None = None) -> InspectedFile:
         raise ValidationError(
             {
                 "file": [
-                    _("The file is named .%(ext)s but its content is %(type)s.")
+                    _("Tệp có đuôi .%(ext)s nhưng nội dung là %(type)s.")
                     % {"ext": ext or "?", "type": ALLOWED[content_type][0].upper()}
                 ]
             }
@@ -158,7 +158,7 @@ def evidence_file_response(evidence):
             "evidence %s: file %r missing from storage", evidence.pk, evidence.file.name
         )
         raise EvidenceFileMissing(
-            _("The file of this evidence is missing from storage; tell an administrator.")
+            _("Tệp của tài liệu kiểm chứng này không còn trong kho lưu trữ; hãy báo quản trị hệ thống.")
         ) from exc
     response = FileResponse(
         handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type

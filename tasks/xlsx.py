@@ -136,9 +136,9 @@ def _check_zip(data: bytes) -> None:
             io.BytesIO(data), size=len(data), max_members=_MAX_MEMBERS, max_inflated=_MAX_INFLATED_BYTES
         )
     except zipfile.BadZipFile as exc:
-        raise ValidationError({"file": [_("This is not an Excel .xlsx file.")]}) from exc
+        raise ValidationError({"file": [_("Đây không phải tệp Excel .xlsx.")]}) from exc
     if implausible:
-        raise ValidationError({"file": [_("The file expands to an implausible size.")]})
+        raise ValidationError({"file": [_("Tệp bung ra dung lượng bất thường.")]})
 
 
 def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[int, dict]]:
@@ -149,7 +149,7 @@ def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[
         raise ValidationError(
             {
                 "file": [
-                    _("The file is %(size).1f MB; the limit is %(limit).1f MB.")
+                    _("Tệp có %(size).1f MB; giới hạn là %(limit).1f MB.")
                     % {"size": len(data) / 1048576, "limit": max_bytes / 1048576}
                 ]
             }
@@ -158,7 +158,7 @@ def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
-        raise ValidationError({"file": [_("This is not an Excel .xlsx file.")]}) from exc
+        raise ValidationError({"file": [_("Đây không phải tệp Excel .xlsx.")]}) from exc
     try:
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True, max_col=_MAX_COLUMNS)
@@ -174,7 +174,7 @@ def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[
             raise ValidationError(
                 {
                     "file": [
-                        _("Row 1 must be the header; missing column(s): %(columns)s.")
+                        _("Dòng 1 phải là dòng tiêu đề; thiếu cột: %(columns)s.")
                         % {"columns": ", ".join(c.label for c in missing)}
                     ]
                 }
@@ -191,14 +191,19 @@ def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[
             empty_run = 0
             if len(result) >= max_rows:
                 raise ValidationError(
-                    {"file": [_("The file has more than %(max)d task rows; split it.") % {"max": max_rows}]}
+                    {
+                        "file": [
+                            _("Tệp có hơn %(max)d dòng nhiệm vụ; hãy tách thành nhiều tệp.")
+                            % {"max": max_rows}
+                        ]
+                    }
                 )
             result.append((rownum, row))
         return result
     except ValidationError:
         raise
     except Exception as exc:  # a damaged sheet part
-        raise ValidationError({"file": [_("This is not an Excel .xlsx file.")]}) from exc
+        raise ValidationError({"file": [_("Đây không phải tệp Excel .xlsx.")]}) from exc
     finally:
         wb.close()
 

@@ -46,7 +46,7 @@ def read_upload(request, limit: int) -> tuple[bytes, str]:
     the file sent in the multipart field `file`; a ValidationError when there is none."""
     upload = request.data.get("file") if hasattr(request.data, "get") else None
     if upload is None or not hasattr(upload, "read"):
-        raise ValidationError({"file": [_("Upload the file in the field 'file'.")]})
+        raise ValidationError({"file": [_("Tải tệp lên ở trường 'file'.")]})
     return upload.read(limit + 1), getattr(upload, "name", "") or ""
 
 
@@ -98,6 +98,6 @@ class CriteriaSetViewSet(
         else:
             data, _name = read_upload(request, CRITERIA_MAX_BYTES)
         if not data:
-            raise ValidationError({"file": [_("The file is empty.")]})
+            raise ValidationError({"file": [_("Tệp rỗng.")]})
         cs = services.criteria_set_import(data=data, actor=request.user)
         return Response(self._detail(cs), status=status.HTTP_201_CREATED)

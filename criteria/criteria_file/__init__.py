@@ -57,7 +57,7 @@ def parse_criteria_file(data: bytes | str, *, max_bytes: int = 1_000_000) -> Cri
         errors = checker.errors
         if len(errors) > MAX_REPORTED_ERRORS:
             hidden = len(errors) - MAX_REPORTED_ERRORS
-            errors = errors[:MAX_REPORTED_ERRORS] + [_("… and %(count)s more errors") % {"count": hidden}]
+            errors = errors[:MAX_REPORTED_ERRORS] + [_("… và %(count)s lỗi khác") % {"count": hidden}]
         raise CriteriaFileError(errors)
     assert spec is not None
     return spec

@@ -44,7 +44,7 @@ class Checker(RuleChecks):
     def check_set(self, root: Any) -> CriteriaSetSpec | None:
         if not isinstance(root, dict):
             self.errors.append(
-                _("the file must be a mapping with the fields %(fields)s")
+                _("tệp phải là một ánh xạ với các trường %(fields)s")
                 % {"fields": ", ".join(TOP_LEVEL_FIELDS)}
             )
             return None
@@ -55,7 +55,7 @@ class Checker(RuleChecks):
         criteria = self._top_criteria(root["criteria"]) if "criteria" in root else []
         if self.node_count > MAX_CRITERIA:
             # First, so that the cut-off of a long error list never hides it.
-            self.errors.insert(0, "criteria: " + _("more than %(limit)s criteria") % {"limit": MAX_CRITERIA})
+            self.errors.insert(0, "criteria: " + _("nhiều hơn %(limit)s tiêu chí") % {"limit": MAX_CRITERIA})
 
         if self.errors:
             return None
@@ -75,40 +75,41 @@ class Checker(RuleChecks):
             if key not in TOP_LEVEL_FIELDS:
                 self.error(
                     show(key),
-                    _("unknown field (known: %(fields)s)") % {"fields": ", ".join(TOP_LEVEL_FIELDS)},
+                    _("trường không hợp lệ (các trường hợp lệ: %(fields)s)")
+                    % {"fields": ", ".join(TOP_LEVEL_FIELDS)},
                 )
         for key in TOP_LEVEL_FIELDS:
             if key not in root:
-                self.error(key, _("is required"))
+                self.error(key, _("là bắt buộc"))
 
     def _set_heading(self, root: dict) -> None:
         """The set's name, year and unit kind, each checked when present."""
         name = root.get("name")
         if "name" in root and (not isinstance(name, str) or not name.strip()):
-            self.error("name", _("must be a non-empty text"))
+            self.error("name", _("phải là văn bản không rỗng"))
         year = root.get("year")
         if "year" in root and (
             isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999
         ):
-            self.error("year", _("must be a whole year such as 2020, not %(value)s") % {"value": show(year)})
+            self.error("year", _("phải là một năm, ví dụ 2020, không phải %(value)s") % {"value": show(year)})
         unit_kind = root.get("unit_kind")
         if "unit_kind" in root and unit_kind not in UNIT_KINDS:
             self.error(
                 "unit_kind",
-                _("must be one of %(choices)s, not %(value)s")
+                _("phải là một trong %(choices)s, không phải %(value)s")
                 % {"choices": ", ".join(UNIT_KINDS), "value": show(unit_kind)},
             )
 
     def _top_criteria(self, raw: Any) -> list[CriterionSpec]:
         """The top-level criteria, whose maxima must add up to 100."""
         if not isinstance(raw, list) or not raw:
-            self.error("criteria", _("must be a non-empty list of criteria"))
+            self.error("criteria", _("phải là danh sách tiêu chí không rỗng"))
             return []
         criteria, total = self._siblings(raw, "criteria", parent_code=None, depth=0, part=None)
         if total is not None and total != TOTAL_MAX:
             self.error(
                 "criteria",
-                _("the top-level maxima add up to %(total)s, not 100") % {"total": fmt(total)},
+                _("tổng điểm tối đa các tiêu chí cấp 1 là %(total)s, không phải 100") % {"total": fmt(total)},
             )
         return criteria
 
@@ -118,7 +119,7 @@ class Checker(RuleChecks):
         if not isinstance(value, str) or not value or len(value) > MAX_CODE_LENGTH or re.search(r"\s", value):
             self.error(
                 "code",
-                _("must be a text of 1 to %(limit)s characters without spaces, such as XA-2020")
+                _("phải là chuỗi từ 1 đến %(limit)s ký tự, không có dấu cách, ví dụ XA-2020")
                 % {"limit": MAX_CODE_LENGTH},
             )
             return None
@@ -126,11 +127,11 @@ class Checker(RuleChecks):
 
     def _period(self, raw: Any) -> tuple[date | None, date | None]:
         if not isinstance(raw, dict):
-            self.error("period", _("must be a mapping {start: YYYY-MM-DD, end: YYYY-MM-DD}"))
+            self.error("period", _("phải có dạng {start: YYYY-MM-DD, end: YYYY-MM-DD}"))
             return None, None
         for key in raw:
             if key not in ("start", "end"):
-                self.error(f"period.{key}", _("unknown field (known: start, end)"))
+                self.error(f"period.{key}", _("trường không hợp lệ (các trường hợp lệ: start, end)"))
         bounds = []
         for key in ("start", "end"):
             value = raw.get(key)
@@ -138,17 +139,20 @@ class Checker(RuleChecks):
                 with contextlib.suppress(ValueError):  # stays text, refused below
                     value = date.fromisoformat(value.strip())
             if key not in raw:
-                self.error(f"period.{key}", _("is required"))
+                self.error(f"period.{key}", _("là bắt buộc"))
                 value = None
             elif isinstance(value, datetime) or not isinstance(value, date):
                 self.error(
-                    f"period.{key}", _("must be a date YYYY-MM-DD, not %(value)s") % {"value": show(value)}
+                    f"period.{key}",
+                    _("phải là ngày dạng YYYY-MM-DD, không phải %(value)s") % {"value": show(value)},
                 )
                 value = None
             bounds.append(value)
         start, end = bounds
         if start is not None and end is not None and start > end:
-            self.error("period", _("start %(start)s is after end %(end)s") % {"start": start, "end": end})
+            self.error(
+                "period", _("ngày bắt đầu %(start)s sau ngày kết thúc %(end)s") % {"start": start, "end": end}
+            )
         return start, end
 
     # One criterion --------------------------------------------------------------------------------
@@ -161,15 +165,15 @@ class Checker(RuleChecks):
         if self.node_count > MAX_CRITERIA:
             return None, None
         if not isinstance(raw, dict):
-            self.error(path, _("a criterion must be a mapping with code, title, max and children or rule"))
+            self.error(path, _("mỗi tiêu chí phải có code, title, max và children hoặc rule"))
             return None, None
 
         code = self._code(raw, path)
-        where = _("criterion %(code)s") % {"code": code} if code is not None else path
+        where = _("tiêu chí %(code)s") % {"code": code} if code is not None else path
         self._node_fields(raw, where, code, parent_code)
         title = raw.get("title")
         if not isinstance(title, str) or not title.strip():
-            self.error(where, _("title is required (a non-empty text)"))
+            self.error(where, _("title là bắt buộc (văn bản không rỗng)"))
             title = None
         max_points = self._max(raw, where)
         part = self._part(raw, where, depth, part)
@@ -200,13 +204,13 @@ class Checker(RuleChecks):
             if key not in NODE_FIELDS:
                 self.error(
                     where,
-                    _("unknown field %(field)s (known: %(fields)s)")
+                    _("trường %(field)s không hợp lệ (các trường hợp lệ: %(fields)s)")
                     % {"field": show(key), "fields": ", ".join(NODE_FIELDS)},
                 )
         if code is not None and parent_code is not None and not code.startswith(parent_code + "."):
             self.error(
                 where,
-                _('the code must start with its parent\'s code and a dot ("%(prefix)s")')
+                _('mã phải bắt đầu bằng mã của tiêu chí cha và dấu chấm ("%(prefix)s")')
                 % {"prefix": parent_code + "."},
             )
 
@@ -217,34 +221,34 @@ class Checker(RuleChecks):
             if part not in PARTS:
                 self.error(
                     where,
-                    _("part must be one of %(choices)s, not %(value)s")
+                    _("part phải là một trong %(choices)s, không phải %(value)s")
                     % {"choices": ", ".join(PARTS), "value": show(part)},
                 )
                 part = None
         elif "part" in raw:
-            self.error(where, _("part is only allowed on top-level criteria (it is inherited below)"))
+            self.error(where, _("part chỉ ghi ở tiêu chí cấp 1 (các cấp dưới kế thừa)"))
         return part
 
     def _shape(self, raw: dict, where: str) -> tuple[bool, bool]:
         """Whether the criterion has children and whether it has a rule: exactly one of the two."""
         has_children, has_rule = "children" in raw, "rule" in raw
         if has_children and has_rule:
-            self.error(where, _("a criterion has either children or a rule, not both"))
+            self.error(where, _("tiêu chí có children hoặc rule, không có cả hai"))
         elif not has_children and not has_rule:
-            self.error(where, _("a criterion needs either children or a rule"))
+            self.error(where, _("tiêu chí cần có children hoặc rule"))
         return has_children, has_rule
 
     def _code(self, raw: dict, path: str) -> str | None:
         if "code" not in raw:
-            self.error(path, _("code is required"))
+            self.error(path, _("code là bắt buộc"))
             return None
         value = raw["code"]
         if isinstance(value, float):
             self.error(
                 path,
                 _(
-                    'code %(value)s is a number with a decimal point; put it in quotes ("%(value)s"), '
-                    "as unquoted 1.10 and 1.1 are the same number"
+                    "mã %(value)s là số thập phân; hãy đặt trong dấu nháy "
+                    '("%(value)s"), vì không có nháy thì 1.10 và 1.1 là cùng một số'
                 )
                 % {"value": value},
             )
@@ -254,15 +258,15 @@ class Checker(RuleChecks):
         if not isinstance(value, str) or not value:
             self.error(
                 path,
-                _('code must be a non-empty text such as "1.2", not %(value)s') % {"value": show(value)},
+                _('code phải là văn bản không rỗng như "1.2", không phải %(value)s') % {"value": show(value)},
             )
             return None
         if len(value) > MAX_CODE_LENGTH or not CODE_RE.fullmatch(value):
             self.error(
                 path,
                 _(
-                    "code %(value)s is not valid: use segments of letters or digits separated by dots, "
-                    "such as 1.2.3 (at most %(limit)s characters)"
+                    "mã %(value)s không hợp lệ: dùng các đoạn chữ hoặc số cách nhau "
+                    "bởi dấu chấm, ví dụ 1.2.3 (tối đa %(limit)s ký tự)"
                 )
                 % {"value": show(value), "limit": MAX_CODE_LENGTH},
             )
@@ -270,26 +274,26 @@ class Checker(RuleChecks):
         if value in self.codes:
             self.codes[value] += 1
             if self.codes[value] == 2:  # report a duplicate once, however often it repeats
-                self.error(_("criterion %(code)s") % {"code": value}, _("the code is used more than once"))
+                self.error(_("tiêu chí %(code)s") % {"code": value}, _("mã bị dùng nhiều lần"))
         else:
             self.codes[value] = 1
         return value
 
     def _max(self, raw: dict, where: str) -> Decimal | None:
         if "max" not in raw:
-            self.error(where, _("max is required"))
+            self.error(where, _("max là bắt buộc"))
             return None
         value = to_number(raw["max"])
         if value is None:
-            self.error(where, _("max must be a number, not %(value)s") % {"value": show(raw["max"])})
+            self.error(where, _("max phải là số, không phải %(value)s") % {"value": show(raw["max"])})
             return None
         if value <= 0 or value > TOTAL_MAX:
             self.error(
-                where, _("max must be more than 0 and at most 100, not %(value)s") % {"value": fmt(value)}
+                where, _("max phải lớn hơn 0 và không quá 100, không phải %(value)s") % {"value": fmt(value)}
             )
             return None
         if value != value.quantize(CENT):
-            self.error(where, _("max %(value)s has more than 2 decimals") % {"value": fmt(value)})
+            self.error(where, _("max %(value)s có hơn 2 chữ số thập phân") % {"value": fmt(value)})
             return None
         return value
 
@@ -304,10 +308,10 @@ class Checker(RuleChecks):
         max_points: Decimal | None,
     ) -> list[CriterionSpec]:
         if not isinstance(raw, list) or not raw:
-            self.error(where, _("children must be a non-empty list of criteria"))
+            self.error(where, _("children phải là danh sách tiêu chí không rỗng"))
             return []
         if depth + 1 >= MAX_DEPTH:
-            self.error(where, _("criteria are nested more than %(limit)s levels deep") % {"limit": MAX_DEPTH})
+            self.error(where, _("tiêu chí lồng nhau quá %(limit)s cấp") % {"limit": MAX_DEPTH})
             return []
         children, total = self._siblings(
             raw, f"{path}.children", parent_code=code, depth=depth + 1, part=part
@@ -315,7 +319,7 @@ class Checker(RuleChecks):
         if max_points is not None and total is not None and total < max_points:
             self.error(
                 where,
-                _("its children's maxima add up to %(total)s, less than its max %(max)s")
+                _("tổng điểm tối đa của các tiêu chí con là %(total)s, nhỏ hơn điểm tối đa %(max)s")
                 % {"total": fmt(total), "max": fmt(max_points)},
             )
         return children

@@ -31,23 +31,22 @@ def load_yaml(data: bytes | str, *, max_bytes: int) -> Any:
         try:
             raw = data.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise CriteriaFileError([_("the file is not valid text: %(error)s") % {"error": exc}]) from None
+            raise CriteriaFileError(
+                [_("tệp không phải văn bản hợp lệ: %(error)s") % {"error": exc}]
+            ) from None
     elif isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
     else:
         raise TypeError("data must be bytes or str")
     if len(raw) > max_bytes:
         raise CriteriaFileError(
-            [
-                _("the file is %(size)s bytes, more than the %(limit)s allowed")
-                % {"size": len(raw), "limit": max_bytes}
-            ]
+            [_("tệp có %(size)s byte, vượt giới hạn %(limit)s") % {"size": len(raw), "limit": max_bytes}]
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CriteriaFileError(
-            [_("the file is not valid UTF-8 (byte %(position)s)") % {"position": exc.start}]
+            [_("tệp không phải UTF-8 hợp lệ (byte %(position)s)") % {"position": exc.start}]
         ) from None
     # PyYAML skips a leading byte-order mark itself.
 
@@ -55,32 +54,30 @@ def load_yaml(data: bytes | str, *, max_bytes: int) -> Any:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise _Refused(_("the file is empty"))
+            raise _Refused(_("tệp rỗng"))
         _check_node_graph(node)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or str(exc)
         if mark is None:
-            message = _("YAML error: %(problem)s") % {"problem": problem}
+            message = _("lỗi YAML: %(problem)s") % {"problem": problem}
         else:
-            message = _("YAML error at line %(line)s, column %(column)s: %(problem)s") % {
+            message = _("lỗi YAML ở dòng %(line)s, cột %(column)s: %(problem)s") % {
                 "line": mark.line + 1,
                 "column": mark.column + 1,
                 "problem": problem,
             }
         raise CriteriaFileError([message]) from None
     except yaml.YAMLError as exc:
-        raise CriteriaFileError([_("YAML error: %(problem)s") % {"problem": exc}]) from None
+        raise CriteriaFileError([_("lỗi YAML: %(problem)s") % {"problem": exc}]) from None
     except RecursionError:
-        raise CriteriaFileError([_("the file is nested too deeply")]) from None
+        raise CriteriaFileError([_("tệp lồng nhau quá sâu")]) from None
     except _Refused as exc:
         raise CriteriaFileError([str(exc)]) from None
     except (ValueError, TypeError, OverflowError) as exc:
         # e.g. a timestamp that matches YAML's pattern but is no real date (2020-02-30).
-        raise CriteriaFileError(
-            [_("the file holds a value that cannot be read: %(error)s") % {"error": exc}]
-        ) from None
+        raise CriteriaFileError([_("tệp có giá trị không đọc được: %(error)s") % {"error": exc}]) from None
     finally:
         loader.dispose()
 
@@ -95,11 +92,9 @@ def _check_node_graph(root: yaml.Node) -> None:
         if key in memo:
             return memo[key]
         if key in in_progress:
-            raise _Refused(_("the file has a recursive alias (an anchor used inside itself)"))
+            raise _Refused(_("tệp có bí danh đệ quy (anchor được dùng bên trong chính nó)"))
         if depth > MAX_YAML_NESTING:
-            raise _Refused(
-                _("the file is nested more than %(limit)s levels deep") % {"limit": MAX_YAML_NESTING}
-            )
+            raise _Refused(_("tệp lồng nhau quá %(limit)s cấp") % {"limit": MAX_YAML_NESTING})
         in_progress.add(key)
         if isinstance(node, yaml.SequenceNode):
             children = list(node.value)
@@ -108,7 +103,7 @@ def _check_node_graph(root: yaml.Node) -> None:
             for key_node, value_node in node.value:
                 if key_node.tag == MERGE_TAG:
                     raise _Refused(
-                        _("line %(line)s: merge keys (<<) are not allowed; repeat the fields instead")
+                        _("dòng %(line)s: không dùng khóa gộp (<<); hãy ghi lại các trường")
                         % {"line": key_node.start_mark.line + 1}
                     )
                 children += [key_node, value_node]
@@ -121,8 +116,7 @@ def _check_node_graph(root: yaml.Node) -> None:
             height = max(height, child_height + 1)
             if size > MAX_YAML_NODES:
                 raise _Refused(
-                    _("the file expands to more than %(limit)s values (too many aliases?)")
-                    % {"limit": MAX_YAML_NODES}
+                    _("tệp bung ra hơn %(limit)s giá trị (quá nhiều bí danh?)") % {"limit": MAX_YAML_NODES}
                 )
         in_progress.discard(key)
         memo[key] = (size, height)

@@ -26,13 +26,13 @@ class RuleChecks:
         self, raw: Any, where: str, max_points: Decimal | None, part: str | None
     ) -> dict[str, Any] | None:
         if not isinstance(raw, dict):
-            self.error(where, _("rule must be a mapping with a type"))
+            self.error(where, _("rule phải có type"))
             return None
         rule_type = raw.get("type")
         if rule_type not in RULE_TYPES:
             self.error(
                 where,
-                _("rule type must be one of %(choices)s, not %(value)s")
+                _("loại quy tắc phải là một trong %(choices)s, không phải %(value)s")
                 % {"choices": ", ".join(RULE_TYPES), "value": show(rule_type)},
             )
             return None
@@ -41,16 +41,16 @@ class RuleChecks:
             if key not in known:
                 self.error(
                     where,
-                    _("rule field %(field)s is not known for type %(type)s (known: %(fields)s)")
+                    _("trường %(field)s không dùng cho loại quy tắc %(type)s (các trường hợp lệ: %(fields)s)")
                     % {"field": show(key), "type": rule_type, "fields": ", ".join(known)},
                 )
 
         if part == "evidence" and rule_type == "survey":
-            self.error(where, _("a survey rule is only allowed under a criterion of part survey"))
+            self.error(where, _("quy tắc survey chỉ dùng cho tiêu chí thuộc phần điều tra xã hội học"))
         if part == "survey" and rule_type not in ("survey", "manual"):
             self.error(
                 where,
-                _("a criterion of part survey takes a survey or manual rule, not %(type)s")
+                _("tiêu chí thuộc phần điều tra dùng quy tắc survey hoặc manual, không phải %(type)s")
                 % {"type": rule_type},
             )
 
@@ -79,7 +79,7 @@ class RuleChecks:
         if value not in choices:
             self.error(
                 where,
-                _("%(field)s must be one of %(choices)s, not %(value)s")
+                _("%(field)s phải là một trong %(choices)s, không phải %(value)s")
                 % {"field": key, "choices": ", ".join(choices), "value": show(value)},
             )
         return value
@@ -89,13 +89,13 @@ class RuleChecks:
         if number is None:
             self.error(
                 where,
-                _("%(field)s must be a number, not %(value)s") % {"field": label, "value": show(value)},
+                _("%(field)s phải là số, không phải %(value)s") % {"field": label, "value": show(value)},
             )
             return None
         if number < 0 or (max_points is not None and number > max_points):
             self.error(
                 where,
-                _("%(field)s %(value)s must be within 0..%(max)s")
+                _("%(field)s %(value)s phải trong khoảng 0..%(max)s")
                 % {
                     "field": label,
                     "value": fmt(number),
@@ -107,13 +107,13 @@ class RuleChecks:
 
     def _positive(self, raw: dict, key: str, where: str) -> str | None:
         if key not in raw:
-            self.error(where, _("rule field %(field)s is required") % {"field": key})
+            self.error(where, _("trường %(field)s của quy tắc là bắt buộc") % {"field": key})
             return None
         number = to_number(raw[key])
         if number is None or number <= 0:
             self.error(
                 where,
-                _("%(field)s must be a number above 0, not %(value)s")
+                _("%(field)s phải là số lớn hơn 0, không phải %(value)s")
                 % {"field": key, "value": show(raw[key])},
             )
             return None
@@ -123,24 +123,22 @@ class RuleChecks:
         self, raw: dict, where: str, max_points: Decimal | None, *, ratio: bool
     ) -> list[list[str]] | None:
         if "bands" not in raw:
-            self.error(where, _("rule field bands is required"))
+            self.error(where, _("trường bands của quy tắc là bắt buộc"))
             return None
         bands = raw["bands"]
         if not isinstance(bands, list) or not bands:
-            self.error(where, _("bands must be a non-empty list of [threshold, points] pairs"))
+            self.error(where, _("bands phải là danh sách các cặp [ngưỡng, điểm] không rỗng"))
             return None
         out: list[list[str]] = []
         ok = True
         previous: tuple[Decimal, Decimal | None] | None = None  # the last valid threshold and its points
         for number, band in enumerate(bands, start=1):
             if not isinstance(band, list) or len(band) != 2:
-                self.error(
-                    where, _("band %(number)s must be a pair [threshold, points]") % {"number": number}
-                )
+                self.error(where, _("mức %(number)s phải là cặp [ngưỡng, điểm]") % {"number": number})
                 ok = False
                 continue
             threshold = self._threshold(band[0], number, where, ratio=ratio)
-            label = _("band %(number)s: points") % {"number": number}
+            label = _("mức %(number)s: điểm") % {"number": number}
             points = self._points(band[1], where, label, max_points)
             if threshold is None or points is None:
                 ok = False
@@ -159,11 +157,11 @@ class RuleChecks:
         threshold = to_number(value)
         values = {"number": number, "value": show(value) if threshold is None else fmt(threshold)}
         if threshold is None:
-            problem = _("band %(number)s: the threshold must be a number, not %(value)s")
+            problem = _("mức %(number)s: ngưỡng phải là số, không phải %(value)s")
         elif ratio and not 0 <= threshold <= 1:
-            problem = _("band %(number)s: the threshold %(value)s must be a ratio between 0 and 1")
+            problem = _("mức %(number)s: ngưỡng %(value)s phải là tỷ lệ từ 0 đến 1")
         elif not ratio and threshold < 0:
-            problem = _("band %(number)s: the threshold %(value)s must not be negative")
+            problem = _("mức %(number)s: ngưỡng %(value)s không được âm")
         else:
             return threshold
         self.error(where, problem % values)
@@ -181,9 +179,7 @@ class RuleChecks:
     ) -> bool:
         previous_threshold, previous_points = previous
         if threshold >= previous_threshold:
-            message = _(
-                "band thresholds must strictly descend (band %(number)s: %(value)s after %(previous)s)"
-            )
+            message = _("các ngưỡng phải giảm dần (mức %(number)s: %(value)s sau %(previous)s)")
             values = {"number": number, "value": fmt(threshold), "previous": fmt(previous_threshold)}
             self.error(where, message % values)
             return False
@@ -191,8 +187,8 @@ class RuleChecks:
         # are exempt, since for some metrics less is better (complaints, late dossiers).
         if ratio and points is not None and previous_points is not None and points > previous_points:
             message = _(
-                "band %(number)s gives %(points)s points, more than the higher threshold before it "
-                "(%(previous)s); a ratio band's points must not rise as the threshold falls"
+                "mức %(number)s cho %(points)s điểm, nhiều hơn mức ngưỡng cao hơn trước "
+                "nó (%(previous)s); điểm không được tăng khi ngưỡng giảm"
             )
             values = {"number": number, "points": fmt(points), "previous": fmt(previous_points)}
             self.error(where, message % values)

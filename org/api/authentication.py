@@ -18,5 +18,5 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if accounts.api_token_is_expired(token):
             accounts.api_token_end(token=token)
-            raise exceptions.AuthenticationFailed(_("The token has expired; ask for a new one."))
+            raise exceptions.AuthenticationFailed(_("Mã truy cập đã hết hạn; hãy lấy mã mới."))
         return user, token

@@ -80,7 +80,7 @@ class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
             return None
         number = whole_number(raw)
         if number is None:
-            raise ValidationError({"parent": [_("A unit id (a whole number) is expected.")]})
+            raise ValidationError({"parent": [_("Cần mã số (id) của đơn vị, là một số nguyên.")]})
         return number
 
     @extend_schema(parameters=[PARENT_PARAM], responses=ScoreRowSerializer(many=True))
@@ -121,7 +121,7 @@ class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
     def survey(self, request, pk=None, **kwargs):
         cs = self.get_object()
         if not permissions.user_is_appraiser(request.user):
-            raise PermissionDenied(_("Only appraisers import survey results."))
+            raise PermissionDenied(_("Chỉ thẩm định viên được nhập kết quả điều tra."))
         data, name = criteria_api.read_upload(request, SURVEY_MAX_BYTES)
         result = services.survey_import(actor=request.user, criteria_set=cs, data=data, filename=name)
         return Response({"rows": result.rows, "units": result.unit_ids})
@@ -189,7 +189,7 @@ class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
             raise ValidationError(
                 {
                     "parent": [
-                        _("More than %(n)d units: choose a peer group (parent unit) to export.")
+                        _("Nhiều hơn %(n)d đơn vị: hãy chọn nhóm so sánh (đơn vị cấp trên) để xuất.")
                         % {"n": EXPORT_MAX_UNIT_SHEETS}
                     ]
                 }

@@ -34,19 +34,19 @@ def appraisal_set(
     automatic points stay beside them; the unit's scores update after commit."""
     now = now or timezone.now()
     if not can_appraise(actor, unit):
-        raise PermissionDenied(_("Only appraisers of this unit's subtree enter appraisals."))
+        raise PermissionDenied(_("Chỉ thẩm định viên phụ trách đơn vị này được nhập điểm thẩm định."))
     criterion = criteria_set.criteria.filter(code=code, rule__isnull=False).first()
     if criterion is None:
         raise ValidationError(
             {
                 "code": [
-                    _("'%(code)s' is not a leaf criterion of %(set)s.")
+                    _("'%(code)s' không phải tiêu chí thành phần (cấp cuối) của %(set)s.")
                     % {"code": code, "set": criteria_set.code}
                 ]
             }
         )
     if unit.kind != criteria_set.unit_kind:
-        raise ValidationError({"unit": [_("This unit is not scored on this criteria set.")]})
+        raise ValidationError({"unit": [_("Đơn vị này không được chấm theo bộ tiêu chí này.")]})
     before = Appraisal.objects.filter(criterion=criterion, unit=unit).values_list("points", flat=True).first()
     if points is None:
         Appraisal.objects.filter(criterion=criterion, unit=unit).delete()
@@ -82,9 +82,9 @@ def appraisal_set(
 def _checked_points(points, criterion) -> Decimal:
     points = Decimal(points)
     if not points.is_finite() or not Decimal(0) <= points <= criterion.max_points:
-        raise ValidationError(
-            {"points": [_("Points must be between 0 and %(max)s.") % {"max": criterion.max_points}]}
-        )
+        raise ValidationError({"points": [_("Điểm phải từ 0 đến %(max)s.") % {"max": criterion.max_points}]})
     if points.as_tuple().exponent < -POINTS_PLACES:
-        raise ValidationError({"points": [_("Points have at most %(k)d decimals.") % {"k": POINTS_PLACES}]})
+        raise ValidationError(
+            {"points": [_("Điểm có tối đa %(k)d chữ số thập phân.") % {"k": POINTS_PLACES}]}
+        )
     return points

@@ -53,15 +53,15 @@ def _cell_text(value) -> str:
 def _survey_rows(data: bytes) -> list[tuple[int, list[str]]]:
     """(row number, cells) from a CSV or XLSX file (told apart by content, not name), header included."""
     if len(data) > SURVEY_MAX_BYTES:
-        raise ValidationError({"file": [_("The file is larger than 5 MB.")]})
+        raise ValidationError({"file": [_("Tệp lớn hơn 5 MB.")]})
     if data[:4] == b"PK\x03\x04":
         return _xlsx_rows(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationError({"file": [_("The file is neither UTF-8 CSV nor XLSX.")]}) from exc
+        raise ValidationError({"file": [_("Tệp không phải CSV UTF-8 hay XLSX.")]}) from exc
     if "\x00" in text:
-        raise ValidationError({"file": [_("The file is neither UTF-8 CSV nor XLSX.")]})
+        raise ValidationError({"file": [_("Tệp không phải CSV UTF-8 hay XLSX.")]})
     first = text.split("\n", 1)[0]
     # Spreadsheets set to Vietnamese write CSV with ";" (the decimal separator is the comma).
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -69,12 +69,12 @@ def _survey_rows(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         for n, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
             if n > SURVEY_MAX_ROWS + 1:
-                raise ValidationError({"file": [_("More than %(n)d rows.") % {"n": SURVEY_MAX_ROWS}]})
+                raise ValidationError({"file": [_("Nhiều hơn %(n)d dòng.") % {"n": SURVEY_MAX_ROWS}]})
             cells = [c.strip() for c in cells]
             if any(cells):
                 rows.append((n, cells))
     except csv.Error as exc:
-        raise ValidationError({"file": [_("The CSV file cannot be read: %(e)s") % {"e": exc}]}) from exc
+        raise ValidationError({"file": [_("Không đọc được tệp CSV: %(e)s") % {"e": exc}]}) from exc
     return rows
 
 
@@ -84,12 +84,12 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
     rows = []
     try:
         if zip_is_implausible(io.BytesIO(data), size=len(data), max_inflated=_MAX_INFLATED_BYTES):
-            raise ValidationError({"file": [_("The workbook expands to an implausible size.")]})
+            raise ValidationError({"file": [_("Tệp Excel bung ra dung lượng bất thường.")]})
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             for n, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
                 if n > SURVEY_MAX_ROWS + 1:
-                    raise ValidationError({"file": [_("More than %(n)d rows.") % {"n": SURVEY_MAX_ROWS}]})
+                    raise ValidationError({"file": [_("Nhiều hơn %(n)d dòng.") % {"n": SURVEY_MAX_ROWS}]})
                 cells = [_cell_text(v) for v in row[:10]]
                 if any(cells):
                     rows.append((n, cells))
@@ -98,7 +98,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
     except ValidationError:
         raise
     except Exception as exc:  # openpyxl and zipfile raise many kinds on a damaged file
-        raise ValidationError({"file": [_("The file is not a readable XLSX workbook.")]}) from exc
+        raise ValidationError({"file": [_("Tệp không phải tệp XLSX đọc được.")]}) from exc
     return rows
 
 
@@ -124,13 +124,13 @@ def _survey_body(data: bytes) -> list[tuple[int, list[str]]]:
     """The rows of a survey file under its header, once the header is checked."""
     rows = _survey_rows(bytes(data))
     if not rows:
-        raise ValidationError({"file": [_("The file is empty.")]})
+        raise ValidationError({"file": [_("Tệp rỗng.")]})
     header = [c.lower() for c in rows[0][1][:3]]
     if header != SURVEY_HEADER:
-        raise ValidationError({"file": [_("The first row must be: unit_code, criterion_code, points.")]})
+        raise ValidationError({"file": [_("Dòng đầu phải là: unit_code, criterion_code, points.")]})
     body = rows[1:]
     if not body:
-        raise ValidationError({"file": [_("The file has no rows under its header.")]})
+        raise ValidationError({"file": [_("Tệp không có dòng nào dưới dòng tiêu đề.")]})
     return body
 
 
@@ -152,39 +152,45 @@ def survey_parse(
         if unit is None or not can_appraise(actor, unit):
             unit = None  # unknown and someone else's read the same
             errors.append(
-                _("row %(n)d: unit '%(c)s' is not a unit you appraise") % {"n": n, "c": unit_code[:40]}
+                _("dòng %(n)d: đơn vị '%(c)s' không thuộc các đơn vị bạn thẩm định")
+                % {"n": n, "c": unit_code[:40]}
             )
         elif unit.kind != criteria_set.unit_kind:
-            errors.append(_("row %(n)d: unit %(c)s is not scored on this set") % {"n": n, "c": unit_code})
+            errors.append(
+                _("dòng %(n)d: đơn vị %(c)s không được chấm theo bộ tiêu chí này") % {"n": n, "c": unit_code}
+            )
         if criterion is None:
             errors.append(
-                _("row %(n)d: '%(c)s' is not a survey criterion of %(s)s")
+                _("dòng %(n)d: '%(c)s' không phải tiêu chí điều tra của %(s)s")
                 % {"n": n, "c": code[:40], "s": criteria_set.code}
             )
         points = _points_value(raw)
         if points is None:
-            errors.append(_("row %(n)d: points '%(p)s' is not a number") % {"n": n, "p": raw[:40]})
+            errors.append(_("dòng %(n)d: điểm '%(p)s' không phải là số") % {"n": n, "p": raw[:40]})
             continue
         if points.as_tuple().exponent < -POINTS_PLACES:
             errors.append(
-                _("row %(n)d: points %(p)s have more than %(k)d decimals")
+                _("dòng %(n)d: điểm %(p)s có hơn %(k)d chữ số thập phân")
                 % {"n": n, "p": raw[:40], "k": POINTS_PLACES}
             )
         elif criterion is not None and not Decimal(0) <= points <= criterion.max_points:
             errors.append(
-                _("row %(n)d: points %(p)s outside 0..%(m)s") % {"n": n, "p": raw, "m": criterion.max_points}
+                _("dòng %(n)d: điểm %(p)s ngoài khoảng 0..%(m)s")
+                % {"n": n, "p": raw, "m": criterion.max_points}
             )
         # By what the cells resolve to: "'-A" and "-A" are one unit, and one upsert cannot write a row twice.
         key = (unit.pk if unit else unit_code, criterion.pk if criterion else code)
         if key in seen:
-            errors.append(_("row %(n)d: %(u)s / %(c)s appears twice") % {"n": n, "u": unit_code, "c": code})
+            errors.append(
+                _("dòng %(n)d: %(u)s / %(c)s xuất hiện hai lần") % {"n": n, "u": unit_code, "c": code}
+            )
         seen.add(key)
         if unit is not None and criterion is not None:
             parsed.append((unit, criterion, points))
     if errors:
         shown = errors[:200]
         if len(errors) > len(shown):
-            shown.append(_("… and %(n)d more errors.") % {"n": len(errors) - len(shown)})
+            shown.append(_("… và %(n)d lỗi khác.") % {"n": len(errors) - len(shown)})
         raise ValidationError({"file": shown})
     return parsed
 
@@ -198,7 +204,7 @@ def survey_import(
     bad row, refuses the whole file (400 naming the rows). The affected units' scores update after commit."""
     now = now or timezone.now()
     if not user_is_appraiser(actor):
-        raise PermissionDenied(_("Only appraisers import survey results."))
+        raise PermissionDenied(_("Chỉ thẩm định viên được nhập kết quả điều tra."))
     parsed = survey_parse(actor=actor, criteria_set=criteria_set, data=data, filename=filename)
     _survey_audit(actor, criteria_set, parsed, filename, now)
     SurveyResult.objects.bulk_create(

@@ -43,10 +43,10 @@ LINK_FIELDS = ("plan", "parent", "lead", "assignee_unit", "criterion_code", "sta
 #: who is not an active member of the unit and for a user id that does not exist: an error never tells
 #: whether a unit or a user exists, or where a user works.
 ASSIGNEE_OUT_OF_REACH = gettext_lazy(
-    "Choose a unit this plan reaches: its owner unit or a unit under it "
-    "(for a department's plan, a unit of its province)."
+    "Chọn đơn vị thuộc phạm vi của kế hoạch: đơn vị ban hành hoặc đơn vị "
+    "trực thuộc (kế hoạch của sở, ngành: đơn vị trong tỉnh)."
 )
-LEAD_NOT_MEMBER = gettext_lazy("Choose an active member of the assignee unit as the lead official.")
+LEAD_NOT_MEMBER = gettext_lazy("Chọn cán bộ chủ trì là cán bộ đang hoạt động của đơn vị thực hiện.")
 
 _MAX_DEPTH = 50
 
@@ -75,9 +75,14 @@ def validate_task_links(
     errors: dict[str, list[str]] = {}
     if parent is not None and check("parent"):
         if parent.plan_id != plan.pk:
-            errors["parent"] = [_("The parent task must belong to the same plan.")]
+            errors["parent"] = [_("Nhiệm vụ cha phải thuộc cùng kế hoạch.")]
         elif task is not None and task.pk and _is_below(parent, task):
-            errors["parent"] = [_("A task cannot be its own parent, nor a sub-task of one of its sub-tasks.")]
+            errors["parent"] = [
+                _(
+                    "Nhiệm vụ không thể là nhiệm vụ cha của chính nó, cũng "
+                    "không thể nằm dưới một nhiệm vụ con của nó."
+                )
+            ]
     if assignee_unit is not None and check("assignee_unit") and not plan_reaches(plan, assignee_unit):
         errors["assignee_unit"] = [str(ASSIGNEE_OUT_OF_REACH)]
     # The lead is judged only against a unit in reach: an answer about a unit out of reach must read exactly
@@ -90,14 +95,14 @@ def validate_task_links(
         errors["lead"] = [str(LEAD_NOT_MEMBER)]
     if criterion_code and check("criterion_code"):
         if plan.criteria_set_id is None:
-            errors["criterion_code"] = [_("The plan is not bound to a criteria set.")]
+            errors["criterion_code"] = [_("Kế hoạch chưa gắn bộ tiêu chí.")]
         elif not plan.criteria_set.criteria.filter(code=criterion_code, rule__isnull=False).exists():
             errors["criterion_code"] = [
-                _("'%(code)s' is not a scored criterion of %(set)s.")
+                _("'%(code)s' không phải tiêu chí được chấm điểm của %(set)s.")
                 % {"code": criterion_code, "set": plan.criteria_set.code}
             ]
     if start_date and due_date and start_date > due_date:
-        errors["due_date"] = [_("The due date is before the start date.")]
+        errors["due_date"] = [_("Hạn hoàn thành trước ngày bắt đầu.")]
     if errors:
         raise ValidationError(errors)
 
@@ -120,8 +125,8 @@ def check_may_add_tasks(actor, plan: Plan) -> None:
     plan_check_open(
         actor=actor,
         plan=plan,
-        denied=_("Only a leader of the plan's owner unit may add tasks."),
-        closed=_("The plan is closed."),
+        denied=_("Chỉ lãnh đạo đơn vị ban hành kế hoạch được thêm nhiệm vụ."),
+        closed=_("Kế hoạch đã kết thúc."),
     )
 
 
@@ -176,12 +181,12 @@ def task_update(*, actor, task: Task, now=None, **fields) -> Task:
     now = now or timezone.now()
     task = _lock(task)
     if not is_owner_leader(task, actor):
-        raise PermissionDenied(_("Only a leader of the plan's owner unit may change this task."))
+        raise PermissionDenied(_("Chỉ lãnh đạo đơn vị ban hành kế hoạch được sửa nhiệm vụ này."))
     if task.state in (TaskState.APPROVED, TaskState.CANCELLED):
-        raise TaskTransitionError(_("An approved or cancelled task cannot be changed; reopen it first."))
+        raise TaskTransitionError(_("Nhiệm vụ đã duyệt hoặc đã hủy không sửa được; hãy mở lại trước."))
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({f: [_("This field cannot be changed here.")] for f in unknown})
+        raise ValidationError({f: [_("Không sửa được trường này ở đây.")] for f in unknown})
     changes = {}
     old_unit_id = task.assignee_unit_id
     for name, value in fields.items():
@@ -192,9 +197,9 @@ def task_update(*, actor, task: Task, now=None, **fields) -> Task:
     if not changes:
         return task
     if task.due_date is None and task.state != TaskState.DRAFT:
-        raise ValidationError({"due_date": [_("An assigned task needs a due date.")]})
+        raise ValidationError({"due_date": [_("Nhiệm vụ đã giao phải có hạn hoàn thành.")]})
     if "assignee_unit" in changes and task.state != TaskState.DRAFT:
-        raise ValidationError({"assignee_unit": [_("The assignee unit can only change before assignment.")]})
+        raise ValidationError({"assignee_unit": [_("Đơn vị thực hiện chỉ đổi được trước khi giao.")]})
     links = {name: getattr(task, name) for name in LINK_FIELDS}
     validate_task_links(task=task, changed=set(changes), **links)
     task.effective_due_date = effective_due_date(task.due_date)

@@ -26,11 +26,11 @@ def task_report_progress(*, actor, task: Task, progress: int, note: str = "", no
     now = now or timezone.now()
     task = _lock(task)
     if not is_assignee_member(task, actor):
-        raise PermissionDenied(_("Only members of the assignee unit report progress."))
+        raise PermissionDenied(_("Chỉ cán bộ đơn vị thực hiện được cập nhật tiến độ."))
     if task.state not in (*OPEN_STATES, TaskState.SUBMITTED):
-        raise TaskTransitionError(_("Progress can only be reported on an open task."))
+        raise TaskTransitionError(_("Chỉ cập nhật tiến độ được khi nhiệm vụ đang thực hiện."))
     if not isinstance(progress, int) or not 0 <= progress <= 100:
-        raise ValidationError({"progress": [_("Progress is a whole number from 0 to 100.")]})
+        raise ValidationError({"progress": [_("Tiến độ là số nguyên từ 0 đến 100.")]})
     old = task.progress
     task.progress = progress
     task.save(update_fields=["progress", "updated_at"])
@@ -88,8 +88,10 @@ def evidence_add(
     _check_evidence_open(
         task,
         actor,
-        denied=_("Only members of the assignee unit upload evidence."),
-        closed=_("Evidence can only be added while the task is open (it is %(state)s)."),
+        denied=_("Chỉ cán bộ đơn vị thực hiện được tải lên tài liệu kiểm chứng."),
+        closed=_(
+            "Chỉ thêm được tài liệu kiểm chứng khi nhiệm vụ đang thực hiện (hiện ở trạng thái “%(state)s”)."
+        ),
     )
     info = inspect_upload(file)
     file.name = info.name
@@ -134,8 +136,8 @@ def evidence_delete(*, actor, evidence: Evidence, now=None) -> None:
     _check_evidence_open(
         task,
         actor,
-        denied=_("Only members of the assignee unit remove evidence."),
-        closed=_("Evidence of a task that is %(state)s cannot be removed."),
+        denied=_("Chỉ cán bộ đơn vị thực hiện được xóa tài liệu kiểm chứng."),
+        closed=_("Không xóa được tài liệu của nhiệm vụ đang ở trạng thái “%(state)s”."),
     )
     name, storage = evidence.file.name, evidence.file.storage
     data = {"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256}

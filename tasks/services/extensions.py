@@ -22,21 +22,20 @@ def extension_request(*, actor, task: Task, requested_due_date: dt.date, reason:
     now = now or timezone.now()
     task = _lock(task)
     if not is_assignee_member(task, actor):
-        raise PermissionDenied(_("Only members of the assignee unit may ask for an extension."))
+        raise PermissionDenied(_("Chỉ cán bộ đơn vị thực hiện được đề nghị gia hạn."))
     if task.state not in OPEN_STATES:
-        raise TaskTransitionError(_("An extension can only be asked for an open task."))
+        raise TaskTransitionError(_("Chỉ đề nghị gia hạn được khi nhiệm vụ đang thực hiện."))
     errors = {}
     if not (reason or "").strip():
-        errors["reason"] = [_("A reason is required.")]
+        errors["reason"] = [_("Cần nêu lý do.")]
     if task.due_date and requested_due_date <= task.due_date:
         errors["requested_due_date"] = [
-            _("The new due date must be later than the current one (%(d)s).")
-            % {"d": task.due_date.isoformat()}
+            _("Hạn mới phải sau hạn hiện tại (%(d)s).") % {"d": task.due_date.isoformat()}
         ]
     if errors:
         raise ValidationError(errors)
     if task.extensions.filter(state=ExtensionState.PENDING).exists():
-        raise TaskTransitionError(_("An extension request for this task is already waiting for a decision."))
+        raise TaskTransitionError(_("Nhiệm vụ đã có một đề nghị gia hạn đang chờ quyết định."))
     ext = Extension.objects.create(
         task=task,
         requested_by=actor,
@@ -64,16 +63,17 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
     task = _lock(extension.task)
     ext = Extension.objects.select_for_update().get(pk=extension.pk)
     if not is_owner_leader(task, actor):
-        raise PermissionDenied(_("Only a leader of the plan's owner unit decides extensions."))
+        raise PermissionDenied(_("Chỉ lãnh đạo đơn vị ban hành kế hoạch được quyết định gia hạn."))
     if ext.state != ExtensionState.PENDING:
-        raise TaskTransitionError(_("This request has already been decided."))
+        raise TaskTransitionError(_("Đề nghị này đã được quyết định."))
     if approve and task.state not in (*OPEN_STATES, TaskState.SUBMITTED):
         # Moving the deadline of a finished task would rewrite whether it was done on time.
         raise TaskTransitionError(
-            _("The task is %(state)s: its due date can no longer move.") % {"state": task.get_state_display()}
+            _("Nhiệm vụ đang ở trạng thái “%(state)s”: không thể đổi hạn hoàn thành nữa.")
+            % {"state": task.get_state_display()}
         )
     if not approve and not (note or "").strip():
-        raise ValidationError({"reason": [_("A reason is required to reject a request.")]})
+        raise ValidationError({"reason": [_("Cần nêu lý do khi từ chối đề nghị.")]})
     ext.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
     ext.decided_by, ext.decided_at, ext.decision_note = actor, now, (note or "").strip()
     ext.save()

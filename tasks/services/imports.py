@@ -43,7 +43,7 @@ def _read_rows(data: bytes) -> list[tuple[int, dict]]:
         data, max_bytes=settings.TASK_IMPORT_MAX_BYTES, max_rows=settings.TASK_IMPORT_MAX_ROWS
     )
     if not rows:
-        raise ValidationError({"file": [_("The file has no task rows under the header.")]})
+        raise ValidationError({"file": [_("Tệp không có dòng nhiệm vụ nào dưới dòng tiêu đề.")]})
     return rows
 
 
@@ -90,13 +90,13 @@ def _checked_rows(plan: Plan, rows: list[tuple[int, dict]]) -> list[tuple[int, d
     clean: list[tuple[int, dict]] = []
     for rownum, raw in rows:
         problems, fields = _check_row(raw, known)
-        errors.extend(_("Row %(row)d: %(message)s.") % {"row": rownum, "message": p} for p in problems)
+        errors.extend(_("Dòng %(row)d: %(message)s.") % {"row": rownum, "message": p} for p in problems)
         if not problems:
             clean.append((rownum, fields))
     if errors:
         shown = errors[:_ERRORS_SHOWN]
         if len(errors) > len(shown):
-            shown.append(_("… and %(n)d more errors.") % {"n": len(errors) - len(shown)})
+            shown.append(_("… và %(n)d lỗi khác.") % {"n": len(errors) - len(shown)})
         raise ValidationError({"file": shown})
     return clean
 
@@ -110,32 +110,33 @@ def _check_row(raw: dict, known: _Known) -> tuple[list[str], dict]:
     title = " ".join(text(raw.get("title")).split())
     unit = known.units.get(code)
     if not code:
-        problems.append(_("the unit code is empty"))
+        problems.append(_("mã đơn vị bị trống"))
     elif unit is None:
-        problems.append(_("there is no unit with code '%(code)s' that you may assign") % {"code": code})
+        problems.append(_("không có đơn vị mã '%(code)s' trong phạm vi bạn được giao") % {"code": code})
     if not title:
-        problems.append(_("the task title is empty"))
+        problems.append(_("tên nhiệm vụ bị trống"))
     elif len(title) > 500:
-        problems.append(_("the task title is longer than 500 characters"))
+        problems.append(_("tên nhiệm vụ dài quá 500 ký tự"))
     dates = _row_dates(raw, problems)
     criterion = text(raw.get("criterion_code"))
     if criterion and criterion not in known.scored_codes:
         problems.append(
-            _("'%(code)s' is not a scored criterion of the plan's criteria set") % {"code": criterion}
+            _("'%(code)s' không phải tiêu chí được chấm điểm trong bộ tiêu chí của kế hoạch")
+            % {"code": criterion}
             if known.bound
-            else _("the plan is not bound to a criteria set, so the criterion code must be empty")
+            else _("kế hoạch chưa gắn bộ tiêu chí nên phải để trống mã tiêu chí")
         )
     priority = xlsx.priority_from_cell(raw.get("priority"))
     if priority is None:
         problems.append(
-            _("the priority '%(value)s' is not one of: normal, high, urgent")
+            _("mức ưu tiên '%(value)s' không phải: Bình thường, Cao, Khẩn")
             % {"value": text(raw.get("priority"))[:40]}
         )
     lead = _row_lead(text(raw.get("lead")), unit, code, known, problems)
     if unit is not None and title:
         if (code, title) in known.seen:
             problems.append(
-                _("the task '%(title)s' for unit %(code)s is already in the plan or the file")
+                _("nhiệm vụ '%(title)s' của đơn vị %(code)s đã có trong kế hoạch hoặc trong tệp")
                 % {"title": title[:80], "code": code}
             )
         known.seen.add((code, title))
@@ -154,19 +155,19 @@ def _check_row(raw: dict, known: _Known) -> tuple[list[str], dict]:
 def _row_dates(raw: dict, problems: list[str]) -> dict:
     """The row's start and due dates (None where empty or unreadable), adding their problems."""
     dates = {}
-    for key, label in (("start_date", _("start date")), ("due_date", _("due date"))):
+    for key, label in (("start_date", _("ngày bắt đầu")), ("due_date", _("hạn hoàn thành"))):
         try:
             dates[key] = xlsx.date_from_cell(raw.get(key))
         except (ValueError, OverflowError):
             problems.append(
-                _("the %(field)s '%(value)s' is not a date (dd/mm/yyyy)")
+                _("%(field)s '%(value)s' không phải là ngày (ngày/tháng/năm)")
                 % {"field": label, "value": xlsx.cell_text(raw.get(key))[:40]}
             )
             dates[key] = None
     if dates["due_date"] is None and not xlsx.cell_text(raw.get("due_date")):
-        problems.append(_("the due date is empty"))
+        problems.append(_("hạn hoàn thành bị trống"))
     if dates["start_date"] and dates["due_date"] and dates["start_date"] > dates["due_date"]:
-        problems.append(_("the due date is before the start date"))
+        problems.append(_("hạn hoàn thành trước ngày bắt đầu"))
     return dates
 
 
@@ -180,7 +181,8 @@ def _row_lead(username: str, unit: Unit | None, code: str, known: _Known, proble
         and (lead is None or unit.pk not in known.lead_units.get(username, set()))
     ):
         problems.append(
-            _("'%(name)s' is not an active member of unit %(code)s") % {"name": username[:60], "code": code}
+            _("'%(name)s' không phải cán bộ đang hoạt động của đơn vị %(code)s")
+            % {"name": username[:60], "code": code}
         )
     return lead
 
@@ -194,6 +196,6 @@ def _write_rows(*, actor, plan: Plan, clean: list[tuple[int, dict]], now) -> lis
         except ValidationError as exc:  # checked above; kept so a missed case still names its row
             messages = [m for msgs in getattr(exc, "message_dict", {"": exc.messages}).values() for m in msgs]
             raise ValidationError(
-                {"file": [_("Row %(row)d: %(message)s.") % {"row": rownum, "message": m} for m in messages]}
+                {"file": [_("Dòng %(row)d: %(message)s.") % {"row": rownum, "message": m} for m in messages]}
             ) from exc
     return created

@@ -30,16 +30,18 @@ def _transition(
     now = now or timezone.now()
     task = _lock(task)
     if not can_transition(actor, task, action):
-        raise PermissionDenied(_("You may not %(action)s this task.") % {"action": action})
+        raise PermissionDenied(
+            _("Bạn không được thực hiện thao tác “%(action)s” với nhiệm vụ này.") % {"action": action}
+        )
     method = getattr(task, "return_" if action == TaskAction.RETURN else action)
     if not can_proceed(method):
         raise TaskTransitionError(
-            _("Cannot %(action)s a task that is %(state)s.")
+            _("Không thể thực hiện thao tác “%(action)s” với nhiệm vụ đang ở trạng thái “%(state)s”.")
             % {"action": action, "state": task.get_state_display()}
         )
     reason = (reason or "").strip()
     if require_reason and not reason:
-        raise ValidationError({"reason": [_("A reason is required.")]})
+        raise ValidationError({"reason": [_("Cần nêu lý do.")]})
     if before:
         before(task)
     from_state = task.state
@@ -57,9 +59,9 @@ def task_assign(*, actor, task: Task, reason: str = "", now=None) -> Task:
 
     def check(t: Task) -> None:
         if t.plan.state != PlanState.ISSUED:
-            raise TaskTransitionError(_("Issue the plan before assigning its tasks."))
+            raise TaskTransitionError(_("Hãy ban hành kế hoạch trước khi giao nhiệm vụ."))
         if t.due_date is None:
-            raise ValidationError({"due_date": [_("A due date is required to assign the task.")]})
+            raise ValidationError({"due_date": [_("Cần có hạn hoàn thành để giao nhiệm vụ.")]})
         t.assigned_at = now
         t.assigned_by = actor
 
@@ -80,7 +82,9 @@ def task_submit(*, actor, task: Task, reason: str = "", now=None) -> Task:
 
     def check(t: Task) -> None:
         if not t.evidence.exists():
-            raise ValidationError({"evidence": [_("Upload at least one evidence file before submitting.")]})
+            raise ValidationError(
+                {"evidence": [_("Hãy tải lên ít nhất một tài liệu kiểm chứng trước khi trình.")]}
+            )
         t.submitted_at = now
 
     return _transition(actor=actor, task=task, action=TaskAction.SUBMIT, now=now, reason=reason, before=check)
@@ -151,9 +155,9 @@ def tasks_assign_drafts(*, actor, plan: Plan, now=None) -> list[Task]:
     """Assign every draft task of an issued plan that has a due date, each as `task_assign` does (its own
     history row and announcement), e.g. right after an XLSX import. Drafts without a due date stay drafts."""
     if not can_manage_plan(actor, plan):
-        raise PermissionDenied(_("Only a leader of the plan's owner unit may assign its tasks."))
+        raise PermissionDenied(_("Chỉ lãnh đạo đơn vị ban hành kế hoạch được giao nhiệm vụ."))
     if plan.state != PlanState.ISSUED:
-        raise TaskTransitionError(_("Issue the plan before assigning its tasks."))
+        raise TaskTransitionError(_("Hãy ban hành kế hoạch trước khi giao nhiệm vụ."))
     ids = (
         plan.tasks.filter(state=TaskState.DRAFT, due_date__isnull=False)
         .order_by("id")

@@ -36,31 +36,34 @@ class Command(BaseCommand):
         if as_user is not None:
             actor = get_user_model().objects.filter(username=as_user, is_active=True).first()
             if actor is None:
-                raise CommandError(_("No active user %(name)s.") % {"name": as_user})
+                raise CommandError(_("Không có người dùng đang hoạt động %(name)s.") % {"name": as_user})
         path = Path(file)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(
-                _("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror or exc}
+                _("Không đọc được %(file)s: %(error)s") % {"file": file, "error": exc.strerror or exc}
             ) from None
         try:
             cs = criteria_set_import(data=data, actor=actor)
         except PermissionDenied as exc:
             raise CommandError(
-                _("%(file)s was refused; nothing was imported: %(reason)s") % {"file": file, "reason": exc}
+                _("%(file)s bị từ chối; chưa nhập gì: %(reason)s") % {"file": file, "reason": exc}
             ) from None
         except ValidationError as exc:
             lines = [m for messages in exc.message_dict.values() for m in messages]
             raise CommandError(
-                _("%(file)s was refused; nothing was imported:") % {"file": file}
+                _("%(file)s bị từ chối; không nhập dòng nào:") % {"file": file}
                 + "".join(f"\n  - {m}" for m in lines)
             ) from None
         count = cs.criteria.count()
         leaves = cs.criteria.filter(rule__isnull=False).count()
         self.stdout.write(
             self.style.SUCCESS(
-                _("Imported %(code)s (%(name)s): %(count)d criteria, %(leaves)d scored leaves.")
+                _(
+                    "Đã nhập %(code)s (%(name)s): %(count)d tiêu chí, "
+                    "%(leaves)d tiêu chí thành phần được chấm điểm."
+                )
                 % {"code": cs.code, "name": cs.name, "count": count, "leaves": leaves}
             )
         )

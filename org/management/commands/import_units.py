@@ -23,18 +23,18 @@ class Command(BaseCommand):
             data = Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(
-                _("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror or exc}
+                _("Không đọc được %(file)s: %(error)s") % {"file": file, "error": exc.strerror or exc}
             ) from None
         try:
             result = units_import_csv(data=data)
         except ValidationError as exc:
             raise CommandError(
-                _("%(file)s was refused; nothing was imported:") % {"file": file}
+                _("%(file)s bị từ chối; không nhập dòng nào:") % {"file": file}
                 + "".join(f"\n  - {m}" for m in exc.messages)
             ) from None
         self.stdout.write(
             self.style.SUCCESS(
-                _("Units imported: %(created)d created, %(updated)d updated.")
+                _("Đã nhập đơn vị: %(created)d đơn vị mới, %(updated)d đơn vị cập nhật.")
                 % {"created": result.created, "updated": result.updated}
             )
         )

@@ -27,7 +27,7 @@ class Command(BaseCommand):
             if not sets.exists():
                 known = ", ".join(CriteriaSet.objects.order_by("code").values_list("code", flat=True))
                 raise CommandError(
-                    _("No criteria set with code %(code)s. Known codes: %(known)s.")
+                    _("Không có bộ tiêu chí mã %(code)s. Các mã hiện có: %(known)s.")
                     % {"code": code, "known": known or "—"}
                 )
         total_units, started = 0, time.monotonic()
@@ -43,12 +43,12 @@ class Command(BaseCommand):
                 done = scores_recompute(criteria_set=cs, progress=bar.update)
             total_units += done
             self.stdout.write(
-                _("%(code)s: %(n)d units recomputed in %(s).1f s")
+                _("%(code)s: đã tính lại %(n)d đơn vị trong %(s).1f giây")
                 % {"code": cs.code, "n": done, "s": time.monotonic() - set_started}
             )
         self.stdout.write(
             self.style.SUCCESS(
-                _("Recomputed %(n)d units in %(s).1f s.")
+                _("Đã tính lại %(n)d đơn vị trong %(s).1f giây.")
                 % {"n": total_units, "s": time.monotonic() - started}
             )
         )
