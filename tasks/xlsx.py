@@ -141,6 +141,51 @@ def _check_zip(data: bytes) -> None:
         raise ValidationError({"file": [_("Tệp bung ra dung lượng bất thường.")]})
 
 
+def _header_columns(header) -> dict[int, str]:
+    """{column index: column key} from the header row; every required column must be there."""
+    aliases = _aliases()
+    columns: dict[int, str] = {}
+    for index, cell in enumerate(header):
+        key = aliases.get(normalise_header(cell))
+        if key and key not in columns.values():
+            columns[index] = key
+    missing = [c for c in IMPORT_COLUMNS if c.required and c.key not in columns.values()]
+    if missing:
+        raise ValidationError(
+            {
+                "file": [
+                    _("Dòng 1 phải là dòng tiêu đề; thiếu cột: %(columns)s.")
+                    % {"columns": ", ".join(c.label for c in missing)}
+                ]
+            }
+        )
+    return columns
+
+
+def _data_rows(rows, columns: dict[int, str], max_rows: int) -> list[tuple[int, dict]]:
+    """The non-empty rows after the header; a run of empty rows ends the data."""
+    result: list[tuple[int, dict]] = []
+    empty_run = 0
+    for rownum, values in enumerate(rows, start=2):
+        row = {key: values[i] for i, key in columns.items() if i < len(values)}
+        if all(cell_text(v) == "" for v in row.values()):
+            empty_run += 1
+            if empty_run >= _EMPTY_RUN_ENDS_DATA:
+                break
+            continue
+        empty_run = 0
+        if len(result) >= max_rows:
+            raise ValidationError(
+                {
+                    "file": [
+                        _("Tệp có hơn %(max)d dòng nhiệm vụ; hãy tách thành nhiều tệp.") % {"max": max_rows}
+                    ]
+                }
+            )
+        result.append((rownum, row))
+    return result
+
+
 def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[int, dict]]:
     """The data rows of the first sheet as (Excel row number, {column key: raw value}), header in row 1.
     Raises ValidationError({"file": …}) for a file that cannot be read, a header without the required
@@ -160,46 +205,9 @@ def read_task_rows(data: bytes, *, max_bytes: int, max_rows: int) -> list[tuple[
     except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
         raise ValidationError({"file": [_("Đây không phải tệp Excel .xlsx.")]}) from exc
     try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True, max_col=_MAX_COLUMNS)
-        header = next(rows, None) or ()
-        aliases = _aliases()
-        columns: dict[int, str] = {}
-        for index, cell in enumerate(header):
-            key = aliases.get(normalise_header(cell))
-            if key and key not in columns.values():
-                columns[index] = key
-        missing = [c for c in IMPORT_COLUMNS if c.required and c.key not in columns.values()]
-        if missing:
-            raise ValidationError(
-                {
-                    "file": [
-                        _("Dòng 1 phải là dòng tiêu đề; thiếu cột: %(columns)s.")
-                        % {"columns": ", ".join(c.label for c in missing)}
-                    ]
-                }
-            )
-        result: list[tuple[int, dict]] = []
-        empty_run = 0
-        for rownum, values in enumerate(rows, start=2):
-            row = {key: values[i] for i, key in columns.items() if i < len(values)}
-            if all(cell_text(v) == "" for v in row.values()):
-                empty_run += 1
-                if empty_run >= _EMPTY_RUN_ENDS_DATA:
-                    break
-                continue
-            empty_run = 0
-            if len(result) >= max_rows:
-                raise ValidationError(
-                    {
-                        "file": [
-                            _("Tệp có hơn %(max)d dòng nhiệm vụ; hãy tách thành nhiều tệp.")
-                            % {"max": max_rows}
-                        ]
-                    }
-                )
-            result.append((rownum, row))
-        return result
+        rows = wb.worksheets[0].iter_rows(values_only=True, max_col=_MAX_COLUMNS)
+        columns = _header_columns(next(rows, None) or ())
+        return _data_rows(rows, columns, max_rows)
     except ValidationError:
         raise
     except Exception as exc:  # a damaged sheet part
