@@ -27,6 +27,7 @@ from plans.filters import PlanFilterSet
 from plans.forms import PlanForm
 from plans.models import Plan
 from plans.permissions import can_create_plan, can_edit_plan, can_manage_plan
+from plans.selectors import plan_audit_entries
 
 from .. import services, xlsx
 from ..choices import TaskState
@@ -194,6 +195,8 @@ def plan_detail(request, pk: int):
     context.update(_offers(request.user, plan))
     if not is_fragment(request):  # a filter or a tab changed: only the task list is drawn again
         context.update(_progress(request, plan, base, context["today"], with_drafts=context["can_manage"]))
+        # The plan's own audit trail, for those who run it (the owner side).
+        context["plan_history"] = plan_audit_entries(plan) if context["can_manage"] else None
     return render_list(request, "plans/plan_detail.html", context)
 
 

@@ -267,3 +267,16 @@ def test_plan_list_counts_only_the_tasks_the_user_may_see(world, web):
     world.task("assigned", unit=world.other_commune)
     assert "3 nhiệm vụ" in _html(web.as_(world.city_leader).get("/plans/"))
     assert "1 nhiệm vụ" in _html(web.as_(world.official).get("/plans/"))
+
+
+def test_the_plan_page_shows_its_audit_trail_to_those_who_run_it(world, web):
+    from plans import services as plan_services
+
+    plan = Plan.objects.get(pk=world.plan.pk)
+    plan_services.plan_update(actor=world.city_leader, plan=plan, title="Kế hoạch kỷ cương 2026")
+    html = web.as_(world.city_leader).get(f"/plans/{world.plan.pk}/").content.decode()
+    assert "Nhật ký kế hoạch" in html
+    for words in ("Tạo kế hoạch", "Ban hành kế hoạch", "Sửa kế hoạch", "Kế hoạch kỷ cương 2026"):
+        assert words in html, words
+    world.task("assigned")  # the commune sees the plan through its task, not the plan's trail
+    assert "Nhật ký kế hoạch" not in web.as_(world.official).get(f"/plans/{world.plan.pk}/").content.decode()
