@@ -13,7 +13,13 @@ from org.selectors import user_has_role, user_is_member
 from plans.models import PlanState
 from plans.permissions import can_manage_plan
 
-from .choices import DUE_STATES, OPEN_STATES, TaskAction, TaskState
+from .choices import (
+    EVIDENCE_STATES,
+    EXTENSION_REQUEST_STATES,
+    FROZEN_STATES,
+    PROGRESS_STATES,
+    TaskAction,
+)
 
 
 def is_owner_leader(task, user) -> bool:
@@ -62,22 +68,22 @@ REASON_REQUIRED = frozenset({TaskAction.RETURN, TaskAction.CANCEL, TaskAction.RE
 
 def can_edit(user, task) -> bool:
     """Change the task's details: a leader of the owner unit, until the task is approved or cancelled."""
-    return task.state not in (TaskState.APPROVED, TaskState.CANCELLED) and is_owner_leader(task, user)
+    return task.state not in FROZEN_STATES and is_owner_leader(task, user)
 
 
 def can_report_progress(user, task) -> bool:
     """Report progress: a member of the assignee unit, from assignment until approval."""
-    return task.state in DUE_STATES and is_assignee_member(task, user)
+    return task.state in PROGRESS_STATES and is_assignee_member(task, user)
 
 
 def can_change_evidence(user, task) -> bool:
     """Add or remove evidence: a member of the assignee unit, while the task is open (not submitted)."""
-    return task.state in OPEN_STATES and is_assignee_member(task, user)
+    return task.state in EVIDENCE_STATES and is_assignee_member(task, user)
 
 
 def can_request_extension(user, task, *, pending) -> bool:
     """Ask for a later due date: a member of the assignee unit, on an open task with no request pending."""
-    return pending is None and task.state in OPEN_STATES and is_assignee_member(task, user)
+    return pending is None and task.state in EXTENSION_REQUEST_STATES and is_assignee_member(task, user)
 
 
 def can_decide_extension(user, task, *, pending) -> bool:

@@ -17,7 +17,7 @@ from plans.models import Plan
 from plans.permissions import plan_reaches
 from plans.services import plan_check_open
 
-from ..choices import TaskAction, TaskState
+from ..choices import FROZEN_STATES, TaskAction, TaskState
 from ..models import Task
 from ..permissions import is_owner_leader
 from .common import TaskTransitionError, _announce, _lock, _log
@@ -182,7 +182,7 @@ def task_update(*, actor, task: Task, now=None, **fields) -> Task:
     task = _lock(task)
     if not is_owner_leader(task, actor):
         raise PermissionDenied(_("Chỉ lãnh đạo đơn vị ban hành kế hoạch được sửa nhiệm vụ này."))
-    if task.state in (TaskState.APPROVED, TaskState.CANCELLED):
+    if task.state in FROZEN_STATES:
         raise TaskTransitionError(_("Nhiệm vụ đã duyệt hoặc đã hủy không sửa được; hãy mở lại trước."))
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:

@@ -11,13 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import OPEN_STATES, TaskAction, TaskState
+from ..choices import EVIDENCE_STATES, PROGRESS_STATES, TaskAction
 from ..files import inspect_upload
 from ..models import Evidence, Task
 from ..permissions import is_assignee_member
 from .common import TaskTransitionError, _announce, _lock, _log
-
-EVIDENCE_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED)
 
 
 @transaction.atomic
@@ -27,7 +25,7 @@ def task_report_progress(*, actor, task: Task, progress: int, note: str = "", no
     task = _lock(task)
     if not is_assignee_member(task, actor):
         raise PermissionDenied(_("Chỉ cán bộ đơn vị thực hiện được cập nhật tiến độ."))
-    if task.state not in (*OPEN_STATES, TaskState.SUBMITTED):
+    if task.state not in PROGRESS_STATES:
         raise TaskTransitionError(_("Chỉ cập nhật tiến độ được khi nhiệm vụ đang thực hiện."))
     if not isinstance(progress, int) or not 0 <= progress <= 100:
         raise ValidationError({"progress": [_("Tiến độ là số nguyên từ 0 đến 100.")]})

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import OPEN_STATES, ExtensionState, TaskAction, TaskState
+from ..choices import EXTENSION_REQUEST_STATES, OPEN_STATES, ExtensionState, TaskAction, TaskState
 from ..models import Extension, Task
 from ..permissions import is_assignee_member, is_owner_leader
 from .common import TaskTransitionError, _announce, _lock, _log
@@ -23,7 +23,7 @@ def extension_request(*, actor, task: Task, requested_due_date: dt.date, reason:
     task = _lock(task)
     if not is_assignee_member(task, actor):
         raise PermissionDenied(_("Chỉ cán bộ đơn vị thực hiện được đề nghị gia hạn."))
-    if task.state not in OPEN_STATES:
+    if task.state not in EXTENSION_REQUEST_STATES:
         raise TaskTransitionError(_("Chỉ đề nghị gia hạn được khi nhiệm vụ đang thực hiện."))
     errors = {}
     if not (reason or "").strip():
