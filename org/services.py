@@ -66,9 +66,10 @@ def unit_update(*, actor=None, unit: Unit, **fields) -> Unit:
     administrators of a unit above it change it, and only under a unit they administer (an admin never moves
     or detaches their own unit)."""
     # What is stored, not what the object says: a form (the admin's) may have set the new parent already.
-    old_path, old_parent_id = Unit.objects.values_list("path", "parent_id").get(pk=unit.pk)
+    stored = Unit.objects.get(pk=unit.pk)
+    old_path, old_parent_id = stored.path, stored.parent_id
     unit.path = old_path
-    before = snapshot(Unit.objects.get(pk=unit.pk), _UNIT_AUDITED)
+    before = snapshot(stored, _UNIT_AUDITED)
     if actor is not None and not can_edit_unit(actor, unit):
         raise PermissionDenied(_("Chỉ quản trị viên của đơn vị cấp trên mới sửa được đơn vị này."))
     new_parent = fields.pop("parent", unit.parent) if "parent" in fields else unit.parent
