@@ -29,10 +29,21 @@ class CriteriaSetAdmin(AuditHistoryMixin, admin.ModelAdmin):
     Editing or deleting a set is for those who run it (`permissions.can_manage_criteria_set`: today, with
     no owner unit on any set, superusers), whatever Django permissions a staff account holds."""
 
-    list_display = ["code", "name", "year", "unit_kind", "period_start", "period_end"]
+    list_display = ["code", "name", "year", "unit_kind", "owner_unit", "period_start", "period_end"]
     list_filter = ["year", "unit_kind"]
     search_fields = ["code", "name"]
-    readonly_fields = ["code", "year", "unit_kind", "period_start", "period_end", "source"]
+    readonly_fields = [
+        "code",
+        "year",
+        "unit_kind",
+        "owner_unit",
+        "period_start",
+        "period_end",
+        "classes",
+        "bonus_max",
+        "penalty_max",
+        "source",
+    ]
     inlines = [CriterionInline]
 
     def has_add_permission(self, request):

@@ -29,6 +29,25 @@ class CriteriaSet(models.Model):
     unit_kind = models.CharField(_("loại đơn vị"), max_length=16, choices=UnitKind.choices)
     period_start = models.DateField(_("từ ngày"))
     period_end = models.DateField(_("đến ngày"))
+    #: The issuing authority (a province; before 2025 a district or a city): the set scores the units of its
+    #: kind in this unit's subtree. None: a nationwide set, run by superusers only.
+    owner_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("đơn vị ban hành"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="criteria_sets",
+    )
+    #: Classes (xếp loại) as [[threshold percent, label], …], thresholds strictly descending, the last 0.
+    classes = models.JSONField(_("xếp loại"), default=list, blank=True)
+    #: Caps of the appraisers' bonus and penalty points; None: the set allows none.
+    bonus_max = models.DecimalField(
+        _("điểm thưởng tối đa"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    penalty_max = models.DecimalField(
+        _("điểm trừ tối đa"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     source = models.TextField(_("tệp YAML gốc"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -44,6 +63,10 @@ class CriteriaSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    @property
+    def allows_adjustments(self) -> bool:
+        return self.bonus_max is not None or self.penalty_max is not None
 
 
 class Criterion(models.Model):

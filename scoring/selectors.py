@@ -24,7 +24,7 @@ from criteria.models import CriteriaSet, Criterion
 from org.models import Unit
 from tasks.models import Task, TaskState, TaskStatus
 
-from .models import Appraisal, LeafScore, SurveyResult, UnitScore
+from .models import Appraisal, LeafScore, PublishedResult, PublishedScore, SurveyResult, UnitScore
 from .rules import CriteriaTree, LeafCounts, NodeDef, score_leaf
 
 ZERO = Decimal(0)
@@ -45,10 +45,48 @@ def scored_tasks(*, criteria_set: CriteriaSet, unit_ids: Iterable[int], today: d
     return qs.with_status(today) if today is not None else qs
 
 
-def previous_set(*, unit_kind: str, year: int) -> CriteriaSet | None:
-    """The set a delta compares with: the latest imported set of the same unit kind for `year - 1`."""
-    qs = CriteriaSet.objects.filter(unit_kind=unit_kind, year=year - 1)
+def scored_units(cs: CriteriaSet) -> QuerySet[Unit]:
+    """The units scored on a criteria set (SPEC §3): the units of its kind in its owner unit's subtree, or
+    every unit of the kind in the country when the set has no owner."""
+    qs = Unit.objects.filter(kind=cs.unit_kind)
+    if cs.owner_unit_id is not None:
+        qs = qs.subtree_of([cs.owner_unit])
+    return qs
+
+
+def is_scored_on(cs: CriteriaSet, unit: Unit) -> bool:
+    """Is this unit scored on the set (its kind, below its owner)? No query."""
+    if unit.kind != cs.unit_kind:
+        return False
+    return cs.owner_unit_id is None or cs.owner_unit_id in unit.ancestor_ids()
+
+
+def previous_set(*, unit_kind: str, year: int, owner_unit_id: int | None = None) -> CriteriaSet | None:
+    """The set a delta compares with: the latest imported set of the same unit kind and owner unit (none
+    for a nationwide set) for `year - 1`."""
+    qs = CriteriaSet.objects.filter(unit_kind=unit_kind, year=year - 1, owner_unit_id=owner_unit_id)
     return qs.order_by("-created_at", "-id").first()
+
+
+def previous_set_of(cs: CriteriaSet) -> CriteriaSet | None:
+    return previous_set(unit_kind=cs.unit_kind, year=cs.year, owner_unit_id=cs.owner_unit_id)
+
+
+def previous_totals(previous: CriteriaSet, unit_ids: list[int]) -> dict[int, Decimal]:
+    """The units' totals on last year's set, as a delta compares with them: its published totals (the latest
+    version) once that set is published, else its live totals."""
+    published = latest_result(previous)
+    if published is not None:
+        rows = PublishedScore.objects.filter(result=published, unit_id__in=unit_ids)
+    else:
+        rows = UnitScore.objects.filter(criteria_set=previous, unit_id__in=unit_ids)
+    return dict(rows.values_list("unit_id", "total"))
+
+
+def latest_result(cs: CriteriaSet) -> PublishedResult | None:
+    """The set's latest published version, or None when it was never published (or is being corrected,
+    its state back in final appraisal: the last version stays the published one until republished)."""
+    return PublishedResult.objects.filter(criteria_set=cs).order_by("-version").first()
 
 
 # --- Ranking -----------------------------------------------------------------------------------------------

@@ -17,12 +17,14 @@ What lives where (callers import from here):
 - `numbers`: exact Decimal arithmetic and rounding;
 - `leaf`: one leaf's points and reason, by rule family (task rules, metric rules, survey, manual);
 - `tree`: rolling a unit's leaf points up a set's criteria tree to its totals and percent;
-- `ranks`: competition ranks within a peer group.
+- `ranks`: competition ranks within a peer group;
+- `round`: own points, bonus and penalty, classes (the assessment round).
 """
 
 from .leaf import LeafCounts, LeafResult, final_points, points_key, score_leaf
 from .numbers import POINTS_PLACES, ZERO, round_fraction, round_ratio, to_decimal
 from .ranks import competition_ranks
+from .round import adjusted, below_own, class_for, needs_note, own_points, percent_of
 from .tree import CriteriaTree, NodeDef, Totals, aggregate
 
 __all__ = [
@@ -33,9 +35,15 @@ __all__ = [
     "LeafResult",
     "NodeDef",
     "Totals",
+    "adjusted",
     "aggregate",
+    "below_own",
+    "class_for",
     "competition_ranks",
     "final_points",
+    "needs_note",
+    "own_points",
+    "percent_of",
     "points_key",
     "round_fraction",
     "round_ratio",

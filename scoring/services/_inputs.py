@@ -17,9 +17,9 @@ from criteria.definitions import METRIC_RULES
 from criteria.models import CriteriaSet
 from tasks.models import TaskState, TaskStatus, status_conditions
 
-from ..models import Appraisal, SurveyResult, UnitScore
+from ..models import Adjustment, Appraisal, LeafAssessment, SurveyResult
 from ..rules import CriteriaTree
-from ..selectors import scored_tasks, scoring_tree
+from ..selectors import previous_totals, scored_tasks, scoring_tree
 from ._upsert import latest_metrics
 
 
@@ -38,6 +38,7 @@ class Leaf:
         self.scope = self.rule.get("scope", "leaf")
         self.rule_type = self.rule.get("type")
         self.is_metric = self.rule_type in METRIC_RULES
+        self.is_manual = self.rule_type == "manual"
 
 
 def set_leaves(cs: CriteriaSet) -> tuple[list[Leaf], CriteriaTree]:
@@ -143,6 +144,8 @@ class BatchInputs:
     metrics: dict[tuple[int, str], Decimal | None]
     surveys: dict[tuple[int, int], Decimal]
     appraisals: dict[tuple[int, int], Decimal]
+    self_points: dict[tuple[int, int], Decimal]
+    adjustments: dict[int, tuple[Decimal, Decimal]]
     previous_totals: dict[int, Decimal]
 
 
@@ -157,16 +160,27 @@ def _points_by_leaf(model, cs: CriteriaSet, unit_ids: list[int]) -> dict[tuple[i
 
 
 def batch_inputs(ctx: Context, unit_ids: list[int]) -> BatchInputs:
-    """A batch's source rows: task counts and metrics, survey and appraised points, last year's totals."""
+    """A batch's source rows: task counts and metrics, survey and appraised points, the round's self points
+    and bonus and penalty, last year's totals (published ones once that set is published)."""
     cs = ctx.cs
     by_leaf, by_plan, by_higher, metrics = _counts(cs, unit_ids, ctx.today, ctx.leaves)
-    previous_totals = {}
-    if ctx.previous is not None:
-        previous_totals = dict(
-            UnitScore.objects.filter(criteria_set=ctx.previous, unit_id__in=unit_ids).values_list(
-                "unit_id", "total"
+    self_points = {}
+    if any(leaf.is_manual for leaf in ctx.leaves):
+        self_points = {
+            (u, c): p
+            for u, c, p in LeafAssessment.objects.filter(
+                criteria_set=cs, unit_id__in=unit_ids, self_points__isnull=False
+            ).values_list("unit_id", "criterion_id", "self_points")
+        }
+    adjustments = {}
+    if cs.allows_adjustments:
+        adjustments = {
+            u: (b, p)
+            for u, b, p in Adjustment.objects.filter(criteria_set=cs, unit_id__in=unit_ids).values_list(
+                "unit_id", "bonus", "penalty"
             )
-        )
+        }
+    prev = previous_totals(ctx.previous, unit_ids) if ctx.previous is not None else {}
     return BatchInputs(
         by_leaf,
         by_plan,
@@ -174,5 +188,7 @@ def batch_inputs(ctx: Context, unit_ids: list[int]) -> BatchInputs:
         metrics,
         surveys=_points_by_leaf(SurveyResult, cs, unit_ids),
         appraisals=_points_by_leaf(Appraisal, cs, unit_ids),
-        previous_totals=previous_totals,
+        self_points=self_points,
+        adjustments=adjustments,
+        previous_totals=prev,
     )

@@ -4,7 +4,17 @@ in the column order of `_upsert`, which writes them."""
 
 from __future__ import annotations
 
-from ..rules import LeafCounts, LeafResult, final_points, points_key, score_leaf
+from ..rules import (
+    ZERO,
+    LeafCounts,
+    LeafResult,
+    adjusted,
+    class_for,
+    final_points,
+    own_points,
+    points_key,
+    score_leaf,
+)
 from ._inputs import NO_COUNTS, BatchInputs, Context, Leaf
 from ._upsert import UNIT_COLUMNS
 
@@ -49,6 +59,7 @@ def _unit_leaves(
     points, projected, excluded = {}, {}, set()
     score = _score_memo.score
     by_leaf, metrics, surveys, appraisals = inputs.by_leaf, inputs.metrics, inputs.surveys, inputs.appraisals
+    self_points = inputs.self_points
     plan_counts = inputs.by_plan.get(unit_id, NO_COUNTS)
     higher_counts = inputs.by_higher.get(unit_id, NO_COUNTS)
     for leaf in ctx.leaves:
@@ -64,14 +75,19 @@ def _unit_leaves(
         # The rules are pure and their inputs repeat a lot across units: score each distinct one once.
         result = score(leaf, on_time, late, overdue, pending, metric, survey)
         appraised = appraisals.get((unit_id, leaf.criterion_id))
+        given = self_points.get((unit_id, leaf.criterion_id)) if leaf.is_manual else None
+        if given is not None:
+            given = min(given, leaf.max_points)
+        own = own_points(result.auto_points, given)
+        own_projected = own_points(result.projected_points, given)
         if appraised is None:
-            final, final_projected = result.auto_points, result.projected_points
-            if result.excluded:
+            final, final_projected = own, own_projected
+            if result.excluded and given is None:
                 excluded.add(leaf.code)
         else:
             appraised = min(appraised, leaf.max_points)
-            final = final_points(result.auto_points, appraised)
-            final_projected = final_points(result.projected_points, appraised)
+            final = final_points(own, appraised)
+            final_projected = final_points(own_projected, appraised)
         points[leaf.code] = final
         projected[leaf.code] = final_projected
         # LEAF_COLUMNS: the keys, then LeafScore.SCORE_FIELDS in their order.
@@ -86,9 +102,11 @@ def _unit_leaves(
                 metric,
                 result.auto_points,
                 result.projected_points,
+                given,
+                own,
                 appraised,
                 final,
-                result.excluded and appraised is None,
+                result.excluded and appraised is None and given is None,
             )
         )
     return points, projected, excluded
@@ -99,14 +117,18 @@ def unit_row(
 ) -> tuple:
     """One unit's score row (in `UNIT_COLUMNS` order), its leaf rows appended to `leaf_rows` on the way."""
     points, projected, excluded = _unit_leaves(ctx, inputs, unit_id, leaf_rows)
-    totals = ctx.tree.aggregate(points, excluded)
-    projected_totals = ctx.tree.aggregate(projected, excluded)
+    bonus, penalty = inputs.adjustments.get(unit_id, (ZERO, ZERO))
+    totals = adjusted(ctx.tree.aggregate(points, excluded), bonus, penalty)
+    projected_totals = adjusted(ctx.tree.aggregate(projected, excluded), bonus, penalty)
     prev = inputs.previous_totals.get(unit_id)
     row = {
         "unit_id": unit_id,
         "parent_unit_id": parent_id,
         "evidence_points": totals.evidence_points,
         "survey_points": totals.survey_points,
+        "bonus": bonus,
+        "penalty": penalty,
+        "class_label": class_for(ctx.cs.classes, totals.percent),
         "total": totals.total,
         "applicable_max": totals.applicable_max,
         "percent": totals.percent,

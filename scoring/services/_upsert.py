@@ -60,6 +60,7 @@ _ARRAY_TYPES = {
     "DecimalField": "numeric",
     "BooleanField": "boolean",
     "DateTimeField": "timestamptz",
+    "CharField": "text",
 }
 
 

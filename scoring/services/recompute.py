@@ -25,11 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from criteria.models import CriteriaSet
-from org.models import Unit
 
 from .. import jobs
-from ..models import LeafScore, UnitScore
-from ..selectors import previous_set
+from ..models import LeafScore, Round, RoundState, UnitScore
+from ..selectors import latest_result, previous_set, previous_set_of, scored_units
 from ._inputs import Context, batch_inputs, set_leaves
 from ._rows import unit_row
 from ._upsert import UNIT_COLUMNS, scores_upsert
@@ -59,12 +58,15 @@ def scores_request(*, criteria_set_id: int, unit_ids: Iterable[int]) -> None:
 
 
 def _dependent_sets(cs: CriteriaSet) -> list[CriteriaSet]:
-    """The sets whose delta reads `cs`'s totals: next year's sets of the same unit kind, when `cs` is the
-    set `previous_set` picks for them (the latest imported of its year)."""
-    latest = previous_set(unit_kind=cs.unit_kind, year=cs.year + 1)
-    if latest is None or latest.pk != cs.pk:
+    """The sets whose delta reads `cs`'s live totals: next year's sets of the same unit kind and owner, when
+    `cs` is the set `previous_set` picks for them (the latest imported of its year) and has no published
+    version (then they read that, which a recompute never changes)."""
+    latest = previous_set(unit_kind=cs.unit_kind, year=cs.year + 1, owner_unit_id=cs.owner_unit_id)
+    if latest is None or latest.pk != cs.pk or latest_result(cs) is not None:
         return []
-    return list(CriteriaSet.objects.filter(unit_kind=cs.unit_kind, year=cs.year + 1))
+    return list(
+        CriteriaSet.objects.filter(unit_kind=cs.unit_kind, year=cs.year + 1, owner_unit_id=cs.owner_unit_id)
+    )
 
 
 def _units_lock(cs: CriteriaSet, unit_ids: list[int]) -> list[tuple[int, int | None]]:
@@ -73,7 +75,8 @@ def _units_lock(cs: CriteriaSet, unit_ids: list[int]) -> list[tuple[int, int | N
     Serialises recomputes of the same unit: a job that read older task rows can then never overwrite the
     result of one that read newer rows. FOR NO KEY UPDATE does not block inserts that reference the units."""
     return list(
-        Unit.objects.filter(pk__in=unit_ids, kind=cs.unit_kind)
+        scored_units(cs)
+        .filter(pk__in=unit_ids)
         .order_by("pk")
         .select_for_update(no_key=True)
         .values_list("pk", "parent_id")
@@ -123,15 +126,11 @@ def _deltas_write(cs: CriteriaSet, previous_totals: dict[int, Decimal | None]) -
 # --- Whole sets and the nightly reconciliation ----------------------------------------------------------
 
 
-def scored_units(cs: CriteriaSet):
-    """The units scored on a criteria set: every unit of the set's kind."""
-    return Unit.objects.filter(kind=cs.unit_kind)
-
-
 def _drop_unscored(cs: CriteriaSet, unit_ids: set[int] | None, dependents: list[CriteriaSet]) -> set:
-    """Delete the score rows of units no longer scored on `cs` (their kind changed): among `unit_ids`, or
-    all of them when None. Returns the parent ids of the peer groups they leave."""
-    qs = UnitScore.objects.filter(criteria_set=cs).exclude(unit__kind=cs.unit_kind)
+    """Delete the score rows of units no longer scored on `cs` (their kind changed, or they moved out of
+    the owner unit's subtree): among `unit_ids`, or all of them when None. Returns the parent ids of the
+    peer groups they leave."""
+    qs = UnitScore.objects.filter(criteria_set=cs).exclude(unit__in=scored_units(cs))
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
     gone = list(qs.values_list("unit_id", "parent_unit_id"))
@@ -158,8 +157,13 @@ def scores_recompute(
     number of runs, in any order, leave the same rows. Returns the number of units recomputed;
     `progress(n)` is called after each batch of n units.
 
+    Once the set's round is published its live scores stop changing (SPEC §3a): nothing is recomputed and
+    0 is returned; the published rows are never touched by a recompute in any state.
+
     Queries: a fixed handful per run plus about ten per batch of `BATCH` units, however many tasks."""
     now = now or timezone.now()
+    if is_frozen(criteria_set):
+        return 0
     leaves, tree = set_leaves(criteria_set)
     ctx = Context(
         cs=criteria_set,
@@ -167,7 +171,7 @@ def scores_recompute(
         tree=tree,
         today=timezone.localdate(now),
         now=now,
-        previous=previous_set(unit_kind=criteria_set.unit_kind, year=criteria_set.year),
+        previous=previous_set_of(criteria_set),
         dependents=_dependent_sets(criteria_set),
     )
     if unit_ids is None:
@@ -189,6 +193,11 @@ def scores_recompute(
     return done
 
 
+def is_frozen(cs: CriteriaSet) -> bool:
+    """Is the set's round published, so that its live scores no longer move?"""
+    return Round.objects.filter(criteria_set=cs, state=RoundState.PUBLISHED).exists()
+
+
 def scores_recompute_chunks(*, criteria_set: CriteriaSet, size: int | None = None) -> list[list[int]]:
     """Prepare a full recompute done in parallel: drop the scores of units no longer scored on the set
     (re-ranking the groups they leave) and cut the scored units into chunks of about `size` units along
@@ -196,6 +205,8 @@ def scores_recompute_chunks(*, criteria_set: CriteriaSet, size: int | None = Non
     them completely by itself, and two chunks never wait on each other's row locks. `size` defaults to
     settings.SCORING_PARALLEL_UNITS: a set of at most that many units makes one chunk."""
     size = size or settings.SCORING_PARALLEL_UNITS
+    if is_frozen(criteria_set):
+        return []
     dependents = _dependent_sets(criteria_set)
     left = _drop_unscored(criteria_set, None, dependents)
     if left:

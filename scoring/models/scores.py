@@ -1,6 +1,7 @@
-"""Scores on a criteria set: imported survey results, the appraisal council's points, and the derived rows
-(a unit's totals and rank, its points per leaf) that the scoring services recompute from them and from the
-tasks. The sets and their criteria are `criteria.models`."""
+"""Live scores on a criteria set: imported survey results, the appraisal council's points, and the derived
+rows (a unit's totals and rank, its points per leaf) that the scoring services recompute from them, from the
+round's self points and adjustments (`round`) and from the tasks. The sets and their criteria are
+`criteria.models`."""
 
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ class UnitScore(models.Model):
     SCORE_FIELDS = (
         "evidence_points",
         "survey_points",
+        "bonus",
+        "penalty",
         "total",
         "applicable_max",
         "percent",
@@ -71,6 +74,7 @@ class UnitScore(models.Model):
         "delta",
         "projected_total",
         "projected_percent",
+        "class_label",
     )
 
     # Not indexed alone: the unique constraint and the ranking index lead with it.
@@ -82,6 +86,9 @@ class UnitScore(models.Model):
     parent_unit = models.ForeignKey("org.Unit", null=True, on_delete=models.CASCADE, related_name="+")
     evidence_points = models.DecimalField(max_digits=9, decimal_places=4)
     survey_points = models.DecimalField(max_digits=9, decimal_places=4)
+    bonus = models.DecimalField(max_digits=9, decimal_places=4, default=0)
+    penalty = models.DecimalField(max_digits=9, decimal_places=4, default=0)
+    #: evidence + survey + bonus - penalty, within 0..applicable max.
     total = models.DecimalField(max_digits=9, decimal_places=4)
     applicable_max = models.DecimalField(max_digits=9, decimal_places=4)
     percent = models.DecimalField(max_digits=9, decimal_places=4)
@@ -89,6 +96,8 @@ class UnitScore(models.Model):
     projected_percent = models.DecimalField(max_digits=9, decimal_places=4)
     rank = models.PositiveIntegerField(null=True)
     delta = models.DecimalField(max_digits=9, decimal_places=4, null=True)
+    #: The label of the set's first class whose threshold <= the percent shown (blank: the set has none).
+    class_label = models.CharField(_("xếp loại"), max_length=64, blank=True, default="")
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -116,6 +125,8 @@ class LeafScore(models.Model):
         "metric",
         "auto_points",
         "projected_points",
+        "self_points",
+        "own_points",
         "appraised_points",
         "points",
         "excluded",
@@ -150,6 +161,10 @@ class LeafScore(models.Model):
     metric = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     auto_points = models.DecimalField(max_digits=8, decimal_places=4)
     projected_points = models.DecimalField(max_digits=8, decimal_places=4)
+    #: The unit's self points on a `manual` leaf (self-assessment); its own points are those, else the
+    #: automatic points (SPEC §3a). The final `points` are the appraised points where set, else the own.
+    self_points = models.DecimalField(max_digits=8, decimal_places=4, null=True)
+    own_points = models.DecimalField(max_digits=8, decimal_places=4, default=0)
     appraised_points = models.DecimalField(max_digits=8, decimal_places=4, null=True)
     points = models.DecimalField(max_digits=8, decimal_places=4)
     excluded = models.BooleanField(default=False)
