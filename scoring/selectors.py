@@ -104,6 +104,17 @@ def ranking(*, criteria_set: CriteriaSet, parent_unit: Unit | int | None = None)
     )
 
 
+def published_ranking(*, result: PublishedResult, parent_unit: Unit | int | None = None):
+    """A published version's ranking table, ordered as `ranking` (PublishedScore rows with `unit` and
+    `parent_unit` loaded): one query, however many units."""
+    qs = PublishedScore.objects.filter(result=result).select_related("unit", "parent_unit")
+    if parent_unit is not None:
+        qs = qs.filter(parent_unit_id=getattr(parent_unit, "pk", parent_unit))
+    return qs.order_by(
+        F("parent_unit__code").asc(nulls_first=True), F("rank").asc(nulls_last=True), "unit__code"
+    )
+
+
 def peer_groups(*, criteria_set: CriteriaSet) -> QuerySet[Unit]:
     """The parent units of the set's peer groups (for a filter), by code."""
     return Unit.objects.filter(
