@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from plans.services import PlanTransitionError
+from scoring.services import RoundError
 from tasks.services import TaskTransitionError
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if getattr(exc, "user_message", False) else None)
-    elif isinstance(exc, TaskTransitionError | PlanTransitionError | TransitionNotAllowed):
+    elif isinstance(exc, TaskTransitionError | PlanTransitionError | RoundError | TransitionNotAllowed):
         exc = Conflict(str(exc))
     elif isinstance(exc, ConcurrentTransition):
         exc = Conflict("Someone else changed this task at the same time; reload and try again.")

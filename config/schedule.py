@@ -11,6 +11,8 @@ BEAT_SCHEDULE = {
     "tasks-outbox-sweep": {"task": "tasks.outbox_dispatch_pending", "schedule": 60.0},
     # scoring
     "scoring-nightly-reconcile": {"task": "scoring.reconcile_all", "schedule": crontab(hour=0, minute=30)},
+    # The assessment round: late self-assessments submitted, round reminders handed to notifications.
+    "scoring-round-cycle": {"task": "scoring.round_cycle", "schedule": crontab(minute="*/15")},
     # notifications
     "notifications-plan-reminders": {
         "task": "notifications.plan_reminders",

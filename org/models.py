@@ -171,6 +171,13 @@ class AuditAction(models.TextChoices):
     CRITERIA_SET_DELETED = "criteria_set_deleted", pgettext_lazy("audit", "Xoá bộ tiêu chí")
     APPRAISAL_SAVED = "appraisal_saved", pgettext_lazy("audit", "Lưu điểm thẩm định")
     SURVEY_IMPORTED = "survey_imported", pgettext_lazy("audit", "Nhập kết quả điều tra xã hội học")
+    ROUND_STEP = "round_step", pgettext_lazy("audit", "Chuyển giai đoạn kỳ đánh giá")
+    SELF_ASSESSMENT_SAVED = "self_assessment_saved", pgettext_lazy("audit", "Lưu tự đánh giá")
+    SELF_ASSESSMENT_SUBMITTED = "self_assessment_submitted", pgettext_lazy("audit", "Gửi tự đánh giá")
+    CRITERION_EVIDENCE_ADDED = "criterion_evidence_added", pgettext_lazy("audit", "Thêm tài liệu kiểm chứng")
+    EXPLANATION_ANSWERED = "explanation_answered", pgettext_lazy("audit", "Giải trình")
+    ADJUSTMENT_SAVED = "adjustment_saved", pgettext_lazy("audit", "Lưu điểm thưởng, điểm trừ")
+    RESULTS_PUBLISHED = "results_published", pgettext_lazy("audit", "Công bố kết quả")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

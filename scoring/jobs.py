@@ -13,6 +13,7 @@ RECOMPUTE_CHUNK = "scoring.recompute_chunk"
 RECOMPUTE_SET = "scoring.recompute_set"
 RECOMPUTE_FOR_TASK_CHANGE = "scoring.recompute_for_task_change"
 RECONCILE_ALL = "scoring.reconcile_all"
+ROUND_CYCLE = "scoring.round_cycle"
 
 
 def recompute_units(criteria_set_id: int, unit_ids: list[int]) -> None:

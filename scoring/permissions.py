@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from criteria.permissions import can_manage_criteria_set
 from org.models import Role, Unit
 from org.selectors import units_with_role_q, user_can_see_unit, user_has_role, user_memberships
 
@@ -46,3 +47,34 @@ def appraised_units_q(user) -> Q:
     """The units `can_appraise` says yes to, as a filter: the subtrees of the units where the user is an
     appraiser (superusers: every unit)."""
     return units_with_role_q(user, Role.APPRAISER)
+
+
+# --- The assessment round (SPEC §3a) ---------------------------------------------------------------------
+
+
+def can_run_round(user, criteria_set) -> bool:
+    """The round is moved by the admins and appraisers of the set's owner unit (or a unit above it); a set
+    with no owner only by a superuser: the same people who run the set (`criteria.permissions`)."""
+    return can_manage_criteria_set(user, criteria_set)
+
+
+def can_correct_round(user, criteria_set) -> bool:
+    """A correction after publication (đính chính) reopens published results: a superuser, or an admin
+    of the owner unit (or above); not an appraiser."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    owner = criteria_set.owner_unit
+    return owner is not None and user_has_role(user, Role.ADMIN, owner)
+
+
+def can_self_assess(user, unit: Unit) -> bool:
+    """A unit's self-assessment is given by its own leaders (a leader of the unit itself: a city leader
+    does not assess a ward in its place), and superusers."""
+    return user_has_role(user, Role.LEADER, unit, inherited=False)
+
+
+def can_see_round_progress(user, criteria_set) -> bool:
+    """Who sees every unit's self-assessment progress on a set: those who run its round, and appraisers."""
+    return can_run_round(user, criteria_set) or user_is_appraiser(user)

@@ -11,7 +11,7 @@ from criteria.models import CriteriaSet
 from plans.models import Plan
 
 from . import jobs
-from .services import scores_recompute, scores_recompute_chunks, scores_reconcile
+from .services import round_cycle, scores_recompute, scores_recompute_chunks, scores_reconcile
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +76,10 @@ def reconcile_all() -> dict:
         report[cs.code] = len(changed)
     log.info("nightly score reconciliation: units changed per set: %s", report)
     return report
+
+
+@shared_task(name=jobs.ROUND_CYCLE, acks_late=True, ignore_result=True)
+def round_cycle_job() -> dict:
+    """Every 15 minutes: submit (late) the self-assessments whose deadline passed, and hand the open round
+    deadlines' debtors to notifications (which plan each reminder once)."""
+    return round_cycle()

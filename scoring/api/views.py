@@ -28,10 +28,13 @@ from org.web import whole_number
 from scoring import permissions, selectors, services
 from scoring.xlsx import XLSX_CONTENT_TYPE, score_workbook
 
+from .round import RoundActionsMixin
 from .serializers import (
     AppraisalInputSerializer,
     AppraisalSerializer,
     BreakdownSerializer,
+    PublishedResultSerializer,
+    PublishedScoreSerializer,
     ScoreRowSerializer,
     SurveyImportSerializer,
 )
@@ -63,16 +66,20 @@ PARENT_PARAM = OpenApiParameter(
     "parent", OpenApiTypes.INT, description="Only the peer group under this parent unit (unit id)."
 )
 UNIT_PARAM = OpenApiParameter("unit_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+VERSION_PARAM = OpenApiParameter(
+    "version", OpenApiTypes.INT, description="A published version (default: the latest, once published)."
+)
 CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Leaf code")
 
 
 # The one the router serves at /api/criteria-sets/. Its docstring is also the OpenAPI description of the
 # list, detail and import operations it inherits, so it speaks of the whole resource.
 @extend_schema(tags=["criteria-sets"])
-class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
-    """Criteria sets (visible to every signed-in user; `permissions.can_manage_criteria_set` imports them:
-    today a superuser, as a new set has no owner unit), their ranking tables,
-    unit breakdowns, survey import, appraisals and the score-sheet export."""
+class CriteriaSetViewSet(RoundActionsMixin, criteria_api.CriteriaSetViewSet):
+    """Criteria sets (visible to every signed-in user; imported by the admins and appraisers of the set's
+    owner unit, a set with no owner by a superuser), their ranking tables (the published version once
+    published), unit breakdowns, survey import, appraisals, the assessment round and the score-sheet
+    export."""
 
     def _parent_param(self):
         raw = self.request.query_params.get("parent")
@@ -83,14 +90,32 @@ class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
             raise ValidationError({"parent": [_("Cần mã số (id) của đơn vị, là một số nguyên.")]})
         return number
 
-    @extend_schema(parameters=[PARENT_PARAM], responses=ScoreRowSerializer(many=True))
+    @extend_schema(parameters=[PARENT_PARAM, VERSION_PARAM], responses=ScoreRowSerializer(many=True))
     @action(detail=True, methods=["get"])
     def scores(self, request, pk=None, **kwargs):
-        """The ranking table: per peer group (units with the same parent), by rank."""
+        """The ranking table: per peer group (units with the same parent), by rank. Once the set's results
+        are published, the published version (the latest, or `version`), frozen, with its decision in
+        `published`; before, the live scores (`published` null)."""
         cs = self.get_object()
-        rows = selectors.ranking(criteria_set=cs, parent_unit=self._parent_param())
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ScoreRowSerializer(page, many=True).data)
+        parent = self._parent_param()
+        raw = request.query_params.get("version")
+        version = None
+        if raw not in (None, ""):
+            version = whole_number(raw)
+            if version is None:
+                raise ValidationError({"version": [_("Phiên bản là một số nguyên.")]})
+        result = selectors.published_result(cs, version)
+        if version is not None and result is None:
+            raise Http404
+        if result is None:
+            page = self.paginate_queryset(selectors.ranking(criteria_set=cs, parent_unit=parent))
+            response = self.get_paginated_response(ScoreRowSerializer(page, many=True).data)
+            response.data["published"] = None
+            return response
+        page = self.paginate_queryset(selectors.published_ranking(result=result, parent_unit=parent))
+        response = self.get_paginated_response(PublishedScoreSerializer(page, many=True).data)
+        response.data["published"] = PublishedResultSerializer(result).data
+        return response
 
     def _unit(self, unit_id) -> Unit:
         unit = Unit.objects.filter(pk=unit_id).first()
@@ -105,7 +130,7 @@ class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
         for members of the unit or of a unit above it (else 404)."""
         cs = self.get_object()
         unit = self._unit(unit_id)
-        if unit.kind != cs.unit_kind or not permissions.can_see_breakdown(request.user, unit):
+        if not selectors.is_scored_on(cs, unit) or not permissions.can_see_breakdown(request.user, unit):
             raise Http404
         bd = selectors.breakdown(criteria_set=cs, unit=unit)
         return Response(BreakdownSerializer(bd).data)
@@ -142,7 +167,7 @@ class CriteriaSetViewSet(criteria_api.CriteriaSetViewSet):
     def appraisal(self, request, pk=None, unit_id=None, code=None, **kwargs):
         cs = self.get_object()
         unit = Unit.objects.visible_to(request.user).filter(pk=unit_id).first()
-        if unit is None or unit.kind != cs.unit_kind:
+        if unit is None or not selectors.is_scored_on(cs, unit):
             raise Http404
         if not criteria_selectors.scorable_criteria(criteria_set=cs).filter(code=code).exists():
             raise Http404

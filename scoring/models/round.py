@@ -57,6 +57,8 @@ class Round(ConcurrentTransitionMixin, models.Model):
     decided_on = models.DateField(_("ngày quyết định"), null=True, blank=True)
     #: Published versions so far (0 until the first publication; a correction's republication adds one).
     version = models.PositiveIntegerField(_("phiên bản"), default=0)
+    #: Why the published results were reopened (đính chính); carried by the next version, then cleared.
+    correction_reason = models.TextField(_("lý do đính chính"), blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

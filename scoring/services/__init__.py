@@ -1,4 +1,6 @@
-"""Writes for scoring, by sub-domain: survey results (`surveys`), appraisals (`appraisals`), recomputing
+"""Writes for scoring, by sub-domain: survey results (`surveys`), appraisals and bonus/penalty
+(`appraisals`), the assessment round (`round`: its steps, the bulk rows, the periodic cycle) and a unit's
+side of it (`self_assessment`), recomputing
 scores (`recompute`, which reads its inputs through `_inputs`, scores them into rows with `_rows` and writes
 them through `_upsert`, the one module that knows the database vendor) and ranking (`ranking`). Criteria
 sets are imported by `criteria.services`.
@@ -9,7 +11,7 @@ globals.
 """
 
 from ._rows import score_memo_clear
-from .appraisals import appraisal_set
+from .appraisals import adjustment_set, appraisal_set, unit_own_points
 from .ranking import ranks_recompute
 from .recompute import (
     SNAPSHOT_FIELDS,
@@ -19,6 +21,26 @@ from .recompute import (
     scores_recompute_chunks,
     scores_reconcile,
     scores_request,
+)
+from .round import (
+    ROUND_DENIED,
+    RoundError,
+    StepFields,
+    deadline_end,
+    is_past,
+    results_freeze,
+    round_cycle,
+    round_of,
+    round_step,
+    round_targets,
+    self_assessments_close,
+    self_assessments_open,
+)
+from .self_assessment import (
+    criterion_evidence_add,
+    explanation_answer,
+    self_assessment_leaf_save,
+    self_assessment_submit,
 )
 from .surveys import (
     POINTS_PLACES,
@@ -31,6 +53,24 @@ from .surveys import (
 )
 
 __all__ = [
+    "ROUND_DENIED",
+    "RoundError",
+    "StepFields",
+    "adjustment_set",
+    "criterion_evidence_add",
+    "deadline_end",
+    "explanation_answer",
+    "is_past",
+    "results_freeze",
+    "round_cycle",
+    "round_of",
+    "round_step",
+    "round_targets",
+    "self_assessment_leaf_save",
+    "self_assessment_submit",
+    "self_assessments_close",
+    "self_assessments_open",
+    "unit_own_points",
     "POINTS_PLACES",
     "SNAPSHOT_FIELDS",
     "SURVEY_HEADER",

@@ -9,37 +9,14 @@ test database. The test polls the API with a bounded deadline.
 import datetime as dt
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.db import connections
 from django.utils import timezone
 
-from config import celery_app
-from scoring import tasks as _scoring_jobs  # noqa: F401  (registers the jobs with the app)
 from tasks import services as task_services
 from tests.factories import STEPS_TO, bound_plan, drive
 from tests.polling import wait_for
 from tests.scoring.sets import SET_2026
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-
-
-def _close_worker_connections(**kwargs):
-    # The worker thread's own database connection: closed after each job, so the test database can be
-    # flushed and dropped when the test ends.
-    connections.close_all()
-
-
-@pytest.fixture
-def worker(transactional_db):
-    task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15
-        ) as running:
-            yield running
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
 
 
 def test_approving_a_task_changes_the_score_and_rank_seen_through_the_api(world, api, worker):

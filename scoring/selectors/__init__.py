@@ -4,6 +4,9 @@ are read through `criteria.selectors`).
 SPEC §1: criteria sets and ranking tables are visible to every signed-in user; a unit's breakdown only to
 users holding a membership (any role) in that unit or one of its ancestors, and to superusers.
 
+The round's reads (its progress, a unit's score sheet, the published versions) are `selectors.round`,
+re-exported here.
+
 Every read here takes a constant number of queries, whatever the number of units, criteria or tasks: the
 web pages, the API and the XLSX export all build on these functions.
 """
@@ -24,8 +27,8 @@ from criteria.models import CriteriaSet, Criterion
 from org.models import Unit
 from tasks.models import Task, TaskState, TaskStatus
 
-from .models import Appraisal, LeafScore, PublishedResult, PublishedScore, SurveyResult, UnitScore
-from .rules import CriteriaTree, LeafCounts, NodeDef, score_leaf
+from ..models import Appraisal, LeafScore, PublishedResult, PublishedScore, SurveyResult, UnitScore
+from ..rules import CriteriaTree, LeafCounts, NodeDef, score_leaf
 
 ZERO = Decimal(0)
 #: Tasks that count nowhere (SPEC §2), in the scores as on the dashboard: drafts are not yet assigned to the
@@ -163,6 +166,8 @@ class NodeScore:
     auto_points: Decimal
     projected_points: Decimal
     rule_type: str | None = None
+    self_points: Decimal | None = None
+    own_points: Decimal = ZERO
     appraised_points: Decimal | None = None
     appraisal_note: str = ""
     excluded: bool = False
@@ -367,6 +372,7 @@ def _leaf_node(c: Criterion, key: tuple[int, int], inputs: _BreakdownInputs, tas
     node.on_time, node.late = counts.on_time, counts.late
     node.overdue, node.pending, node.metric = counts.overdue, counts.pending, ls.metric
     node.points, node.auto_points = ls.points, ls.auto_points
+    node.self_points, node.own_points = ls.self_points, ls.own_points
     node.appraised_points = ls.appraised_points
     node.projected_points = ls.projected_points if ls.appraised_points is None else ls.appraised_points
     node.excluded = ls.excluded
@@ -410,3 +416,33 @@ def appraisal_history(*, criteria_set, unit, limit: int = 50) -> list:
         .filter(unit=unit, action__in=[AuditAction.APPRAISAL_SAVED, AuditAction.SURVEY_IMPORTED])
         .select_related("actor")[:limit]
     )
+
+
+# The round's reads, under the one `scoring.selectors` name callers use.
+from .round import (  # noqa: E402
+    ProgressRow,
+    Sheet,
+    SheetLeaf,
+    is_published,
+    published_result,
+    published_results,
+    round_progress,
+    round_read,
+    round_unit_counts,
+    self_assessment_read,
+    self_assessment_sheet,
+)
+
+__all__ = [
+    "ProgressRow",
+    "Sheet",
+    "SheetLeaf",
+    "is_published",
+    "published_result",
+    "published_results",
+    "round_progress",
+    "round_read",
+    "round_unit_counts",
+    "self_assessment_read",
+    "self_assessment_sheet",
+]
