@@ -10,6 +10,7 @@ from config.auth import TokenLogoutView, TokenView
 from notifications.api.views import NotificationViewSet
 from org.api.views import UnitViewSet, UserViewSet
 from plans.api.views import PlanViewSet
+from scoring.api.improvement import ImprovementPlanView
 from scoring.api.views import CriteriaSetViewSet
 from tasks.api.views import EvidenceViewSet, ExtensionViewSet, TaskViewSet
 
@@ -36,6 +37,8 @@ api_urls = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs_csp(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
     path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
+    # Under the units resource (org's), served by scoring: org imports nothing above it.
+    path("units/<int:pk>/improvement-plan/", ImprovementPlanView.as_view(), name="unit-improvement-plan"),
     path("", include(router.urls)),
 ]
 

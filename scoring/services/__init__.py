@@ -12,6 +12,7 @@ globals.
 
 from ._rows import score_memo_clear
 from .appraisals import adjustment_set, appraisal_set, unit_own_points
+from .improvement import improvement_plan_create
 from .ranking import ranks_recompute
 from .recompute import (
     SNAPSHOT_FIELDS,
@@ -60,6 +61,7 @@ __all__ = [
     "criterion_evidence_add",
     "deadline_end",
     "explanation_answer",
+    "improvement_plan_create",
     "is_past",
     "results_freeze",
     "round_cycle",
