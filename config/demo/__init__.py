@@ -9,6 +9,7 @@ Everything goes through the services, so the history, the outbox and the scores 
 - `context`: `Demo`, what every step shares (the seeded random source, today, calendar, org, sets);
 - `org`: units and users; `plans`: the plans; `tasks`: one task through its fate, the current year's tasks;
 - `scores`: criteria sets, the past years (tasks, survey, appraisals) and the final recompute;
+- `round`: the assessment rounds: 2019's published by a decision, 2020's open for self-assessment;
 - `build`: `demo_load`, the steps in order.
 """
 
