@@ -33,6 +33,7 @@ TARGETS = {
     "page_p95_ms": 300.0,
     "api_p95_ms": 100.0,
     "worker_peak_mb": 500.0,
+    "round_vs_floor": 3.0,
 }
 
 
@@ -606,6 +607,29 @@ def pages(*, n: int) -> list[dict]:
         return _pages(n=n)
 
 
+def published_reads(cs, *, n: int) -> list[dict]:
+    """The published ranking (API and page) of `cs`, whose round the caller has published."""
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from . import round as round_bench
+
+    official = bench_users()["official"]
+
+    def client_for():
+        client = Client()
+        client.force_login(official)
+        return client
+
+    plain = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=plain):
+        return round_bench.bench_published_reads(cs, client_for, time_page, n=n)
+
+
 def _pages(*, n: int) -> list[dict]:
     from django.test import Client
 
@@ -724,6 +748,15 @@ def run(args) -> dict:
     result["scores"] = sc
     log("pages")
     result["pages"] = pages(n=args.requests)
+
+    # 3. the assessment round, last: it publishes (freezes) the set, and is undone at the end.
+    from . import round as round_bench
+
+    log("round: open, auto-submit, publish")
+    result["round"] = round_bench.bench_round(cs, repeat=args.repeat)
+    log("round: published ranking reads")
+    result["pages"] += published_reads(cs, n=args.requests)
+    round_bench.round_undo(cs)
     result["checks"] = {
         "reminder rows equal the floor's": all(
             rem[k]["digest"] == floor["digest"] for k in rem if k == "in_process" or k.startswith("workers_")
@@ -814,6 +847,16 @@ def table(result: dict) -> str:
             f"< {t['worker_peak_mb']:.0f} MB | "
             f"{'yes' if worst < t['worker_peak_mb'] else 'NO'} |"
         )
+    if "round" in result:
+        rd = result["round"]
+        for key, label in (
+            ("open", f"round opened: {rd['open']['digest'][0]} draft self-assessments"),
+            ("close", f"deadline passed: {rd['close']['units']} units submitted late"),
+            ("freeze", f"published: {rd['freeze']['rows']} frozen rows (units and leaves)"),
+        ):
+            v, f = rd[key]["seconds"], rd[key]["floor"]
+            row(label, v, f, f"≤ {t['round_vs_floor']}× floor", v <= t["round_vs_floor"] * f)
+        row("publication step (fresh recompute + freeze + audit)", rd["publish"]["seconds"])
     for name, ok in result.get("checks", {}).items():
         lines.append(f"| check: {name} | {'yes' if ok else 'NO'} | | | | |")
     return "\n".join(lines)

@@ -93,7 +93,8 @@ def self_assessments_open(*, criteria_set: CriteriaSet) -> int:
     sql = (
         f"INSERT INTO {table} (criteria_set_id, unit_id, state, late) "
         f"SELECT %s, u.pk, %s, %s FROM ({units_sql}) AS u "
-        "ON CONFLICT (criteria_set_id, unit_id) DO NOTHING"
+        # WHERE true: SQLite's parser otherwise reads ON CONFLICT as a join's ON (its documented workaround).
+        "WHERE true ON CONFLICT (criteria_set_id, unit_id) DO NOTHING"
     )
     return _execute(sql, [criteria_set.pk, SelfAssessmentState.DRAFT, False, *units_params])
 

@@ -161,3 +161,61 @@ def test_a_repeated_measurement_reports_the_median_run_and_spoils_unequal_rows()
 
     unequal = iter([{"seconds": 1.0, "snapshot": (1, "x")}, {"seconds": 2.0, "snapshot": (1, "y")}])
     assert bench.repeated(lambda: next(unequal), 2)["snapshot"] is None
+
+
+def test_the_round_floors_write_the_rows_of_the_round_services(dataset):
+    from benchmarks import round as round_bench
+    from scoring.models import PublishedResult, Round
+    from scoring.services import StepFields, results_freeze, round_cycle, round_step
+
+    cs = dataset
+    scores_recompute(criteria_set=cs)
+    now = timezone.now()
+    after = now + dt.timedelta(days=30)
+    with transaction.atomic():
+        opened = round_bench.floor_open(cs)
+        floor_open = round_bench.self_assessment_digest(cs)
+        floor_closed = round_bench.floor_close(cs, after)
+        floor_close = round_bench.self_assessment_digest(cs)
+        transaction.set_rollback(True)
+    until = timezone.localdate(now) + dt.timedelta(days=10)
+    round_step(
+        actor=None,
+        criteria_set=cs,
+        action="open_self_assessment",
+        fields=StepFields(self_assessment_until=until),
+        now=now,
+    )
+    assert round_bench.self_assessment_digest(cs) == floor_open and opened > 10
+    assert round_cycle(now=after)["late"] == floor_closed == opened
+    assert round_bench.self_assessment_digest(cs) == floor_close
+    probe = PublishedResult.objects.create(
+        criteria_set=cs, version=1, decision_number="x", decided_on=timezone.localdate(), published_at=now
+    )
+    other = PublishedResult.objects.create(
+        criteria_set=cs, version=2, decision_number="y", decided_on=timezone.localdate(), published_at=now
+    )
+    results_freeze(result=probe)
+    round_bench.floor_freeze(cs, other.pk)
+    assert round_bench.frozen_digest(probe.pk) == round_bench.frozen_digest(other.pk)
+    assert round_bench.frozen_digest(probe.pk)[1][0] == LeafScore.objects.filter(criteria_set=cs).count()
+    round_bench.round_undo(cs)
+    assert not Round.objects.filter(criteria_set=cs).exists()
+
+
+def test_the_round_benchmark_runs_and_leaves_the_set_live(dataset):
+    from benchmarks import round as round_bench
+    from scoring.models import PublishedResult, Round
+
+    cs = dataset
+    scores_recompute(criteria_set=cs)
+    out = round_bench.bench_round(cs, repeat=2)
+    assert out["published_state"] == "published" and len(out["publish"]["runs"]) == 2
+    assert out["close"]["units"] == out["open"]["digest"][0] > 10
+    assert PublishedResult.objects.filter(criteria_set=cs).count() == 2  # the correction kept version 1
+    rows = bench.published_reads(cs, n=2)
+    assert [r["page"] for r in rows] == ["published ranking API", "published ranking page"]
+    assert all(len(r["queries"]) == 1 for r in rows), rows
+    round_bench.round_undo(cs)
+    assert not Round.objects.filter(criteria_set=cs).exists()
+    assert scores_recompute(criteria_set=cs) > 0  # live again

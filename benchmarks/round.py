@@ -1,0 +1,220 @@
+"""The assessment round at national scale (issue 14), measured in the same run as the rest of `make bench`:
+opening a round (a draft self-assessment per scored unit), the late auto-submission at the deadline (every
+unit still in draft) and publication (every unit's totals and every leaf frozen into a version), each next
+to its floor; then the published ranking read (API and page), p95 and query counts.
+
+The floors are the single statements the database needs for the same rows, hand-written: an INSERT …
+SELECT from the units, an UPDATE of the drafts, and two INSERT … SELECT of the live score rows. The real
+paths are the services as users call them (lock, state checks, the audit entry, the signal), so the ratio is
+what the service layer costs on top of the database. `tests/benchmarks/test_bench.py` checks that each floor
+writes exactly the rows of its real path.
+
+The round runs on the benchmark's current set and is undone afterwards (its rows deleted, its state back
+to tracking), so the other measurements never meet a frozen set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+FLOOR_RUNS = 3
+
+# --- the floors ---------------------------------------------------------------------------------------
+
+
+def floor_open(cs) -> int:
+    """Every scored unit's draft self-assessment (a set without owner scores every unit of its kind)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO scoring_selfassessment (criteria_set_id, unit_id, state, late) "
+            "SELECT %s, id, 'draft', false FROM org_unit WHERE kind = %s",
+            [cs.pk, cs.unit_kind],
+        )
+        return cursor.rowcount
+
+
+def floor_close(cs, now: dt.datetime) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scoring_selfassessment SET state = 'submitted', late = true, submitted_at = %s "
+            "WHERE criteria_set_id = %s AND state = 'draft'",
+            [now, cs.pk],
+        )
+        return cursor.rowcount
+
+
+def floor_freeze(cs, result_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO scoring_publishedscore (result_id, unit_id, parent_unit_id, evidence_points, "
+            "survey_points, bonus, penalty, total, applicable_max, percent, rank, delta, class_label) "
+            "SELECT %s, unit_id, parent_unit_id, evidence_points, survey_points, bonus, penalty, total, "
+            "applicable_max, percent, rank, delta, class_label FROM scoring_unitscore "
+            "WHERE criteria_set_id = %s",
+            [result_id, cs.pk],
+        )
+        units = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO scoring_publishedleaf (result_id, criterion_id, unit_id, auto_points, self_points, "
+            "own_points, appraised_points, points, excluded) SELECT %s, criterion_id, unit_id, auto_points, "
+            "self_points, own_points, appraised_points, points, excluded FROM scoring_leafscore "
+            "WHERE criteria_set_id = %s",
+            [result_id, cs.pk],
+        )
+        return units + cursor.rowcount
+
+
+# --- digests and undo --------------------------------------------------------------------------------------
+
+
+def self_assessment_digest(cs) -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), md5(string_agg(concat_ws('|', unit_id, state, late), ',' ORDER BY unit_id)) "
+            "FROM scoring_selfassessment WHERE criteria_set_id = %s",
+            [cs.pk],
+        )
+        return cursor.fetchone()
+
+
+def frozen_digest(result_id: int) -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), md5(string_agg(concat_ws('|', unit_id, total, percent, rank, class_label), ',' "
+            "ORDER BY unit_id)) FROM scoring_publishedscore WHERE result_id = %s",
+            [result_id],
+        )
+        units = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*), md5(string_agg(concat_ws('|', unit_id, criterion_id, points, own_points), ',' "
+            "ORDER BY unit_id, criterion_id)) FROM scoring_publishedleaf WHERE result_id = %s",
+            [result_id],
+        )
+        return (units, cursor.fetchone())
+
+
+def round_undo(cs) -> None:
+    """Back to tracking with no round rows, as before the benchmark (the published versions included)."""
+    from scoring.models import PublishedResult, Round, SelfAssessment
+
+    with transaction.atomic():
+        PublishedResult.objects.filter(criteria_set=cs).delete()
+        SelfAssessment.objects.filter(criteria_set=cs).delete()
+        Round.objects.filter(criteria_set=cs).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM scoring_selfassessment, scoring_publishedscore, scoring_publishedleaf")
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _fastest(fn, reset, runs: int = FLOOR_RUNS) -> list[float]:
+    timings = []
+    for _run in range(runs):
+        with transaction.atomic():
+            timings.append(_timed(fn))
+            transaction.set_rollback(True)
+        reset()
+    return timings
+
+
+# --- the real paths -----------------------------------------------------------------------------------
+
+
+def _step(cs, action: str, now, **fields):
+    from scoring.services import StepFields, round_step
+
+    return round_step(actor=None, criteria_set=cs, action=action, fields=StepFields(**fields), now=now)
+
+
+def bench_round(cs, *, repeat: int) -> dict:
+    """Open, auto-submit and publish the round of `cs` `repeat` times each, next to the floors. Leaves the
+    set as it found it."""
+    from scoring.models import PublishedResult, Round
+    from scoring.services import results_freeze, round_cycle
+
+    round_undo(cs)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    until = today + dt.timedelta(days=10)
+    after = now + dt.timedelta(days=30)
+    out: dict = {"open": {"runs": []}, "close": {"runs": []}, "freeze": {"runs": []}, "publish": {"runs": []}}
+
+    out["open"]["floor_runs"] = _fastest(lambda: floor_open(cs), lambda: None)
+    for _run in range(repeat):
+        round_undo(cs)
+        out["open"]["runs"].append(
+            _timed(lambda: _step(cs, "open_self_assessment", now, self_assessment_until=until))
+        )
+    out["open"]["digest"] = self_assessment_digest(cs)
+
+    out["close"]["floor_runs"] = _fastest(lambda: floor_close(cs, after), lambda: None)
+    for _run in range(repeat):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE scoring_selfassessment SET state = 'draft', late = false, submitted_at = NULL "
+                "WHERE criteria_set_id = %s",
+                [cs.pk],
+            )
+        out["close"]["runs"].append(_timed(lambda: round_cycle(now=after)))
+    out["close"]["digest"] = self_assessment_digest(cs)
+    out["close"]["units"] = out["close"]["digest"][0]
+
+    # Up to the final appraisal, then publish: the step recomputes the live rows, then freezes them.
+    _step(cs, "start_appraisal", after)
+    _step(cs, "open_explanation", after, explanation_until=timezone.localdate(after) + dt.timedelta(days=5))
+    _step(cs, "start_final_appraisal", after)
+    probe = PublishedResult.objects.create(
+        criteria_set=cs, version=999, decision_number="floor", decided_on=today, published_at=now
+    )
+    out["freeze"]["floor_runs"] = _fastest(lambda: floor_freeze(cs, probe.pk), lambda: None)
+    for _run in range(repeat):
+        with transaction.atomic():
+            out["freeze"]["runs"].append(_timed(lambda: results_freeze(result=probe)))
+            transaction.set_rollback(True)
+    probe.delete()
+    for i in range(repeat):
+        if i:
+            _step(cs, "correct", after, reason="benchmark")
+        number = f"{i + 1}/QĐ-UBND"
+        seconds = _timed(lambda n=number: _step(cs, "publish", after, decision_number=n, decided_on=today))
+        out["publish"]["runs"].append(seconds)
+    latest = PublishedResult.objects.filter(criteria_set=cs).order_by("-version").first()
+    out["freeze"]["digest"] = frozen_digest(latest.pk)
+    out["freeze"]["rows"] = out["freeze"]["digest"][0][0] + out["freeze"]["digest"][1][0]
+    for key in ("open", "close", "freeze"):
+        d = out[key]
+        d["floor"] = min(d["floor_runs"])
+        d["seconds"] = sorted(d["runs"])[len(d["runs"]) // 2]
+    out["publish"]["seconds"] = sorted(out["publish"]["runs"])[len(out["publish"]["runs"]) // 2]
+    out["published_state"] = Round.objects.get(criteria_set=cs).state
+    return out
+
+
+def bench_published_reads(cs, client_for, time_page, *, n: int) -> list[dict]:
+    """The published ranking through the API (one page of 500) and the ranking page, with the round
+    published (the caller publishes first); query counts taken at two page sizes must be equal."""
+    rows = []
+    for name, urls in (
+        (
+            "published ranking API",
+            [
+                f"/api/criteria-sets/{cs.pk}/scores/?page_size=500",
+                f"/api/criteria-sets/{cs.pk}/scores/?page_size=50",
+            ],
+        ),
+        ("published ranking page", [f"/ranking/?set={cs.pk}", f"/ranking/?set={cs.pk}&page=2"]),
+    ):
+        client = client_for()
+        first = time_page(client, urls[0], n=n)
+        second = time_page(client, urls[1], n=3, warmup=1)
+        first["queries"] = sorted(set(first["queries"]) | set(second["queries"]))
+        rows.append({"page": name, "user": "official", "url": urls[0], **first})
+    return rows
