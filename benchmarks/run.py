@@ -701,6 +701,47 @@ def run(args) -> dict:
     }
     purge_broker()
     log = _progress
+    if getattr(args, "only", None) == "round":
+        # The round alone (a quicker run): the live scores it freezes, computed once.
+        scores_recompute(criteria_set=previous)
+        scores_recompute(criteria_set=cs)
+        result["pages"] = []
+    else:
+        _run_cycles(args, result, cs, previous)
+
+    # 3. the assessment round, last: it publishes (freezes) the set, and is undone at the end.
+    from . import round as round_bench
+
+    log("round: open, auto-submit, publish")
+    result["round"] = round_bench.bench_round(cs, repeat=args.repeat)
+    log("round: published ranking reads")
+    result["pages"] += published_reads(cs, n=args.requests)
+    round_bench.round_undo(cs)
+    rem, sc = result.get("reminders", {}), result.get("scores", {})
+    checks = {"constant query counts": all(len(p["queries"]) == 1 for p in result["pages"])}
+    if rem:
+        checks["reminder rows equal the floor's"] = all(
+            rem[k]["digest"] == rem["floor"]["digest"]
+            for k in rem
+            if k == "in_process" or k.startswith("workers_")
+        )
+    if sc:
+        snapshots = [v["snapshot"] for v in sc.values() if "snapshot" in v]
+        checks["recompute results all equal"] = len({s and tuple(s) for s in snapshots}) == 1 and all(
+            snapshots
+        )
+    rd = result["round"]
+    checks["round: the same rows every run"] = all(rd[k]["digest"] for k in ("open", "close", "freeze"))
+    result["checks"] = checks
+    return result
+
+
+def _run_cycles(args, result: dict, cs, previous) -> None:
+    """Parts 1 and 2 and the pages: reminders, recomputes, approvals, page reads."""
+    from scoring.services import scores_recompute
+
+    log = _progress
+    info = result["dataset"]
 
     # 1. reminders
     moment, before = busy_moment(dt.date.fromisoformat(info["generated_on"]))
@@ -749,27 +790,6 @@ def run(args) -> dict:
     log("pages")
     result["pages"] = pages(n=args.requests)
 
-    # 3. the assessment round, last: it publishes (freezes) the set, and is undone at the end.
-    from . import round as round_bench
-
-    log("round: open, auto-submit, publish")
-    result["round"] = round_bench.bench_round(cs, repeat=args.repeat)
-    log("round: published ranking reads")
-    result["pages"] += published_reads(cs, n=args.requests)
-    round_bench.round_undo(cs)
-    result["checks"] = {
-        "reminder rows equal the floor's": all(
-            rem[k]["digest"] == floor["digest"] for k in rem if k == "in_process" or k.startswith("workers_")
-        ),
-        "recompute results all equal": len(
-            {v["snapshot"] and tuple(v["snapshot"]) for v in sc.values() if "snapshot" in v}
-        )
-        == 1
-        and all(v["snapshot"] for v in sc.values() if "snapshot" in v),
-        "constant query counts": all(len(p["queries"]) == 1 for p in result["pages"]),
-    }
-    return result
-
 
 def _progress(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -778,7 +798,7 @@ def _progress(message: str) -> None:
 def table(result: dict) -> str:
     """The figures as a Markdown table, with the target and whether it is met."""
     t = result["targets"]
-    rem, sc = result["reminders"], result["scores"]
+    rem, sc = result.get("reminders"), result.get("scores")
     lines = [
         "| measure | figure | floor | ratio | target | met |",
         "|---|---|---|---|---|---|",
@@ -786,44 +806,51 @@ def table(result: dict) -> str:
 
     def row(name, value, floor=None, target="", met=None):
         ratio = f"{value / floor:.2f}×" if floor else ""
+        places = 2 if value >= 1 else 3  # the round's bulk statements take milliseconds
+        shown_floor = f"{floor:.{places}f} s" if floor else ""
         lines.append(
-            f"| {name} | {value:.2f} s | {f'{floor:.2f} s' if floor else ''} | {ratio} | {target} | "
+            f"| {name} | {value:.{places}f} s | {shown_floor} | {ratio} | {target} | "
             f"{'' if met is None else ('yes' if met else 'NO')} |"
         )
 
-    ff = rem["floor"]["seconds"]
-    lines.append(f"| reminder cycle at {rem['moment'][:16]}: rows planned | {rem['floor']['rows']} | | | | |")
-    row("reminder cycle, in process (no worker)", rem["in_process"]["seconds"], ff)
-    for k in sorted(k for k in rem if k.startswith("workers_")):
-        v = rem[k]["seconds"]
-        row(
-            f"reminder cycle, {k[8:]} worker(s)",
-            v,
-            ff,
-            f"≤ {t['reminders_vs_floor']}× floor",
-            v <= t["reminders_vs_floor"] * ff,
+    if rem and sc:
+        ff = rem["floor"]["seconds"]
+        lines.append(
+            f"| reminder cycle at {rem['moment'][:16]}: rows planned | {rem['floor']['rows']} | | | | |"
         )
-    sf = sc["floor"]["seconds"]
-    for k in ("in_process_cold", "in_process_warm"):
-        row(f"full recompute, in process, {k.split('_')[-1]}", sc[k]["seconds"], sf)
-    for k in sorted(k for k in sc if k.startswith("workers_")):
-        n, state = k.split("_")[1:]
-        v = sc[k]["seconds"]
-        row(
-            f"full recompute, {n} worker(s), {state}",
-            v,
-            sf,
-            f"≤ {t['recompute_vs_floor']}× floor",
-            v <= t["recompute_vs_floor"] * sf,
-        )
-    for label, d, kinds in (("reminder cycle", rem, [""]), ("full recompute", sc, ["_cold", "_warm"])):
-        counts = sorted(int(k.split("_")[1]) for k in d if k.startswith("workers_") and k.endswith(kinds[0]))
-        if len(counts) > 1:
-            low, high = counts[0], counts[-1]
-            ups = [d[f"workers_{low}{k}"]["seconds"] / d[f"workers_{high}{k}"]["seconds"] for k in kinds]
-            shown = " / ".join(f"{u:.2f}×" for u in ups)
-            which = " (cold / warm)" if len(kinds) > 1 else ""
-            lines.append(f"| {label}: speed-up from {low} to {high} workers{which} | {shown} | | | | |")
+        row("reminder cycle, in process (no worker)", rem["in_process"]["seconds"], ff)
+        for k in sorted(k for k in rem if k.startswith("workers_")):
+            v = rem[k]["seconds"]
+            row(
+                f"reminder cycle, {k[8:]} worker(s)",
+                v,
+                ff,
+                f"≤ {t['reminders_vs_floor']}× floor",
+                v <= t["reminders_vs_floor"] * ff,
+            )
+        sf = sc["floor"]["seconds"]
+        for k in ("in_process_cold", "in_process_warm"):
+            row(f"full recompute, in process, {k.split('_')[-1]}", sc[k]["seconds"], sf)
+        for k in sorted(k for k in sc if k.startswith("workers_")):
+            n, state = k.split("_")[1:]
+            v = sc[k]["seconds"]
+            row(
+                f"full recompute, {n} worker(s), {state}",
+                v,
+                sf,
+                f"≤ {t['recompute_vs_floor']}× floor",
+                v <= t["recompute_vs_floor"] * sf,
+            )
+        for label, d, kinds in (("reminder cycle", rem, [""]), ("full recompute", sc, ["_cold", "_warm"])):
+            counts = sorted(
+                int(k.split("_")[1]) for k in d if k.startswith("workers_") and k.endswith(kinds[0])
+            )
+            if len(counts) > 1:
+                low, high = counts[0], counts[-1]
+                ups = [d[f"workers_{low}{k}"]["seconds"] / d[f"workers_{high}{k}"]["seconds"] for k in kinds]
+                shown = " / ".join(f"{u:.2f}×" for u in ups)
+                which = " (cold / warm)" if len(kinds) > 1 else ""
+                lines.append(f"| {label}: speed-up from {low} to {high} workers{which} | {shown} | | | | |")
     if "approval" in result:
         a = result["approval"]
         lines.append(
@@ -838,7 +865,10 @@ def table(result: dict) -> str:
             f"{'yes' if p['p95'] < target and len(p['queries']) == 1 else 'NO'} |"
         )
     peaks = [
-        (k, v["peak_mb"]) for d in (rem, sc) for k, v in d.items() if isinstance(v, dict) and "peak_mb" in v
+        (k, v["peak_mb"])
+        for d in (rem or {}, sc or {})
+        for k, v in d.items()
+        if isinstance(v, dict) and "peak_mb" in v
     ]
     if peaks:
         worst = max(v for _k, v in peaks)
@@ -873,6 +903,7 @@ def main(argv=None) -> int:
         "--repeat", type=int, default=3, help="runs of each timed cycle and recompute (median)"
     )
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page and user")
+    parser.add_argument("--only", choices=["round"], help="measure only this part (the data set is shared)")
     parser.add_argument("--out", type=Path, default=RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json")
     args = parser.parse_args(argv)
 
