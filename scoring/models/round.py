@@ -242,7 +242,8 @@ class Adjustment(models.Model):
 class PublishedResult(models.Model):
     """One published version of a set's results: the decision that announced it."""
 
-    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="published_results")
+    # PROTECT: a published result outlives any attempt to delete its set, units or criteria.
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="published_results")
     version = models.PositiveIntegerField(_("phiên bản"))
     decision_number = models.CharField(_("số quyết định"), max_length=64)
     decided_on = models.DateField(_("ngày quyết định"))
@@ -288,9 +289,9 @@ class PublishedScore(models.Model):
     result = models.ForeignKey(
         PublishedResult, on_delete=models.CASCADE, related_name="scores", db_index=False
     )
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     parent_unit = models.ForeignKey(
-        "org.Unit", null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "org.Unit", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     evidence_points = models.DecimalField(max_digits=9, decimal_places=4)
     survey_points = models.DecimalField(max_digits=9, decimal_places=4)
@@ -325,10 +326,10 @@ class PublishedLeaf(models.Model):
         PublishedResult, on_delete=models.CASCADE, related_name="leaves", db_index=False
     )
     criterion = models.ForeignKey(
-        Criterion, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        Criterion, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     auto_points = models.DecimalField(max_digits=8, decimal_places=4)
     self_points = models.DecimalField(max_digits=8, decimal_places=4, null=True)
