@@ -46,10 +46,13 @@ check: venv
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build); the catalogue test runs GNU
-# gettext's xgettext (Django's makemessages).
+# gettext's xgettext (Django's makemessages); PDF documents (WeasyPrint) need Pango, HarfBuzz's subsetter
+# and a local serif font (DejaVu Serif renders every Vietnamese letter).
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v xgettext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS) >/dev/null; }
 
 services:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
