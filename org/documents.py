@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 PDF_CONTENT_TYPE = "application/pdf"
 BASE_TEMPLATE = "org/documents/official.html"
+#: Official documents are written in Vietnamese, whatever the reader's interface language.
+DOCUMENT_LANGUAGE = "vi"
 #: Where fonts may be read from (file:// URLs and the @font-face rules of the base template).
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 
@@ -189,10 +191,13 @@ def local_fetcher(roots: list[Path] | None = None):
 # --- Rendering ---------------------------------------------------------------------------------------------
 
 
-def render_html(template_name: str, context: dict, *, request=None, language: str | None = "vi") -> str:
+def render_html(
+    template_name: str, context: dict, *, request=None, language: str | None = DOCUMENT_LANGUAGE
+) -> str:
     """The document's HTML: the template rendered with `context`, the fonts (`document_fonts`) and, by
     default, in Vietnamese: an official document is written in Vietnamese whatever the reader's interface
-    language (None: the active language)."""
+    language (None: the active language). Strings the caller puts in `context` should be made under
+    `translation.override(DOCUMENT_LANGUAGE)` too."""
     context = {"document_fonts": font_faces(), **context}
     if language is None:
         return render_to_string(template_name, context, request=request)
@@ -200,7 +205,9 @@ def render_html(template_name: str, context: dict, *, request=None, language: st
         return render_to_string(template_name, context, request=request)
 
 
-def render_pdf(template_name: str, context: dict, *, request=None, language: str | None = "vi") -> bytes:
+def render_pdf(
+    template_name: str, context: dict, *, request=None, language: str | None = DOCUMENT_LANGUAGE
+) -> bytes:
     """Render an official document (a template extending `org/documents/official.html`) to PDF bytes.
     Nothing is fetched from the network (`LocalFetcher`)."""
     from weasyprint import HTML

@@ -1,12 +1,14 @@
 """The ranking table (Xếp hạng): a criteria set's PAR-index table for one peer group, with a bar chart and
 the link to its XLSX export. Every signed-in user sees it; a unit's name links to its breakdown where the
-user may see that."""
+user may see that. A published version's exports (the council's XLSX, the decision's annex as PDF) are
+public to signed-in users too, as the published tables are (SPEC §1)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,11 +16,13 @@ from django.views.decorators.http import require_GET
 
 from criteria import selectors as criteria_selectors
 from criteria.models import CriteriaSet
+from org.documents import PDF_CONTENT_TYPE
 from org.models import Unit
 from org.selectors import user_memberships
 
-from .. import permissions, selectors
-from ..models import UnitScore
+from .. import exports, permissions, selectors
+from ..models import PublishedResult, UnitScore
+from ..xlsx import XLSX_CONTENT_TYPE
 from ._common import int_param, past_sets, set_param, svg_number
 
 
@@ -114,3 +118,44 @@ def ranking(request):
             "export_url": f"{export}?parent={parent_id}" if parent_id else export,
         },
     )
+
+
+# --- A published version's exports --------------------------------------------------------------------------
+
+
+def _published(set_id: int, version: int) -> PublishedResult:
+    """The version with its set, the set's owner unit and that unit's parent (one query); 404 when the set
+    has no such version."""
+    result = (
+        PublishedResult.objects.select_related("criteria_set__owner_unit__parent")
+        .filter(criteria_set_id=set_id, version=version)
+        .first()
+    )
+    if result is None:
+        raise Http404
+    return result
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def published_xlsx(request, set_id: int, version: int):
+    """A published version in the council's spreadsheet layout (XLSX)."""
+    result = _published(set_id, version)
+    content = exports.published_ranking_xlsx(result)
+    return _download(content, XLSX_CONTENT_TYPE, exports.export_filename(result, "xlsx"))
+
+
+@login_required
+@require_GET
+def published_pdf(request, set_id: int, version: int):
+    """A published version as the decision's annex (PDF, Nghị định 30/2020 layout)."""
+    result = _published(set_id, version)
+    content = exports.published_ranking_pdf(result)
+    return _download(content, PDF_CONTENT_TYPE, exports.export_filename(result, "pdf"))
