@@ -50,11 +50,13 @@ def floor_close(cs, now: dt.datetime) -> int:
 def floor_freeze(cs, result_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO scoring_publishedscore (result_id, unit_id, parent_unit_id, evidence_points, "
-            "survey_points, bonus, penalty, total, applicable_max, percent, rank, delta, class_label) "
-            "SELECT %s, unit_id, parent_unit_id, evidence_points, survey_points, bonus, penalty, total, "
-            "applicable_max, percent, rank, delta, class_label FROM scoring_unitscore "
-            "WHERE criteria_set_id = %s",
+            "INSERT INTO scoring_publishedscore (result_id, unit_code, unit_name, parent_name, unit_id, "
+            "parent_unit_id, evidence_points, survey_points, bonus, penalty, total, applicable_max, percent, "
+            "rank, delta, class_label) SELECT %s, u.code, u.name, COALESCE(p.name, ''), s.unit_id, "
+            "s.parent_unit_id, s.evidence_points, s.survey_points, s.bonus, s.penalty, s.total, "
+            "s.applicable_max, s.percent, s.rank, s.delta, s.class_label FROM scoring_unitscore s "
+            "JOIN org_unit u ON u.id = s.unit_id LEFT JOIN org_unit p ON p.id = s.parent_unit_id "
+            "WHERE s.criteria_set_id = %s",
             [result_id, cs.pk],
         )
         units = cursor.rowcount
@@ -82,16 +84,18 @@ def self_assessment_digest(cs) -> tuple[int, str]:
 
 
 def frozen_digest(result_id: int) -> tuple[int, str]:
+    units_digest = "concat_ws('|', unit_id, unit_name, total, percent, rank, class_label)"
+    leaves_digest = "concat_ws('|', unit_id, criterion_id, points, own_points)"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*), md5(string_agg(concat_ws('|', unit_id, total, percent, rank, class_label), ',' "
-            "ORDER BY unit_id)) FROM scoring_publishedscore WHERE result_id = %s",
+            f"SELECT count(*), md5(string_agg({units_digest}, ',' ORDER BY unit_id)) "
+            "FROM scoring_publishedscore WHERE result_id = %s",
             [result_id],
         )
         units = cursor.fetchone()
         cursor.execute(
-            "SELECT count(*), md5(string_agg(concat_ws('|', unit_id, criterion_id, points, own_points), ',' "
-            "ORDER BY unit_id, criterion_id)) FROM scoring_publishedleaf WHERE result_id = %s",
+            f"SELECT count(*), md5(string_agg({leaves_digest}, ',' ORDER BY unit_id, criterion_id)) "
+            "FROM scoring_publishedleaf WHERE result_id = %s",
             [result_id],
         )
         return (units, cursor.fetchone())

@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.core.files.base import ContentFile
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,7 +67,8 @@ class PeerGroup:
 
     @property
     def label(self) -> str:
-        name = self.parent.name if self.parent is not None else _("Đơn vị cấp cao nhất")
+        # The parent's name as published (PublishedScore.parent_name), not as it may read today.
+        name = self.rows[0].parent_name if self.parent is not None else _("Đơn vị cấp cao nhất")
         return _("Nhóm so sánh: %(group)s") % {"group": name}
 
 
@@ -128,8 +130,8 @@ def _title_row(ws, row: int, text: str, font: Font) -> None:
 
 def _score_row(ws, row: int, n: int, s: PublishedScore) -> None:
     _number(ws, row, 1, n, "0")
-    _text(ws, row, 2, s.unit.code)
-    _text(ws, row, 3, s.unit.name)
+    _text(ws, row, 2, s.unit_code)
+    _text(ws, row, 3, s.unit_name)
     for col, value in enumerate(
         (s.evidence_points, s.survey_points, s.bonus, s.penalty, s.total, s.applicable_max, s.percent),
         start=4,
@@ -203,3 +205,26 @@ def published_ranking_pdf(result: PublishedResult) -> bytes:
             "groups": groups,
         }
         return render_pdf("scoring/documents/published_ranking.html", context, language=DOCUMENT_LANGUAGE)
+
+
+#: An annex of at most this many units is rendered in the request when it is not stored yet (a few seconds);
+#: a larger one only by the job (`scoring.render_annex`, queued at publication).
+ANNEX_INLINE_MAX = 600
+
+
+def published_annex_store(result_id: int) -> bool:
+    """Render a version's annex and store it with the version (once: a stored annex is kept). False when
+    there is no such version."""
+    result = (
+        PublishedResult.objects.select_related("criteria_set__owner_unit__parent")
+        .filter(pk=result_id)
+        .first()
+    )
+    if result is None:
+        return False
+    if not result.annex:
+        content = published_ranking_pdf(result)
+        result.annex.save(export_filename(result, "pdf"), ContentFile(content), save=False)
+        # Only the file column: the version's published fields are never rewritten.
+        PublishedResult.objects.filter(pk=result.pk, annex="").update(annex=result.annex.name)
+    return True

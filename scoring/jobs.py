@@ -14,6 +14,7 @@ RECOMPUTE_SET = "scoring.recompute_set"
 RECOMPUTE_FOR_TASK_CHANGE = "scoring.recompute_for_task_change"
 RECONCILE_ALL = "scoring.reconcile_all"
 ROUND_CYCLE = "scoring.round_cycle"
+RENDER_ANNEX = "scoring.render_annex"
 
 
 def recompute_units(criteria_set_id: int, unit_ids: list[int]) -> None:
@@ -24,3 +25,8 @@ def recompute_units(criteria_set_id: int, unit_ids: list[int]) -> None:
 def recompute_set(criteria_set_id: int) -> None:
     """Queue a recompute of every unit of a set (after the set was imported)."""
     current_app.send_task(RECOMPUTE_SET, args=[criteria_set_id])
+
+
+def render_annex(result_id: int) -> None:
+    """Queue the rendering of a published version's annex (PDF), once, after its publication."""
+    current_app.send_task(RENDER_ANNEX, args=[result_id])

@@ -83,3 +83,12 @@ def round_cycle_job() -> dict:
     """Every 15 minutes: submit (late) the self-assessments whose deadline passed, and hand the open round
     deadlines' debtors to notifications (which plan each reminder once)."""
     return round_cycle()
+
+
+@shared_task(name=jobs.RENDER_ANNEX, time_limit=900, soft_time_limit=840, **_RETRYING)
+def render_annex(result_id: int) -> bool:
+    """Render a published version's annex (PDF) and store it: a nationwide table of 3,400 units takes over a
+    minute, too long for a web request; a version never changes, so it is rendered once."""
+    from .exports import published_annex_store
+
+    return published_annex_store(result_id)

@@ -253,6 +253,8 @@ class PublishedResult(models.Model):
     )
     #: Why the version before was corrected (đính chính); blank on the first version.
     correction_reason = models.TextField(_("lý do đính chính"), blank=True)
+    #: The decision's annex as PDF, rendered once after publication (a version never changes).
+    annex = models.FileField(_("phụ lục (PDF)"), upload_to="published/%Y/", blank=True, max_length=255)
 
     class Meta:
         verbose_name = _("kết quả công bố")
@@ -289,6 +291,10 @@ class PublishedScore(models.Model):
     result = models.ForeignKey(
         PublishedResult, on_delete=models.CASCADE, related_name="scores", db_index=False
     )
+    # The names as they were published: a unit renamed or merged later leaves the decision's table as it was.
+    unit_code = models.CharField(max_length=64, default="")
+    unit_name = models.CharField(max_length=255, default="")
+    parent_name = models.CharField(max_length=255, default="")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     parent_unit = models.ForeignKey(
         "org.Unit", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False

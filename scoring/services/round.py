@@ -108,25 +108,29 @@ def self_assessments_close(*, criteria_set: CriteriaSet, now) -> int:
     )
 
 
-def _copy_sql(target, source, columns: tuple[str, ...]) -> str:
-    cols = ", ".join(columns)
-    return (
-        f"INSERT INTO {target._meta.db_table} (result_id, {cols}) "
-        f"SELECT %s, {cols} FROM {source._meta.db_table} WHERE criteria_set_id = %s"
-    )
-
-
 _SCORE_COLUMNS = ("unit_id", *PublishedScore.FROZEN_FIELDS)
 _LEAF_COLUMNS = ("criterion_id", "unit_id", *PublishedLeaf.FROZEN_FIELDS)
 
 
 def results_freeze(*, result: PublishedResult) -> tuple[int, int]:
     """Copy the set's live rows (unit totals, ranks, classes, every leaf) into the published version
-    `result`: one INSERT … SELECT per table. Returns the (unit, leaf) row counts."""
+    `result`, with the units' and peer groups' names as they are now: one INSERT … SELECT per table.
+    Returns the (unit, leaf) row counts."""
     cs_id = result.criteria_set_id
-    units = _execute(_copy_sql(PublishedScore, UnitScore, _SCORE_COLUMNS), [result.pk, cs_id])
-    leaves = _execute(_copy_sql(PublishedLeaf, LeafScore, _LEAF_COLUMNS), [result.pk, cs_id])
-    return units, leaves
+    cols = ", ".join(_SCORE_COLUMNS)
+    picked = ", ".join(f"s.{c}" for c in _SCORE_COLUMNS)
+    units_sql = (
+        f"INSERT INTO {PublishedScore._meta.db_table} (result_id, unit_code, unit_name, parent_name, {cols}) "
+        f"SELECT %s, u.code, u.name, COALESCE(p.name, ''), {picked} FROM {UnitScore._meta.db_table} s "
+        "JOIN org_unit u ON u.id = s.unit_id LEFT JOIN org_unit p ON p.id = s.parent_unit_id "
+        "WHERE s.criteria_set_id = %s"
+    )
+    cols = ", ".join(_LEAF_COLUMNS)
+    leaves_sql = (
+        f"INSERT INTO {PublishedLeaf._meta.db_table} (result_id, {cols}) "
+        f"SELECT %s, {cols} FROM {LeafScore._meta.db_table} WHERE criteria_set_id = %s"
+    )
+    return _execute(units_sql, [result.pk, cs_id]), _execute(leaves_sql, [result.pk, cs_id])
 
 
 # --- The steps ------------------------------------------------------------------------------------------
@@ -262,6 +266,8 @@ def round_step(
         transaction.on_commit(
             lambda: round_published.send(sender=CriteriaSet, publication=publication, now=now), robust=True
         )
+        result_id = PublishedResult.objects.get(criteria_set=criteria_set, version=rnd.version).pk
+        transaction.on_commit(lambda: jobs.render_annex(result_id), robust=True)
         for dependent in CriteriaSet.objects.filter(
             unit_kind=criteria_set.unit_kind,
             year=criteria_set.year + 1,

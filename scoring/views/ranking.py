@@ -20,7 +20,7 @@ from org.documents import PDF_CONTENT_TYPE
 from org.models import Unit
 from org.selectors import user_memberships
 
-from .. import exports, permissions, selectors
+from .. import exports, jobs, permissions, selectors
 from ..models import PublishedResult, UnitScore
 from ..xlsx import XLSX_CONTENT_TYPE
 from ._common import int_param, past_sets, set_param, svg_number
@@ -155,7 +155,16 @@ def published_xlsx(request, set_id: int, version: int):
 @login_required
 @require_GET
 def published_pdf(request, set_id: int, version: int):
-    """A published version as the decision's annex (PDF, Nghị định 30/2020 layout)."""
+    """A published version as the decision's annex (PDF, Nghị định 30/2020 layout): the stored annex
+    (rendered once after publication), else rendered now when small, else a page saying it is being
+    prepared (status 202; the job is queued again, harmlessly)."""
     result = _published(set_id, version)
-    content = exports.published_ranking_pdf(result)
-    return _download(content, PDF_CONTENT_TYPE, exports.export_filename(result, "pdf"))
+    filename = exports.export_filename(result, "pdf")
+    if not result.annex and result.scores.count() <= exports.ANNEX_INLINE_MAX:
+        exports.published_annex_store(result.pk)
+        result.refresh_from_db(fields=["annex"])
+    if result.annex:
+        with result.annex.open("rb") as stored:
+            return _download(stored.read(), PDF_CONTENT_TYPE, filename)
+    jobs.render_annex(result.pk)
+    return render(request, "scoring/annex_pending.html", {"result": result}, status=202)

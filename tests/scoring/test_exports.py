@@ -89,6 +89,9 @@ class Published:
         return PublishedScore.objects.create(
             result=result or self.result,
             unit=u,
+            unit_code=u.code,
+            unit_name=u.name,
+            parent_name=u.parent.name if u.parent_id else "",
             parent_unit_id=u.parent_id,
             evidence_points=Decimal(evidence),
             survey_points=Decimal(survey),
@@ -320,3 +323,41 @@ def test_the_exports_take_as_many_queries_for_50_units_as_for_5(p, web):
         p.add(u, "50", "20", "0", "0", "70", "70", i // 3 + 1, "Khá", None)
     assert PublishedScore.objects.filter(result=p.result).count() == 50
     assert counts() == small
+
+
+def test_the_exports_keep_the_names_as_published_after_a_unit_is_renamed(db):
+    from org import services as org_services
+
+    p = Published()
+    old = p.dong_tam.name
+    org_services.unit_update(actor=None, unit=p.dong_tam, name="Phường Mới Đổi Tên")
+    book = load_workbook(io.BytesIO(published_ranking_xlsx(p.result)))
+    names = [c.value for r in book.active.iter_rows() for c in r if isinstance(c.value, str)]
+    assert old in names and "Phường Mới Đổi Tên" not in names
+
+
+def test_the_annex_is_rendered_once_and_served_as_stored(db, web, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    p = Published()
+    client = web.as_(user("reader", memberships=[(p.dong_tam, "official")]))
+    url = reverse("scoring:published_pdf", args=[p.cs.pk, 1])
+    first = client.get(url)
+    p.result.refresh_from_db()
+    assert first.status_code == 200 and p.result.annex
+    stored = p.result.annex.read()
+    # A later change to a unit never reaches the annex: the stored file is served as it was.
+    p.dong_tam.name = "Phường Khác"
+    p.dong_tam.save()
+    assert client.get(url).content == stored == first.content
+
+
+def test_a_large_annex_not_yet_rendered_answers_that_it_is_being_prepared(db, web, settings, monkeypatch):
+    from scoring import exports, jobs
+
+    queued = []
+    monkeypatch.setattr(exports, "ANNEX_INLINE_MAX", 2)
+    monkeypatch.setattr(jobs, "render_annex", queued.append)
+    p = Published()
+    client = web.as_(user("reader", memberships=[(p.dong_tam, "official")]))
+    r = client.get(reverse("scoring:published_pdf", args=[p.cs.pk, 1]))
+    assert r.status_code == 202 and "đang tạo" in r.content.decode() and queued == [p.result.pk]
