@@ -26,10 +26,12 @@ class CriterionInline(admin.TabularInline):
 class CriteriaSetAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Imported from its YAML file (validated whole). Only the name may be edited here: the year, the unit
     kind and the period decide which units and tasks are scored, so they are changed by importing a set.
-    Editing or deleting a set is for those who run it (`permissions.can_manage_criteria_set`: today, with
-    no owner unit on any set, superusers), whatever Django permissions a staff account holds."""
+    Editing or deleting a set is for those who run it (`permissions.can_manage_criteria_set`: the admins
+    and appraisers of its owner unit or above; superusers for a set with no owner), whatever Django
+    permissions a staff account holds."""
 
     list_display = ["code", "name", "year", "unit_kind", "owner_unit", "period_start", "period_end"]
+    list_select_related = ["owner_unit"]
     list_filter = ["year", "unit_kind"]
     search_fields = ["code", "name"]
     readonly_fields = [

@@ -27,6 +27,15 @@ PARTS = ("evidence", "survey")
 WHEN_NO_TASKS = ("zero", "full", "exclude")
 SCOPES = ("leaf", "plan", "assigned_by_higher")
 COUNT_MODES = ("on_time", "approved")
+#: The kinds of unit that may issue (own) a set of each unit kind: a unit above the scored ones in the tree, a
+#: province, or before 2025 a district or a city for communes (SPEC §3). A province set has none: it is
+#: nationwide. A department (Sở) has no communes or districts below it, so it owns no set.
+OWNER_KINDS: dict[str, tuple[str, ...]] = {
+    "province": (),
+    "department": ("province",),
+    "district": ("province",),
+    "commune": ("province", "district"),
+}
 
 
 @dataclass(frozen=True)

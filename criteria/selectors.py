@@ -15,8 +15,8 @@ from .models import CriteriaSet, Criterion
 
 
 def criteria_set_list() -> QuerySet[CriteriaSet]:
-    """Every criteria set (visible to every signed-in user), newest year first."""
-    return CriteriaSet.objects.order_by("-year", "code")
+    """Every criteria set (visible to every signed-in user), newest year first, with its owner unit."""
+    return CriteriaSet.objects.select_related("owner_unit").order_by("-year", "code")
 
 
 def scorable_criteria(*, criteria_set: CriteriaSet) -> QuerySet[Criterion]:

@@ -10,6 +10,8 @@ What lives where (callers import from here):
   format's fields and limits, and walks over a spec (`iter_nodes`, `leaves`, `node_defs`);
 - `loading`: reading the YAML safely (size limit, SafeLoader, alias bombs and merge keys refused);
 - `checker`: the set's fields and period and each criterion, depth first;
+- `set_options`: the optional keys `owner` (a unit code, looked up by the import), `classes` and
+  `adjustments`;
 - `rule_checks`: a leaf's rule and its bands (a mixin of the checker);
 - `values`: numbers as the file writes them and values as a message shows them.
 """

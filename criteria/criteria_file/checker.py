@@ -1,7 +1,7 @@
 """Checking a criteria file's content: the set's fields and period, then each criterion, depth first, as
 the file reads (its code, title, max and part, and either its children or its rule, which `rule_checks`
-checks). Every problem is collected, each naming its criterion or top-level field; a spec is built only
-when there is none."""
+checks), then the optional keys `owner`, `classes` and `adjustments` (`set_options`). Every problem is
+collected, each naming its criterion or top-level field; a spec is built only when there is none."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from ..definitions import PARTS
 from .rule_checks import RuleChecks
+from .set_options import SetOptionChecks
 from .spec import (
     CENT,
     CODE_RE,
@@ -22,6 +23,7 @@ from .spec import (
     MAX_CRITERIA,
     MAX_DEPTH,
     NODE_FIELDS,
+    OPTIONAL_TOP_LEVEL_FIELDS,
     TOP_LEVEL_FIELDS,
     TOTAL_MAX,
     UNIT_KINDS,
@@ -31,7 +33,7 @@ from .spec import (
 from .values import fmt, show, to_number
 
 
-class Checker(RuleChecks):
+class Checker(RuleChecks, SetOptionChecks):
     """One file's checks: `check_set(document)` gives the spec, or None with the problems in `errors`."""
 
     def __init__(self) -> None:
@@ -53,6 +55,11 @@ class Checker(RuleChecks):
         self._set_heading(root)
         start, end = self._period(root["period"]) if "period" in root else (None, None)
         criteria = self._top_criteria(root["criteria"]) if "criteria" in root else []
+        owner = self._owner(root["owner"], root.get("unit_kind")) if "owner" in root else None
+        classes = self._classes(root["classes"]) if "classes" in root else []
+        bonus_max, penalty_max = (
+            self._adjustments(root["adjustments"]) if "adjustments" in root else (None, None)
+        )
         if self.node_count > MAX_CRITERIA:
             # First, so that the cut-off of a long error list never hides it.
             self.errors.insert(0, "criteria: " + _("nhiều hơn %(limit)s tiêu chí") % {"limit": MAX_CRITERIA})
@@ -67,16 +74,20 @@ class Checker(RuleChecks):
             period_start=start,
             period_end=end,
             criteria=criteria,
+            owner=owner,
+            classes=classes,
+            bonus_max=bonus_max,
+            penalty_max=penalty_max,
         )
 
     def _set_fields(self, root: dict) -> None:
         """Unknown top-level fields, then missing ones."""
+        known = TOP_LEVEL_FIELDS + OPTIONAL_TOP_LEVEL_FIELDS
         for key in root:
-            if key not in TOP_LEVEL_FIELDS:
+            if key not in known:
                 self.error(
                     show(key),
-                    _("trường không hợp lệ (các trường hợp lệ: %(fields)s)")
-                    % {"fields": ", ".join(TOP_LEVEL_FIELDS)},
+                    _("trường không hợp lệ (các trường hợp lệ: %(fields)s)") % {"fields": ", ".join(known)},
                 )
         for key in TOP_LEVEL_FIELDS:
             if key not in root:

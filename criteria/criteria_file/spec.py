@@ -14,6 +14,10 @@ from ..definitions import NodeDef
 
 UNIT_KINDS = ("province", "department", "district", "commune")
 TOP_LEVEL_FIELDS = ("code", "name", "year", "unit_kind", "period", "criteria")
+#: Additive keys (a file without them imports as before): the issuing unit, the classes, the caps of bonus
+#: and penalty points.
+OPTIONAL_TOP_LEVEL_FIELDS = ("owner", "classes", "adjustments")
+ADJUSTMENT_FIELDS = ("bonus_max", "penalty_max")
 NODE_FIELDS = ("code", "title", "max", "part", "children", "rule")
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "task_on_time": ("late_points",),
@@ -30,6 +34,8 @@ MAX_CRITERIA = 2000  # criterion nodes in one set
 MAX_DEPTH = 8  # levels of criteria (1 / 1.1 / 1.1.1 is three)
 MAX_REPORTED_ERRORS = 200
 MAX_CODE_LENGTH = 50
+MAX_UNIT_CODE_LENGTH = 32  # org.Unit.code
+MAX_CLASS_LABEL = 64
 TOTAL_MAX = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -61,6 +67,17 @@ class CriteriaSetSpec:
     period_start: date
     period_end: date
     criteria: list[CriterionSpec] = field(default_factory=list)
+    #: The code of the issuing unit, as the file writes it (the import looks it up); None: nationwide.
+    owner: str | None = None
+    #: Classes (xếp loại) as (threshold percent, label), thresholds strictly descending, the last 0.
+    classes: list[tuple[Decimal, str]] = field(default_factory=list)
+    #: Caps of the appraisers' bonus and penalty points; None: not allowed.
+    bonus_max: Decimal | None = None
+    penalty_max: Decimal | None = None
+
+    def classes_json(self) -> list[list[str]]:
+        """The classes as the set stores them: [[threshold, label], …], numbers as decimal text."""
+        return [[format(threshold, "f"), label] for threshold, label in self.classes]
 
 
 class CriteriaFileError(ValueError):

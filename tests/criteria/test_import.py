@@ -174,15 +174,12 @@ def test_an_upload_without_a_file_is_a_400(world, api):
 
 
 def test_only_a_superuser_imports_a_set_without_an_owner(world, api):
-    """A set with no owner unit scores every unit of its kind in the country (SPEC §1, §3): the admin of
-    one commune, or of the whole province, may not issue it."""
-    refused = [
-        user("quantri.xa", memberships=[(world.commune, "admin")]),
+    """A set with no owner unit scores every unit of its kind in the country (SPEC §1, §3): the admin or
+    appraiser of the whole province, who may import the province's own sets, may not issue it."""
+    for who in [
         user("quantri.tinh", memberships=[(world.province, "admin")]),
         user("thamdinh.tinh", memberships=[(world.province, "appraiser")]),
-        user("lanhdao.tinh", memberships=[(world.province, "leader")]),
-    ]
-    for who in refused:
+    ]:
         r = api.as_(who).post(
             "/api/criteria-sets/",
             {"file": SimpleUploadedFile("xa-2020.yaml", EXAMPLE.read_bytes())},
@@ -195,9 +192,6 @@ def test_only_a_superuser_imports_a_set_without_an_owner(world, api):
             "/api/criteria-sets/", EXAMPLE.read_bytes(), content_type="application/yaml", **EN
         )
         assert r.status_code == 403, who.username
-        # a 403 before any look at the file: an empty or broken one answers the same
-        r = api.as_(who).post("/api/criteria-sets/", b"", content_type="application/yaml", **EN)
-        assert r.status_code == 403, who.username
     assert not CriteriaSet.objects.exists() and not Criterion.objects.exists()
 
     r = api.as_(world.admin).post(
@@ -205,6 +199,27 @@ def test_only_a_superuser_imports_a_set_without_an_owner(world, api):
     )
     assert r.status_code == 201, r.json()
     assert CriteriaSet.objects.get().code == "XA-2020"
+
+
+def test_who_runs_no_set_anywhere_is_refused_before_the_file_is_read(world, api):
+    """A commune admin (no unit below a commune owns a set) and a province leader (leaders do not run
+    criteria sets) import nothing: a 403 before any look at the file, so an empty or broken one answers the
+    same."""
+    for who in [
+        user("quantri.xa", memberships=[(world.commune, "admin")]),
+        user("lanhdao.tinh", memberships=[(world.province, "leader")]),
+    ]:
+        for body in [EXAMPLE.read_bytes(), b"", b"code: [unclosed"]:
+            r = api.as_(who).post("/api/criteria-sets/", body, content_type="application/yaml")
+            assert r.status_code == 403, (who.username, body[:10])
+            assert r.json()["detail"].startswith("Chỉ quản trị viên hoặc thẩm định viên của đơn vị ban hành")
+        r = api.as_(who).post(
+            "/api/criteria-sets/",
+            {"file": SimpleUploadedFile("xa-2020.yaml", EXAMPLE.read_bytes()), "owner_unit": world.city.pk},
+            format="multipart",
+        )
+        assert r.status_code == 403, who.username
+    assert not CriteriaSet.objects.exists()
 
 
 def test_the_service_refuses_too_whoever_calls_it(world, english):
