@@ -130,25 +130,6 @@ class AppraisalSerializer(serializers.Serializer):
 # --- The assessment round ----------------------------------------------------------------------------------
 
 
-class PublishedScoreSerializer(serializers.Serializer):
-    """One row of a published ranking (frozen): the score row's fields as published."""
-
-    unit = serializers.IntegerField(source="unit_id", read_only=True)
-    unit_code = serializers.CharField(source="unit.code", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
-    parent = serializers.IntegerField(source="parent_unit_id", read_only=True, allow_null=True)
-    evidence_points = _points()
-    survey_points = _points()
-    bonus = _points()
-    penalty = _points()
-    total = _points()
-    applicable_max = _points()
-    percent = _points()
-    rank = serializers.IntegerField(read_only=True, allow_null=True)
-    delta = _points(allow_null=True)
-    vars()["class"] = serializers.CharField(source="class_label", read_only=True)
-
-
 class PublishedResultSerializer(serializers.Serializer):
     version = serializers.IntegerField(read_only=True)
     decision_number = serializers.CharField(read_only=True)

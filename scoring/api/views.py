@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -34,7 +35,6 @@ from .serializers import (
     AppraisalSerializer,
     BreakdownSerializer,
     PublishedResultSerializer,
-    PublishedScoreSerializer,
     ScoreRowSerializer,
     SurveyImportSerializer,
 )
@@ -70,6 +70,11 @@ VERSION_PARAM = OpenApiParameter(
     "version", OpenApiTypes.INT, description="A published version (default: the latest, once published)."
 )
 CODE_PARAM = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Leaf code")
+
+
+def _plain_value(value):
+    """A stored value as the API's JSON carries it: Decimals as text (the DecimalField's output)."""
+    return str(value) if isinstance(value, Decimal) else value
 
 
 # The one the router serves at /api/criteria-sets/. Its docstring is also the OpenAPI description of the
@@ -112,8 +117,12 @@ class CriteriaSetViewSet(RoundActionsMixin, criteria_api.CriteriaSetViewSet):
             response = self.get_paginated_response(ScoreRowSerializer(page, many=True).data)
             response.data["published"] = None
             return response
-        page = self.paginate_queryset(selectors.published_ranking(result=result, parent_unit=parent))
-        response = self.get_paginated_response(PublishedScoreSerializer(page, many=True).data)
+        # Frozen rows, read as plain values and given as stored (numbers as their 4-decimal text, as the
+        # serializer would write them): a page of 500 rows in a few milliseconds.
+        page = self.paginate_queryset(selectors.published_ranking_rows(result=result, parent_unit=parent))
+        fields, plain = selectors.PUBLISHED_ROW_FIELDS, _plain_value
+        rows = [dict(zip(fields, map(plain, row), strict=True)) for row in page]
+        response = self.get_paginated_response(rows)
         response.data["published"] = PublishedResultSerializer(result).data
         return response
 

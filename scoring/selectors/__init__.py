@@ -118,6 +118,52 @@ def published_ranking(*, result: PublishedResult, parent_unit: Unit | int | None
     )
 
 
+#: A published ranking row as the API gives it: its field names, in the order of `published_ranking_rows`.
+PUBLISHED_ROW_FIELDS = (
+    "unit",
+    "unit_code",
+    "unit_name",
+    "parent",
+    "evidence_points",
+    "survey_points",
+    "bonus",
+    "penalty",
+    "total",
+    "applicable_max",
+    "percent",
+    "rank",
+    "delta",
+    "class",
+)
+
+
+def published_ranking_rows(*, result: PublishedResult, parent_unit: Unit | int | None = None):
+    """A published version's rows as plain tuples in `PUBLISHED_ROW_FIELDS` order, with the names as
+    published (no join): what the API pages through, by peer group (parent unit id), then rank and unit
+    code. One query, however many units."""
+    qs = PublishedScore.objects.filter(result=result)
+    if parent_unit is not None:
+        qs = qs.filter(parent_unit_id=getattr(parent_unit, "pk", parent_unit))
+    return qs.order_by(
+        F("parent_unit_id").asc(nulls_first=True), F("rank").asc(nulls_last=True), "unit_code"
+    ).values_list(
+        "unit_id",
+        "unit_code",
+        "unit_name",
+        "parent_unit_id",
+        "evidence_points",
+        "survey_points",
+        "bonus",
+        "penalty",
+        "total",
+        "applicable_max",
+        "percent",
+        "rank",
+        "delta",
+        "class_label",
+    )
+
+
 def peer_groups(*, criteria_set: CriteriaSet) -> QuerySet[Unit]:
     """The parent units of the set's peer groups (for a filter), by code."""
     return Unit.objects.filter(

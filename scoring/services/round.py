@@ -85,27 +85,35 @@ def _execute(sql: str, params) -> int:
         return cursor.rowcount
 
 
-def self_assessments_open(*, criteria_set: CriteriaSet) -> int:
-    """A draft self-assessment for every scored unit that has none: one INSERT … SELECT."""
+def _missing_sheets_sql(criteria_set: CriteriaSet, state: str, late: bool, now) -> tuple[str, list]:
+    """INSERT … SELECT of a self-assessment in `state` for every scored unit that has none: the scored
+    units anti-joined with the set's rows (ON CONFLICT only for a concurrent writer)."""
     units = scored_units(criteria_set).order_by().values_list("pk", flat=True)
     units_sql, units_params = units.query.sql_with_params()
     table = SelfAssessment._meta.db_table
     sql = (
-        f"INSERT INTO {table} (criteria_set_id, unit_id, state, late) "
-        f"SELECT %s, u.pk, %s, %s FROM ({units_sql}) AS u "
-        # WHERE true: SQLite's parser otherwise reads ON CONFLICT as a join's ON (its documented workaround).
-        "WHERE true ON CONFLICT (criteria_set_id, unit_id) DO NOTHING"
+        f"INSERT INTO {table} (criteria_set_id, unit_id, state, late, submitted_at) "
+        f"SELECT %s, u.pk, %s, %s, %s FROM ({units_sql}) AS u "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.criteria_set_id = %s AND t.unit_id = u.pk) "
+        # (A WHERE clause before ON CONFLICT is also what SQLite's parser needs to read it as an upsert.)
+        "ON CONFLICT (criteria_set_id, unit_id) DO NOTHING"
     )
-    return _execute(sql, [criteria_set.pk, SelfAssessmentState.DRAFT, False, *units_params])
+    return sql, [criteria_set.pk, state, late, now, *units_params, criteria_set.pk]
+
+
+def self_assessments_open(*, criteria_set: CriteriaSet) -> int:
+    """A draft self-assessment for every scored unit that has none: one INSERT … SELECT."""
+    return _execute(*_missing_sheets_sql(criteria_set, SelfAssessmentState.DRAFT, False, None))
 
 
 def self_assessments_close(*, criteria_set: CriteriaSet, now) -> int:
     """Submit every self-assessment still in draft as it stands, marked late (the deadline passed, or the
-    appraisal started): one UPDATE. Units scored since the round opened get theirs first."""
-    self_assessments_open(criteria_set=criteria_set)
-    return SelfAssessment.objects.filter(criteria_set=criteria_set, state=SelfAssessmentState.DRAFT).update(
+    appraisal started): one UPDATE; a unit scored since the round opened gets its sheet submitted late at
+    once (one INSERT … SELECT). Returns how many were submitted."""
+    closed = SelfAssessment.objects.filter(criteria_set=criteria_set, state=SelfAssessmentState.DRAFT).update(
         state=SelfAssessmentState.SUBMITTED, late=True, submitted_at=now
     )
+    return closed + _execute(*_missing_sheets_sql(criteria_set, SelfAssessmentState.SUBMITTED, True, now))
 
 
 _SCORE_COLUMNS = ("unit_id", *PublishedScore.FROZEN_FIELDS)
