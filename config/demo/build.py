@@ -13,7 +13,7 @@ from tasks.models import Outbox
 from .context import Demo
 from .org import org_build
 from .plans import current_plans
-from .round import round_2019, round_2020_open, rounds_prepare
+from .round import round_2019, round_2020_open
 from .scores import criteria_sets_import, history_year
 from .task_fates import current_year_tasks
 
@@ -24,7 +24,6 @@ def demo_load(*, seed: int) -> Demo:
     demo = Demo(rng=random.Random(seed), today=timezone.localdate(), calendar=get_calendar())
     demo.org = org_build()
     criteria_sets_import(demo)
-    rounds_prepare(demo)
     history_year(demo, 2019)
     round_2019(demo)
     history_year(demo, 2020)

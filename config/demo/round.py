@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from criteria.models import CriteriaSet
 from scoring import services as scoring_services
 from scoring.models import LeafScore, RoundAction
 from scoring.services import StepFields
@@ -19,21 +18,8 @@ from .context import Demo, at
 from .data import APPRAISED
 from .task_fates import pdf
 
-#: How the province classes its communes (thresholds in percent of the applicable max).
-CLASSES = [[90, "Xuất sắc"], [80, "Tốt"], [65, "Khá"], [50, "Trung bình"], [0, "Yếu"]]
 #: The 2019 round's publication: the province's decision (made up for the demo).
 DECISION_2019 = ("215/QĐ-UBND", dt.date(2020, 2, 20))
-
-
-def rounds_prepare(demo: Demo) -> None:
-    """The province issues the commune sets: it owns them, classes its communes and allows 2 bonus and
-    3 penalty points."""
-    ids = [cs.pk for cs in demo.sets.values()]
-    CriteriaSet.objects.filter(pk__in=ids).update(
-        owner_unit=demo.org.province, classes=CLASSES, bonus_max=Decimal(2), penalty_max=Decimal(3)
-    )
-    for year, cs in list(demo.sets.items()):
-        demo.sets[year] = CriteriaSet.objects.get(pk=cs.pk)
 
 
 def _step(demo: Demo, cs, action: str, day: dt.date, **fields) -> None:

@@ -16,6 +16,19 @@ from .data import APPRAISED, DATA
 from .plans import district_plans
 from .task_fates import task_leaves, task_make
 
+#: The province issues the commune sets (they score the communes below it), classes its communes and allows
+#: 2 bonus and 3 penalty points: the optional keys of the criteria file (domain/criteria-format.md).
+PROVINCE_KEYS = """
+owner: YB
+classes:
+  - [90, Xuất sắc]
+  - [80, Tốt]
+  - [65, Khá]
+  - [50, Trung bình]
+  - [0, Yếu]
+adjustments: {bonus_max: 2, penalty_max: 3}
+"""
+
 
 def criteria_sets_import(demo: Demo) -> None:
     """The 2020 commune set as written, and the same criteria renamed and re-dated for 2019 and this year."""
@@ -34,7 +47,7 @@ def criteria_sets_import(demo: Demo) -> None:
                 )
             )
         )
-        demo.sets[year] = criteria_services.criteria_set_import(data=text)
+        demo.sets[year] = criteria_services.criteria_set_import(data=text + PROVINCE_KEYS)
 
 
 def history_year(demo: Demo, year: int) -> None:
