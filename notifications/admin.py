@@ -89,22 +89,38 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "kind",
         "recipient",
-        "task",
+        "subject",
         "due_date",
         "offset",
         "read_at",
         "delivery_states",
     ]
     list_filter = ["kind", DeliveryStateFilter, ChannelFilter, "created_at"]
-    search_fields = ["title", "recipient__username", "recipient__full_name", "task__title"]
+    search_fields = [
+        "title",
+        "recipient__username",
+        "recipient__full_name",
+        "task__title",
+        "criteria_set__code",
+        "unit__name",
+    ]
     date_hierarchy = "created_at"
     inlines = [DeliveryInline]
-    list_select_related = ["recipient", "task"]
+    list_select_related = ["recipient", "task", "criteria_set", "unit"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     allow_delete = True  # old ledger rows may still be deleted by hand, as before
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("deliveries")
+
+    @admin.display(description=_("về"))
+    def subject(self, obj):
+        """The task, or for a round notice the criteria set and the unit."""
+        if obj.task_id is not None:
+            return obj.task
+        if obj.criteria_set_id is not None:
+            return f"{obj.criteria_set.code} — {obj.unit.name}"
+        return "—"
 
     @admin.display(description=_("gửi"))
     def delivery_states(self, obj):

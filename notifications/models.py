@@ -1,8 +1,10 @@
 """The reminder policy settings, users' channel preferences, and the notification ledger.
 
-`Notification` is both the in-app row and the ledger: a reminder's unique key (task, recipient, kind,
-effective due date, offset) and an event notice's (event id, recipient, kind) make every one of them at
-most once whatever runs twice. `Delivery` is one channel's attempt to carry it (email, webhook), claimed by
+`Notification` is both the in-app row and the ledger. Each row is one of three kinds: a task reminder
+(unique key: task, recipient, kind, effective due date, offset), a task event notice (event id, recipient,
+kind), or a round notice of the assessment round (SPEC §3a: criteria set, unit, recipient, kind, deadline or
+decision date, offset or published version). The keys make every one of them at most once whatever runs
+twice. `Delivery` is one channel's attempt to carry it (email, webhook), claimed by
 workers with `select_for_update(skip_locked=True)` and marked sent only after the channel accepted it.
 `Digest` is one user's daily email, which carries the deliveries held for it.
 """
@@ -16,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,9 @@ from .policy import InvalidPolicy, ReminderPolicy
 log = logging.getLogger(__name__)
 
 EVENT_KINDS = ("assigned", "submitted", "returned", "approved", "extension_requested", "extension_decided")
+# The assessment round's notices (SPEC §3a): they carry `criteria_set` and `unit` instead of `task`.
+ROUND_DUE_KINDS = ("self_assessment_due", "explanation_due")
+ROUND_KINDS = (*ROUND_DUE_KINDS, "results_published")
 
 KIND_LABELS = {
     "due_7": _("Nhắc trước hạn 7 ngày"),
@@ -40,6 +45,9 @@ KIND_LABELS = {
     "approved": _("Được duyệt"),
     "extension_requested": _("Đề nghị gia hạn"),
     "extension_decided": _("Quyết định gia hạn"),
+    "self_assessment_due": _("Nhắc hạn tự đánh giá"),
+    "explanation_due": _("Nhắc hạn giải trình"),
+    "results_published": _("Công bố kết quả đánh giá"),
 }
 
 # A before-due kind is due_<k> for whatever offsets the policy has; the others are fixed.
@@ -151,9 +159,16 @@ class NotificationPreference(models.Model):
 
 
 class Notification(models.Model):
-    """One notice to one user: a reminder (unique per task, recipient, kind, effective due date and
-    offset) or an event notice (unique per event id, recipient and kind). Shown in the app; carried by
-    the deliveries."""
+    """One notice to one user, shown in the app and carried by the deliveries. Exactly one of:
+
+    - a task reminder: `task` and `plan` set, no event id; unique per task, recipient, kind, effective due
+      date and offset;
+    - a task event notice: `task`, `plan` and `event_id` set; unique per event id, recipient and kind;
+    - a round notice (SPEC §3a): `criteria_set` and `unit` set, no task; unique per criteria set, unit,
+      recipient, kind, due date and offset. For `self_assessment_due` and `explanation_due` the due date is
+      the round's deadline and the offset the working days before it; for `results_published` the due
+      date is the decision date and the offset the published version, so that a republication after a
+      correction notifies again and a repeat never does."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,15 +178,44 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("loại"), max_length=32)
     task = models.ForeignKey(
-        "tasks.Task", verbose_name=_("nhiệm vụ"), on_delete=models.CASCADE, related_name="+"
+        "tasks.Task",
+        verbose_name=_("nhiệm vụ"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     plan = models.ForeignKey(
-        "plans.Plan", verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+        "plans.Plan",
+        verbose_name=_("kế hoạch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # Round notices only: the criteria set whose round it is about, and the scored unit.
+    criteria_set = models.ForeignKey(
+        "criteria.CriteriaSet",
+        verbose_name=_("bộ tiêu chí"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the round notices' unique index starts with it
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     title = models.CharField(_("tiêu đề"), max_length=500)
     body = models.TextField(_("nội dung"), blank=True)
     due_date = models.DateField(_("hạn (thực tế)"), null=True, blank=True)
-    # Working days before the effective due date (>= 0), or minus working days overdue; reminders only.
+    # Working days before the effective due date (>= 0), or minus working days overdue (reminders); working
+    # days before the round's deadline, or the published version (round notices).
     offset = models.SmallIntegerField(_("độ lệch (ngày làm việc)"), null=True, blank=True)
     # The outbox row of the task event; event notices only.
     event_id = models.BigIntegerField(_("mã sự kiện"), null=True, blank=True)
@@ -193,15 +237,43 @@ class Notification(models.Model):
                 condition=Q(event_id__isnull=False),
                 name="notifications_notice_once",
             ),
+            # Columns in lookup order: the planner reads a set's rows of one kind, deadline and offset.
+            models.UniqueConstraint(
+                fields=["criteria_set", "kind", "due_date", "offset", "unit", "recipient"],
+                condition=Q(criteria_set__isnull=False),
+                name="notifications_round_notice_once",
+            ),
             models.CheckConstraint(
                 condition=(
-                    Q(
+                    Q(  # a task reminder
+                        task__isnull=False,
+                        plan__isnull=False,
+                        criteria_set__isnull=True,
+                        unit__isnull=True,
                         event_id__isnull=True,
                         offset__isnull=False,
                         due_date__isnull=False,
                         kind__regex=_KIND_REGEX,
                     )
-                    | Q(event_id__isnull=False, offset__isnull=True, kind__in=EVENT_KINDS)
+                    | Q(  # a task event notice
+                        task__isnull=False,
+                        plan__isnull=False,
+                        criteria_set__isnull=True,
+                        unit__isnull=True,
+                        event_id__isnull=False,
+                        offset__isnull=True,
+                        kind__in=EVENT_KINDS,
+                    )
+                    | Q(  # a round notice
+                        task__isnull=True,
+                        plan__isnull=True,
+                        criteria_set__isnull=False,
+                        unit__isnull=False,
+                        event_id__isnull=True,
+                        offset__isnull=False,
+                        due_date__isnull=False,
+                        kind__in=ROUND_KINDS,
+                    )
                 ),
                 name="notifications_reminder_or_notice",
             ),
@@ -220,11 +292,22 @@ class Notification(models.Model):
 
     @property
     def url(self) -> str:
-        return task_url(self.task_id)
+        return absolute_url(self.url_path)
 
     @property
     def url_path(self) -> str:
-        return task_path(self.task_id)
+        """The page the notice is about: the task's, or for a round notice the unit's self-assessment
+        (deadlines) or the set's ranking (results)."""
+        if self.task_id is not None:
+            return task_path(self.task_id)
+        if self.criteria_set_id is not None:
+            return round_path(self.kind, self.criteria_set_id, self.unit_id)
+        return "/"
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the site that texts and emails link to (settings.SITE_URL)."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def task_path(task_id: int) -> str:
@@ -233,7 +316,25 @@ def task_path(task_id: int) -> str:
 
 def task_url(task_id: int) -> str:
     """The absolute link to the task page that texts and emails carry (settings.SITE_URL)."""
-    return f"{settings.SITE_URL.rstrip('/')}{task_path(task_id)}"
+    return absolute_url(task_path(task_id))
+
+
+def round_path(kind: str, criteria_set_id: int, unit_id: int | None) -> str:
+    """The page of a round notice: the unit's self-assessment for a deadline (`scoring:self_assessment`),
+    the set's ranking for its results (`scoring:ranking`). Reversed by name (notifications never imports
+    scoring); while scoring has no such page, the home page."""
+    if kind == "results_published":
+        name, args = "scoring:ranking", [criteria_set_id]
+    else:
+        name, args = "scoring:self_assessment", [criteria_set_id, unit_id]
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return "/"
+
+
+def round_url(kind: str, criteria_set_id: int, unit_id: int | None) -> str:
+    return absolute_url(round_path(kind, criteria_set_id, unit_id))
 
 
 class Channel(models.TextChoices):

@@ -4,6 +4,9 @@ from notifications.models import EmailMode, Notification, kind_label
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    """A notification: `task` and `plan` for a task reminder or notice, `criteria_set` and `unit` for a
+    round notice (SPEC §3a; the others null); `url` the page it is about."""
+
     kind_display = serializers.SerializerMethodField()
     url = serializers.CharField(read_only=True)
     is_read = serializers.SerializerMethodField()
@@ -16,6 +19,8 @@ class NotificationSerializer(serializers.ModelSerializer):
             "kind_display",
             "task",
             "plan",
+            "criteria_set",
+            "unit",
             "title",
             "body",
             "due_date",

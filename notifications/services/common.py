@@ -27,13 +27,18 @@ def _batched(items, size):
 
 @dataclass(frozen=True)
 class Planned:
+    """A row a planner created: a task reminder or event notice (`task_id`), or a round notice
+    (`criteria_set_id` and `unit_id`, no task)."""
+
     notification_id: int
-    task_id: int
+    task_id: int | None
     recipient_id: int
     kind: str
     offset: int | None
     due_date: dt.date | None
     title: str
+    criteria_set_id: int | None = None
+    unit_id: int | None = None
 
 
 @dataclass

@@ -17,7 +17,7 @@ from django.utils import timezone
 from org.models import User
 
 from .. import channels, selectors
-from ..models import Channel, Delivery, DeliveryState, Digest, EmailMode, task_url
+from ..models import Channel, Delivery, DeliveryState, Digest, EmailMode
 from ..texts import digest_text
 
 # The logger the one-module services had: log configuration and readers keep finding it.
@@ -146,8 +146,12 @@ def _send_delivery(delivery: Delivery) -> None:
                 "kind": n.kind,
                 "title": n.title,
                 "body": n.body,
+                # A task reminder or notice names its task and plan; a round notice its criteria set and
+                # unit (the others are null).
                 "task": n.task_id,
                 "plan": n.plan_id,
+                "criteria_set": n.criteria_set_id,
+                "unit": n.unit_id,
                 "due_date": n.due_date.isoformat() if n.due_date else None,
                 "offset": n.offset,
                 "recipient": {
@@ -156,7 +160,7 @@ def _send_delivery(delivery: Delivery) -> None:
                     "full_name": n.recipient.full_name,
                     "email": n.recipient.email,
                 },
-                "url": task_url(n.task_id),
+                "url": n.url,
                 "created_at": n.created_at.isoformat(),
             }
         )

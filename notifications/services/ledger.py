@@ -1,74 +1,112 @@
-"""Inserting reminder rows into the ledger: the one write path that differs between PostgreSQL and SQLite.
+"""Inserting planned rows into the ledger: the one write path that differs between PostgreSQL and SQLite.
 
-Planners running at once (two beats, a `remind` by hand) each report exactly the rows *they* created: on
-PostgreSQL the insert's RETURNING says which rows were new; on SQLite writers take turns (the transactions
-are IMMEDIATE), so the read and the insert of a chunk see what the others committed.
+Two kinds of planned rows go through here, each with its own unique key: task reminders (`TASK_LEDGER`:
+task, recipient, kind, effective due date, offset) and round notices (`ROUND_LEDGER`: criteria set, unit,
+recipient, kind, due date, offset). Planners running at once (two beats, a `remind` by hand, two round
+cycles) each report exactly the rows *they* created: on PostgreSQL the insert's RETURNING says which rows
+were new; on SQLite writers take turns (the transactions are IMMEDIATE), so the read and the insert of a
+chunk see what the others committed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from django.db import connection
 
 from ..models import Notification
 
-# The order of the values in each ledger row passed to `ledger_insert`.
-_LEDGER_COLUMNS = ("recipient_id", "kind", "task_id", "plan_id", "title", "body", "due_date", "offset")
-_LEDGER_TYPES = ("bigint", "text", "bigint", "bigint", "text", "text", "date", "smallint")
-_CREATED_FIELDS = ("id", "task_id", "recipient_id", "kind", "offset", "due_date", "title")
+
+@dataclass(frozen=True)
+class LedgerKind:
+    """How one kind of planned row is inserted: its columns (the order of the values in each row passed to
+    `ledger_insert`) with their SQL types, its unique key (the ON CONFLICT target and the partial index's
+    predicate), the scope column that narrows the ORM path's read, and what the insert returns."""
+
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    key: tuple[str, ...]
+    predicate_sql: str
+    predicate: dict
+    scope: str
+    created: tuple[str, ...]
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+    def row_key(self, row: tuple) -> tuple:
+        return tuple(row[self.index(c)] for c in self.key)
 
 
-def ledger_insert(ledger: list[tuple], now: dt.datetime) -> list[dict]:
-    """Insert these reminder rows (in `_LEDGER_COLUMNS` order) created at `now`, skipping those the ledger
-    has, and return the rows this call inserted (`_CREATED_FIELDS`)."""
+TASK_LEDGER = LedgerKind(
+    columns=("recipient_id", "kind", "task_id", "plan_id", "title", "body", "due_date", "offset"),
+    types=("bigint", "text", "bigint", "bigint", "text", "text", "date", "smallint"),
+    key=("task_id", "recipient_id", "kind", "due_date", "offset"),
+    predicate_sql="event_id IS NULL",  # notifications_reminder_once
+    predicate={"event_id__isnull": True},
+    scope="task_id",
+    created=("id", "task_id", "recipient_id", "kind", "offset", "due_date", "title"),
+)
+
+ROUND_LEDGER = LedgerKind(
+    columns=("recipient_id", "kind", "criteria_set_id", "unit_id", "title", "body", "due_date", "offset"),
+    types=("bigint", "text", "bigint", "bigint", "text", "text", "date", "smallint"),
+    key=("criteria_set_id", "kind", "due_date", "offset", "unit_id", "recipient_id"),
+    predicate_sql="criteria_set_id IS NOT NULL",  # notifications_round_notice_once
+    predicate={"criteria_set_id__isnull": False},
+    scope="criteria_set_id",
+    created=("id", "criteria_set_id", "unit_id", "recipient_id", "kind", "offset", "due_date", "title"),
+)
+
+# The task reminders' column order, as the planner builds its rows (kept under its old name).
+_LEDGER_COLUMNS = TASK_LEDGER.columns
+
+
+def ledger_insert(ledger: list[tuple], now: dt.datetime, kind: LedgerKind = TASK_LEDGER) -> list[dict]:
+    """Insert these rows (in `kind.columns` order) created at `now`, skipping those the ledger has, and
+    return the rows this call inserted (`kind.created`)."""
+    if not ledger:
+        return []
     if connection.vendor == "postgresql":
-        return _ledger_insert_postgresql(ledger, now)
-    return _ledger_insert_orm(ledger, now)
+        return _ledger_insert_postgresql(ledger, now, kind)
+    return _ledger_insert_orm(ledger, now, kind)
 
 
-def _ledger_insert_postgresql(ledger: list[tuple], now: dt.datetime) -> list[dict]:
-    """Insert reminder rows with one statement (the rows travel as one JSON document: no SQL built per
-    row), skipping those the ledger has (its unique key), and return exactly the rows this statement
-    inserted: a planner running at the same moment can neither make this one skip a row nor claim the
-    other's rows as its own."""
+def _ledger_insert_postgresql(ledger: list[tuple], now: dt.datetime, kind: LedgerKind) -> list[dict]:
+    """Insert the rows with one statement (they travel as one JSON document: no SQL built per row),
+    skipping those the ledger has (its unique key), and return exactly the rows this statement inserted:
+    a planner running at the same moment can neither make this one skip a row nor claim the other's rows
+    as its own."""
     q = connection.ops.quote_name
-    cols = ", ".join(q(c) for c in _LEDGER_COLUMNS)
-    record = ", ".join(f"{q(c)} {t}" for c, t in zip(_LEDGER_COLUMNS, _LEDGER_TYPES, strict=True))
+    cols = ", ".join(q(c) for c in kind.columns)
+    record = ", ".join(f"{q(c)} {t}" for c, t in zip(kind.columns, kind.types, strict=True))
     sql = (
         f"INSERT INTO {q(Notification._meta.db_table)} ({cols}, {q('created_at')}) "
         f"SELECT {cols}, %s FROM json_to_recordset(%s::json) AS x({record}) "
-        f"ON CONFLICT (task_id, recipient_id, kind, due_date, {q('offset')}) WHERE event_id IS NULL "
+        f"ON CONFLICT ({', '.join(q(c) for c in kind.key)}) WHERE {kind.predicate_sql} "
         "DO NOTHING "
-        f"RETURNING {', '.join(q(c) for c in _CREATED_FIELDS)}"
+        f"RETURNING {', '.join(q(c) for c in kind.created)}"
     )
     document = json.dumps(
-        [dict(zip(_LEDGER_COLUMNS, row, strict=True)) for row in ledger], default=dt.date.isoformat
+        [dict(zip(kind.columns, row, strict=True)) for row in ledger], default=dt.date.isoformat
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, document])
-        return [dict(zip(_CREATED_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(kind.created, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _ledger_insert_orm(ledger: list[tuple], now: dt.datetime) -> list[dict]:
+def _ledger_insert_orm(ledger: list[tuple], now: dt.datetime, kind: LedgerKind) -> list[dict]:
     """The same with the ORM (any database): what the ledger has is left alone, the unique key decides
     between planners running at the same moment (SQLite's IMMEDIATE transactions make them take turns)."""
-
-    def key(task_id, recipient_id, kind, due_date, offset):
-        return (task_id, recipient_id, kind, due_date, offset)
-
-    task_ids = sorted({row[2] for row in ledger})
-    existing = {
-        key(*row)
-        for row in Notification.objects.filter(task_id__in=task_ids, event_id__isnull=True).values_list(
-            "task_id", "recipient_id", "kind", "due_date", "offset"
-        )
-    }
+    scope_ids = sorted({row[kind.index(kind.scope)] for row in ledger})
+    scoped = Notification.objects.filter(**{f"{kind.scope}__in": scope_ids}, **kind.predicate)
+    existing = set(scoped.values_list(*kind.key))
     objs = [
-        Notification(created_at=now, **dict(zip(_LEDGER_COLUMNS, row, strict=True)))
+        Notification(created_at=now, **dict(zip(kind.columns, row, strict=True)))
         for row in ledger
-        if key(row[2], row[0], row[1], row[6], row[7]) not in existing
+        if kind.row_key(row) not in existing
     ]
     if not objs:
         return []
@@ -76,8 +114,6 @@ def _ledger_insert_orm(ledger: list[tuple], now: dt.datetime) -> list[dict]:
     # Rows this cycle created carry its `now` (and were not in the ledger before it).
     return [
         n
-        for n in Notification.objects.filter(
-            task_id__in=task_ids, event_id__isnull=True, created_at=now
-        ).values(*_CREATED_FIELDS)
-        if key(n["task_id"], n["recipient_id"], n["kind"], n["due_date"], n["offset"]) not in existing
+        for n in scoped.filter(created_at=now).values(*kind.created)
+        if tuple(n[c] for c in kind.key) not in existing
     ]
