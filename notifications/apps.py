@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Thông báo, nhắc việc")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (queues the notice of each task event)
+        from . import receivers  # noqa: F401  (task event notices, round notices)

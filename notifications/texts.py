@@ -1,6 +1,8 @@
 """What notifications say, in the recipient's language (Vietnamese by default, English by preference).
 
-Every text names the task, the plan, the due date, how early or late it is, and links to the task page.
+Every task text names the task, the plan, the due date, how early or late it is, and links to the task
+page. A round notice (SPEC §3a) names the criteria set, the unit and the deadline or the decision, and links
+to the unit's self-assessment or to the set's results.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .models import task_url
+from .models import round_url, task_url
 from .policy import DueReminder, describe
 
 
@@ -147,6 +149,106 @@ def notice_text(
             extra.append(_("Lý do, ý kiến: %(reason)s") % {"reason": reason})
         title = f"{head}: {task.title}"
         return title[:500], _lines(task, "", extra)
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """What a round notice's text needs to know about the set and the unit (gathered in bulk)."""
+
+    criteria_set_id: int
+    set_code: str
+    set_name: str
+    unit_id: int
+    unit_name: str
+
+
+@functools.lru_cache(maxsize=256)
+def _round_due_templates(language: str, kind: str, today: bool) -> tuple[str, tuple[str, ...]]:
+    """(title, body lines) of a round deadline reminder in `language`, still to be filled in with `n`,
+    `set`, `code`, `unit`, `date` and `url`."""
+    with translation.override(language):
+        if kind == "self_assessment_due":
+            if today:
+                title = _("Hôm nay là hạn cuối tự đánh giá %(set)s (%(code)s) — %(unit)s")
+            else:
+                title = _("Còn %(n)d ngày làm việc đến hạn tự đánh giá %(set)s (%(code)s) — %(unit)s")
+            deadline = _("Hạn tự đánh giá: hết ngày %(date)s")
+            owed = _("Đơn vị chưa gửi bản tự đánh giá; quá hạn, bản đang có sẽ được gửi và ghi là nộp muộn.")
+            link = _("Tự đánh giá: %(url)s")
+        elif kind == "explanation_due":
+            if today:
+                title = _("Hôm nay là hạn cuối giải trình %(set)s (%(code)s) — %(unit)s")
+            else:
+                title = _("Còn %(n)d ngày làm việc đến hạn giải trình %(set)s (%(code)s) — %(unit)s")
+            deadline = _("Hạn giải trình: hết ngày %(date)s")
+            owed = _("Có tiêu chí được thẩm định thấp hơn điểm đơn vị tự chấm đang chờ đơn vị giải trình.")
+            link = _("Giải trình: %(url)s")
+        else:
+            raise ValueError(f"not a round deadline kind: {kind!r}")
+        lines = (
+            _("Bộ tiêu chí: %(code)s — %(set)s"),
+            _("Đơn vị: %(unit)s"),
+            deadline,
+            owed,
+            link,
+        )
+        return str(title), tuple(str(line) for line in lines)
+
+
+def round_due_text(
+    info: RoundInfo, kind: str, *, deadline: dt.date, remaining: int, language: str
+) -> tuple[str, str]:
+    """(title, body) of a round deadline reminder (`self_assessment_due`, `explanation_due`) to a unit's
+    leader who reads `language`: the working days `remaining` until the end of `deadline` (0: today is the
+    last day), the set, the unit, the deadline and the link to the unit's self-assessment."""
+    title, lines = _round_due_templates(language or "vi", kind, remaining <= 0)
+    values = {
+        "n": remaining,
+        "set": info.set_name,
+        "code": info.set_code,
+        "unit": info.unit_name,
+        "date": _date(deadline),
+        "url": round_url(kind, info.criteria_set_id, info.unit_id),
+    }
+    return (title % values)[:500], "\n".join(line % values for line in lines)
+
+
+@functools.lru_cache(maxsize=32)
+def _round_published_templates(language: str, corrected: bool) -> tuple[str, tuple[str, ...]]:
+    with translation.override(language):
+        if corrected:
+            title = _(
+                "Đã công bố lại kết quả %(set)s (%(code)s) sau đính chính: Quyết định số %(number)s "
+                "ngày %(date)s"
+            )
+        else:
+            title = _("Đã công bố kết quả %(set)s (%(code)s): Quyết định số %(number)s ngày %(date)s")
+        lines = (
+            _("Bộ tiêu chí: %(code)s — %(set)s"),
+            _("Đơn vị: %(unit)s"),
+            _("Quyết định số %(number)s ngày %(date)s"),
+            _("Phiên bản kết quả: %(version)d"),
+            _("Xem kết quả: %(url)s"),
+        )
+        return str(title), tuple(str(line) for line in lines)
+
+
+def round_published_text(
+    info: RoundInfo, *, version: int, decision_number: str, decided_on: dt.date, language: str
+) -> tuple[str, str]:
+    """(title, body) of the notice that a set's results are published (version 2 and later: republished
+    after a correction), to a scored unit's leader, linking to the set's results."""
+    title, lines = _round_published_templates(language or "vi", version > 1)
+    values = {
+        "set": info.set_name,
+        "code": info.set_code,
+        "unit": info.unit_name,
+        "number": decision_number or "—",
+        "date": _date(decided_on),
+        "version": version,
+        "url": round_url("results_published", info.criteria_set_id, info.unit_id),
+    }
+    return (title % values)[:500], "\n".join(line % values for line in lines)
 
 
 def digest_text(items: list[tuple[str, str]], day: dt.date, language: str) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """Writes for notifications, by sub-domain: `planning` (reminders into the ledger, with `candidates` and
-`ledger`), `notices` (event notices), `delivery` (claiming and sending over the channels), `digests`, and
+`ledger`), `rounds` (the assessment round's reminders and publication notices, SPEC §3a, through the same
+ledger), `notices` (event notices), `delivery` (claiming and sending over the channels), `digests`, and
 `reading` (marking read, preferences). Import the public names from here.
 
 How reminders stay exactly once (SPEC §4, and the opposite of the peers' known mistakes):
@@ -31,6 +32,7 @@ from .digests import DIGEST_AT, digests_send
 from .notices import NOTICE_KINDS, notices_for_event
 from .planning import CHUNK_SIZE, PlanResult, reminders_plan, reminders_plan_chunks, reminders_plan_tasks
 from .reading import notification_mark_read, notifications_mark_all_read, preference_set
+from .rounds import round_deadlines_plan, round_published_notify
 
 __all__ = [
     "BACKOFF",
@@ -53,4 +55,6 @@ __all__ = [
     "reminders_plan",
     "reminders_plan_chunks",
     "reminders_plan_tasks",
+    "round_deadlines_plan",
+    "round_published_notify",
 ]
