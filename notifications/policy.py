@@ -392,12 +392,10 @@ ROUND_OFFSETS: dict[str, tuple[int, ...]] = {
 
 
 def round_last_day(deadline: dt.date, calendar: WorkingCalendar) -> dt.date:
-    """The last working day of a round deadline: the deadline itself, or, when it is not a working day,
-    the working day before it (the round closes at the end of the deadline date, so its reminders must
-    all fall before that)."""
-    if calendar.is_working_day(deadline):
-        return deadline
-    return calendar.add_working_days(deadline, -1)
+    """The last working day of a round deadline (it ends with that working day): the deadline itself, or,
+    when it is not a working day, the next working day, as for a task's due date (and as scoring's
+    `deadline_end`, which already sends a working day)."""
+    return calendar.next_working_day(deadline)
 
 
 def round_reminder_offset(
@@ -412,8 +410,9 @@ def round_reminder_offset(
     """The offset (working days before the deadline) of the round reminder of `kind` due at `now`, or None.
 
     None outside the sending window of `policy` (the defaults: 08:00 to 17:00 on working days, local
-    time) and once the deadline's day is over; otherwise the most recent offset of `ROUND_OFFSETS[kind]`
-    whose day (that many working days before `round_last_day`) has come, or None before the first one.
+    time) and once the deadline's last working day is over; otherwise the most recent offset of
+    `ROUND_OFFSETS[kind]` whose day (that many working days before `round_last_day`) has come, or None
+    before the first one.
     The ledger's unique key turns a repeat of the same answer into no notice."""
     try:
         offsets = ROUND_OFFSETS[kind]
@@ -423,9 +422,9 @@ def round_reminder_offset(
     if not in_sending_window(now, policy, calendar, tz=tz):
         return None
     today = _local(now, tz).date()
-    if today > deadline:
-        return None
     last = round_last_day(deadline, calendar)
+    if today > last:
+        return None
     due = None
     for k in sorted(offsets, reverse=True):
         if calendar.add_working_days(last, -k) <= today:

@@ -593,3 +593,54 @@ def test_each_row_is_exactly_one_kind_of_notice(rnd, fields):
     Notification.objects.create(**ok, due_date=rnd.today, offset=3)
     with pytest.raises(IntegrityError, match="notifications_round_notice_once"), transaction.atomic():
         Notification.objects.create(**ok, due_date=rnd.today, offset=3)
+
+
+# --- with scoring's round ---------------------------------------------------------------------------------
+
+
+def test_scorings_round_cycle_and_publication_reach_the_leaders(
+    rnd, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The contract end to end: scoring's own round steps and cycle send the signals; its debtors are
+    reminded, a submitted unit is not, and the publication reaches every scored unit's leaders."""
+    from notifications import tasks as notification_tasks
+    from scoring.services import StepFields, round_cycle, round_step, self_assessment_submit
+
+    monkeypatch.setattr(notification_tasks.deliver_job, "delay", lambda *a, **k: None)
+    CriteriaSet.objects.filter(pk=rnd.cs.pk).update(owner_unit=rnd.city)  # the city scores its communes
+    cs = CriteriaSet.objects.get(pk=rnd.cs.pk)
+    calendar = get_calendar()
+    deadline = calendar.add_working_days(rnd.today + dt.timedelta(days=30), 0)
+
+    def step(action, moment, **fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            round_step(actor=None, criteria_set=cs, action=action, fields=StepFields(**fields), now=moment)
+
+    step("open_self_assessment", timezone.now(), self_assessment_until=deadline)
+    round_cycle(now=at_day(back(deadline, 7, calendar), 8))
+    assert [
+        (n.recipient.username, n.offset) for n in Notification.objects.order_by("recipient__username")
+    ] == [
+        ("chutichxa", 7),
+        ("phophuong", 7),
+        ("truongphuong", 7),
+    ]
+    self_assessment_submit(
+        actor=rnd.leader, criteria_set=cs, unit=rnd.commune, now=at_day(back(deadline, 5, calendar), 9)
+    )
+    round_cycle(now=at_day(back(deadline, 3, calendar), 8))
+    assert [k for k, _d in ledger(rnd.other_leader)] == [7, 3]
+    assert [k for k, _d in ledger(rnd.leader)] == [7]  # submitted: no more reminders
+
+    after = at_day(calendar.add_working_days(deadline, 1), 9)
+    step("start_appraisal", after)
+    step("open_explanation", after, explanation_until=calendar.add_working_days(deadline, 6))
+    step("start_final_appraisal", after)
+    step("publish", after, decision_number="215/QĐ-UBND", decided_on=after.date())
+    published = Notification.objects.filter(kind=PUBLISHED)
+    assert sorted(published.values_list("recipient__username", "offset")) == [
+        ("chutichxa", 1),
+        ("phophuong", 1),
+        ("truongphuong", 1),
+    ]
+    assert published.first().title.endswith(f"Quyết định số 215/QĐ-UBND ngày {after.date():%d/%m/%Y}")

@@ -105,20 +105,21 @@ def test_nothing_after_the_deadline():
     assert offset(AFTER_TET, EXPLAIN, at(date(2020, 3, 2), 8, 0)) is None
 
 
-def test_a_deadline_on_a_day_off_counts_back_from_the_working_day_before_it():
+def test_a_deadline_on_a_day_off_ends_with_the_next_working_day():
     saturday = date(2020, 2, 8)
-    assert round_last_day(saturday, CAL) == date(2020, 2, 7)
+    assert round_last_day(saturday, CAL) == date(2020, 2, 10)  # as a task's due date: Monday
     assert firsts(daily(saturday, EXPLAIN, date(2020, 1, 1), date(2020, 2, 20))) == [
-        (3, date(2020, 2, 4)),
-        (1, date(2020, 2, 6)),
-        (0, date(2020, 2, 7)),  # the last working day, not the Monday after the deadline
+        (3, date(2020, 2, 5)),
+        (1, date(2020, 2, 7)),
+        (0, date(2020, 2, 10)),
     ]
+    assert offset(saturday, EXPLAIN, at(date(2020, 2, 11))) is None
     # The admin's extra day off moves them too.
-    calendar = WorkingCalendar(extra_days_off={date(2020, 2, 5)})
+    calendar = WorkingCalendar(extra_days_off={date(2020, 2, 6)})
     assert firsts(daily(saturday, EXPLAIN, date(2020, 1, 1), date(2020, 2, 20), calendar)) == [
-        (3, date(2020, 2, 3)),
-        (1, date(2020, 2, 6)),
-        (0, date(2020, 2, 7)),
+        (3, date(2020, 2, 4)),
+        (1, date(2020, 2, 7)),
+        (0, date(2020, 2, 10)),
     ]
 
 
@@ -127,6 +128,14 @@ def test_bad_input_is_refused():
         offset(AFTER_TET, "results_published", at(date(2020, 2, 4)))
     with pytest.raises(ValueError, match="aware"):
         offset(AFTER_TET, SELF, datetime(2020, 2, 4, 8, 0))
+
+
+def days_between(start: date, end: date):
+    """The days from `start` up to, not including, `end`."""
+    day = start
+    while day < end:
+        yield day
+        day += timedelta(days=1)
 
 
 # --- properties -------------------------------------------------------------------------------------------
@@ -159,10 +168,11 @@ def test_property_the_offset_due_is_the_latest_whose_day_has_come(
     today = moment.date()
     got = round_reminder_offset(deadline, kind, moment, calendar)
     last = round_last_day(deadline, calendar)
-    assert calendar.is_working_day(last) and last <= deadline
+    assert calendar.is_working_day(last) and last >= deadline
+    assert all(not calendar.is_working_day(d) for d in days_between(deadline, last))
     day_of = {k: calendar.add_working_days(last, -k) for k in ROUND_OFFSETS[kind]}
     come = [k for k, day in day_of.items() if day <= today]
-    if not in_sending_window(moment, ReminderPolicy(), calendar) or today > deadline:
+    if not in_sending_window(moment, ReminderPolicy(), calendar) or today > last:
         assert got is None
     elif not come:
         assert got is None  # before the first reminder day
@@ -177,9 +187,9 @@ def test_property_the_offset_due_is_the_latest_whose_day_has_come(
 def test_property_each_offset_first_comes_on_its_working_day_in_order(calendar, deadline, kind):
     last = round_last_day(deadline, calendar)
     start = calendar.add_working_days(last, -max(ROUND_OFFSETS[kind])) - timedelta(days=10)
-    pairs = daily(deadline, kind, start, deadline + timedelta(days=10), calendar)
+    pairs = daily(deadline, kind, start, last + timedelta(days=10), calendar)
     assert firsts(pairs) == [(k, calendar.add_working_days(last, -k)) for k in ROUND_OFFSETS[kind]]
-    assert all(calendar.is_working_day(day) and day <= deadline for day, _k in pairs)
+    assert all(calendar.is_working_day(day) and day <= last for day, _k in pairs)
     # The offsets only ever decrease as the days pass: never a stale one after a newer one.
     values = [k for _day, k in pairs]
     assert values == sorted(values, reverse=True)
