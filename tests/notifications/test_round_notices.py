@@ -147,12 +147,20 @@ def days(start: dt.date, end: dt.date):
         day += dt.timedelta(days=1)
 
 
-def expected_path(name: str, args: list) -> str:
-    """The round page's path as the lead's pages define it, or "/" while scoring has no such page."""
+def due_path(w) -> str:
+    """The unit's self-assessment page, or, until the lead's page lands, the unit's breakdown."""
     try:
-        return reverse(name, args=args)
+        return reverse("scoring:self_assessment", args=[w.cs.pk, w.commune.pk])
     except NoReverseMatch:
-        return "/"
+        return reverse("scoring:breakdown", args=[w.cs.pk, w.commune.pk])
+
+
+def ranking_path(w) -> str:
+    """The set's ranking, by its own path or, until that lands, the ranking page with `?set=`."""
+    try:
+        return reverse("scoring:ranking", args=[w.cs.pk])
+    except NoReverseMatch:
+        return f"{reverse('scoring:ranking')}?set={w.cs.pk}"
 
 
 # --- the deadline reminders -------------------------------------------------------------------------------
@@ -344,7 +352,7 @@ def test_deliveries_follow_each_leaders_channels(rnd, webhook):
     assert channels(no_email) == [("webhook", "pending")]
 
     services.deliveries_send(now=at_day(day, 8, 1))
-    path = expected_path("scoring:self_assessment", [rnd.cs.pk, rnd.commune.pk])
+    path = due_path(rnd)
     (email,) = mail.outbox
     assert email.to == ["truongphuong@example.vn"]
     assert email.subject.startswith("Còn 3 ngày làm việc đến hạn tự đánh giá Chỉ số CCHC cấp xã")
@@ -394,8 +402,7 @@ def test_the_api_and_the_page_show_round_notices_with_their_link_and_no_task(rnd
     deadline = calendar.add_working_days(rnd.today + dt.timedelta(days=30), 0)
     cycle(rnd, at_day(back(deadline, 1, calendar), 8), deadline)
     publish(rnd, 1, rnd.today, now=at_day(back(deadline, 1, calendar), 9))
-    due_path = expected_path("scoring:self_assessment", [rnd.cs.pk, rnd.commune.pk])
-    ranking_path = expected_path("scoring:ranking", [rnd.cs.pk])
+    due, ranking = due_path(rnd), ranking_path(rnd)
 
     rows = api.as_(rnd.leader).get("/api/notifications/").json()["results"]
     assert [r["kind"] for r in rows] == [PUBLISHED, SELF]  # newest first
@@ -407,20 +414,21 @@ def test_the_api_and_the_page_show_round_notices_with_their_link_and_no_task(rnd
             rnd.commune.pk,
         )
     assert rows[1]["kind_display"] == "Nhắc hạn tự đánh giá" and rows[1]["offset"] == 1
-    assert rows[1]["url"] == f"https://cchc.example.vn{due_path}"
-    assert rows[0]["url"] == f"https://cchc.example.vn{ranking_path}"
+    assert rows[1]["url"] == f"https://cchc.example.vn{due}"
+    assert rows[0]["url"] == f"https://cchc.example.vn{ranking}"
     assert api.get(f"/api/notifications/?kind={SELF}").json()["count"] == 1
 
     client = web.as_(rnd.leader)
     html = client.get("/notifications/").content.decode()
     assert "Còn 1 ngày làm việc đến hạn tự đánh giá Chỉ số CCHC cấp xã" in html
     assert "Đã công bố kết quả Chỉ số CCHC cấp xã" in html
-    assert f'href="{due_path}"' in html and f'href="{ranking_path}"' in html
+    assert f'href="{due}"' in html and f'href="{ranking}"' in html
     assert html.count('class="notification kind-') == 2 and 'data-unread="2"' in html
     # Opening one marks it read and goes to its page; the API agrees.
     nid = rows[1]["id"]
     r = client.post(f"/notifications/{nid}/read/", {"open": "1"})
-    assert r.status_code == 302 and r["Location"] == due_path
+    assert r.status_code == 302 and r["Location"] == due
+    assert client.get(due).status_code == 200  # a page the leader may open
     r = api.post(f"/api/notifications/{rows[0]['id']}/read/")
     assert r.status_code == 200 and r.json()["read_at"] and r.json()["task"] is None
     assert api.get("/api/notifications/unread-count/").json() == {"unread": 0}
@@ -442,6 +450,18 @@ def test_the_link_goes_to_the_round_pages_by_name(rnd):
     published = Notification.objects.get(recipient=rnd.leader, kind=PUBLISHED)
     assert published.url_path == f"/round-stub/ranking/{rnd.cs.pk}/"
     assert f"Xem kết quả: https://cchc.example.vn/round-stub/ranking/{rnd.cs.pk}/" in published.body
+
+
+@pytest.mark.urls("tests.notifications.urls_without_scoring")
+def test_without_any_scoring_page_the_link_is_the_home_page(rnd, api):
+    calendar = get_calendar()
+    deadline = calendar.add_working_days(rnd.today + dt.timedelta(days=30), 0)
+    cycle(rnd, at_day(deadline, 8), deadline)
+    publish(rnd, 1, rnd.today)
+    for n in Notification.objects.filter(recipient=rnd.leader):
+        assert n.url_path == "/" and n.url == "https://cchc.example.vn/"
+    rows = api.as_(rnd.leader).get("/api/notifications/").json()["results"]
+    assert {r["url"] for r in rows} == {"https://cchc.example.vn/"}
 
 
 def test_the_real_round_pages_when_they_exist(rnd):
