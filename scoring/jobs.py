@@ -15,6 +15,7 @@ RECOMPUTE_FOR_TASK_CHANGE = "scoring.recompute_for_task_change"
 RECONCILE_ALL = "scoring.reconcile_all"
 ROUND_CYCLE = "scoring.round_cycle"
 RENDER_ANNEX = "scoring.render_annex"
+ANNOUNCE_RESULTS = "scoring.announce_results"
 
 
 def recompute_units(criteria_set_id: int, unit_ids: list[int]) -> None:
@@ -30,3 +31,8 @@ def recompute_set(criteria_set_id: int) -> None:
 def render_annex(result_id: int) -> None:
     """Queue the rendering of a published version's annex (PDF), once, after its publication."""
     current_app.send_task(RENDER_ANNEX, args=[result_id])
+
+
+def announce_results(criteria_set_id: int) -> None:
+    """Queue telling the scored units' leaders that the set's results are published."""
+    current_app.send_task(ANNOUNCE_RESULTS, args=[criteria_set_id])

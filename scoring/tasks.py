@@ -11,7 +11,13 @@ from criteria.models import CriteriaSet
 from plans.models import Plan
 
 from . import jobs
-from .services import round_cycle, scores_recompute, scores_recompute_chunks, scores_reconcile
+from .services import (
+    results_announce,
+    round_cycle,
+    scores_recompute,
+    scores_recompute_chunks,
+    scores_reconcile,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +98,10 @@ def render_annex(result_id: int) -> bool:
     from .exports import published_annex_store
 
     return published_annex_store(result_id)
+
+
+@shared_task(name=jobs.ANNOUNCE_RESULTS, **_RETRYING)
+def announce_results(criteria_set_id: int) -> bool:
+    """Tell the scored units' leaders of a publication (notifications plan each notice once)."""
+    cs = CriteriaSet.objects.filter(pk=criteria_set_id).first()
+    return cs is not None and results_announce(criteria_set=cs)

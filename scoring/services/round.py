@@ -270,10 +270,9 @@ def round_step(
         now=now,
     )
     if action == RoundAction.PUBLISH:
-        publication = _publication(rnd)
-        transaction.on_commit(
-            lambda: round_published.send(sender=CriteriaSet, publication=publication, now=now), robust=True
-        )
+        # The leaders hear of it from a job (thousands of notices are no work for a web request); should
+        # the broker be down, the round cycle announces every recent publication again (once per version).
+        transaction.on_commit(lambda: jobs.announce_results(criteria_set.pk), robust=True)
         result_id = PublishedResult.objects.get(criteria_set=criteria_set, version=rnd.version).pk
         transaction.on_commit(lambda: jobs.render_annex(result_id), robust=True)
         for dependent in CriteriaSet.objects.filter(
@@ -311,6 +310,22 @@ def _publication(rnd: Round) -> RoundPublication:
         decided_on=rnd.decided_on,
         recipients=_leaders_by_unit(units),
     )
+
+
+#: How long after a publication the round cycle still announces it (for a job lost with the broker).
+ANNOUNCE_DAYS = 7
+
+
+def results_announce(*, criteria_set: CriteriaSet, now=None) -> bool:
+    """Tell the leaders of every scored unit that the set's latest version is published (notifications
+    plan each notice once per version, so a repeat tells no one twice). False when nothing is published."""
+    now = now or timezone.now()
+    rnd = Round.objects.filter(criteria_set=criteria_set, state=RoundState.PUBLISHED).first()
+    if rnd is None or not rnd.version:
+        return False
+    rnd.criteria_set = criteria_set
+    round_published.send(sender=CriteriaSet, publication=_publication(rnd), now=now)
+    return True
 
 
 def awaiting_answer_q() -> Q:
@@ -383,7 +398,14 @@ def round_cycle(*, now=None) -> dict:
                 late += closed
     targets = round_targets(now=now)
     round_deadlines.send(sender=CriteriaSet, targets=targets, now=now)
-    return {"late": late, "targets": len(targets)}
+    recent = PublishedResult.objects.filter(
+        published_at__gte=now - dt.timedelta(days=ANNOUNCE_DAYS),
+        criteria_set__round__state=RoundState.PUBLISHED,
+    ).values_list("criteria_set_id", flat=True)
+    announced = 0
+    for cs in CriteriaSet.objects.filter(pk__in=recent):
+        announced += results_announce(criteria_set=cs, now=now)
+    return {"late": late, "targets": len(targets), "announced": announced}
 
 
 __all__ = [
@@ -393,6 +415,7 @@ __all__ = [
     "awaiting_answer_q",
     "deadline_end",
     "is_past",
+    "results_announce",
     "results_freeze",
     "round_cycle",
     "round_of",

@@ -13,7 +13,8 @@ import pytest
 from django.utils import timezone
 
 from criteria.models import CriteriaSet
-from scoring.models import PublishedLeaf, PublishedScore
+from notifications.models import Notification
+from scoring.models import PublishedLeaf, PublishedResult, PublishedScore
 from scoring.services import scores_recompute, scores_reconcile
 from tasks import services as task_services
 from tests.factories import STEPS_TO, bound_plan, drive, pdf_file, user
@@ -38,7 +39,8 @@ def _frozen(result_ids):
     )
 
 
-def test_a_whole_round_through_the_api(world, api, worker):
+def test_a_whole_round_through_the_api(world, api, worker, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     w = world
     today = timezone.localdate()
     appraiser = user("thamdinh", memberships=[(w.city, "appraiser")])
@@ -175,6 +177,20 @@ def test_a_whole_round_through_the_api(world, api, worker):
     )
     assert r.status_code == 200, r.json()
     assert (r.json()["state"], r.json()["version"]) == ("published", 1)
+    # The worker announces it to both communes' leaders (in the app, by their channels) and renders the
+    # decision's annex once.
+    wait_for(
+        lambda: (
+            set(
+                Notification.objects.filter(kind="results_published").values_list(
+                    "recipient__username", flat=True
+                )
+            )
+            == {"lanhdao1", "lanhdao2"}
+        ),
+        what="the publication notices",
+    )
+    wait_for(lambda: PublishedResult.objects.get(criteria_set=cs, version=1).annex, what="the stored annex")
     body = api.as_(w.stranger).get(f"{base}/scores/").json()
     assert body["published"]["decision_number"] == "125/QĐ-UBND"
     rows = {x["unit_code"]: x for x in body["results"]}

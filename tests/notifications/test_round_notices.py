@@ -657,6 +657,9 @@ def test_scorings_round_cycle_and_publication_reach_the_leaders(
     step("open_explanation", after, explanation_until=calendar.add_working_days(deadline, 6))
     step("start_final_appraisal", after)
     step("publish", after, decision_number="215/QĐ-UBND", decided_on=after.date())
+    # The publication is announced by a job, and by the next round cycle should that job be lost.
+    assert not Notification.objects.filter(kind=PUBLISHED).exists()
+    assert round_cycle(now=after + dt.timedelta(minutes=15))["announced"] == 1
     published = Notification.objects.filter(kind=PUBLISHED)
     assert sorted(published.values_list("recipient__username", "offset")) == [
         ("chutichxa", 1),
