@@ -95,46 +95,40 @@ def latest_result(cs: CriteriaSet) -> PublishedResult | None:
 # --- Ranking -----------------------------------------------------------------------------------------------
 
 
-def ranking(*, criteria_set: CriteriaSet, parent_unit: Unit | int | None = None) -> QuerySet[UnitScore]:
-    """The ranking table: one UnitScore per unit scored on the set (with `unit` and `parent_unit` loaded),
-    grouped by peer group (same parent unit), each group by rank then unit code. With `parent_unit`, one
-    peer group only. One query, however many units."""
-    qs = UnitScore.objects.filter(criteria_set=criteria_set).select_related("unit", "parent_unit")
+def _by_peer_group(qs, parent_unit: Unit | int | None):
+    """Score rows (live or published) with their unit and peer group loaded, grouped by peer group (the
+    parent unit's code, top-level units first), each group by rank then unit code; one group only with
+    `parent_unit`."""
+    qs = qs.select_related("unit", "parent_unit")
     if parent_unit is not None:
         qs = qs.filter(parent_unit_id=getattr(parent_unit, "pk", parent_unit))
     return qs.order_by(
         F("parent_unit__code").asc(nulls_first=True), F("rank").asc(nulls_last=True), "unit__code"
     )
+
+
+def ranking(*, criteria_set: CriteriaSet, parent_unit: Unit | int | None = None) -> QuerySet[UnitScore]:
+    """The ranking table: one UnitScore per unit scored on the set, by peer group (same parent unit) and
+    rank (`_by_peer_group`). One query, however many units."""
+    return _by_peer_group(UnitScore.objects.filter(criteria_set=criteria_set), parent_unit)
 
 
 def published_ranking(*, result: PublishedResult, parent_unit: Unit | int | None = None):
-    """A published version's ranking table, ordered as `ranking` (PublishedScore rows with `unit` and
-    `parent_unit` loaded): one query, however many units."""
-    qs = PublishedScore.objects.filter(result=result).select_related("unit", "parent_unit")
-    if parent_unit is not None:
-        qs = qs.filter(parent_unit_id=getattr(parent_unit, "pk", parent_unit))
-    return qs.order_by(
-        F("parent_unit__code").asc(nulls_first=True), F("rank").asc(nulls_last=True), "unit__code"
-    )
+    """A published version's ranking table, ordered as `ranking` (PublishedScore rows): one query."""
+    return _by_peer_group(PublishedScore.objects.filter(result=result), parent_unit)
 
 
-#: A published ranking row as the API gives it: its field names, in the order of `published_ranking_rows`.
-PUBLISHED_ROW_FIELDS = (
-    "unit",
-    "unit_code",
-    "unit_name",
-    "parent",
-    "evidence_points",
-    "survey_points",
-    "bonus",
-    "penalty",
-    "total",
-    "applicable_max",
-    "percent",
-    "rank",
-    "delta",
-    "class",
+#: A published ranking row as the API gives it: (field name, stored column), in the order of
+#: `published_ranking_rows`.
+PUBLISHED_ROW = (
+    ("unit", "unit_id"),
+    ("unit_code", "unit_code"),
+    ("unit_name", "unit_name"),
+    ("parent", "parent_unit_id"),
+    *((name, name) for name in PublishedScore.FROZEN_FIELDS[1:-1]),
+    ("class", "class_label"),
 )
+PUBLISHED_ROW_FIELDS = tuple(name for name, _column in PUBLISHED_ROW)
 
 
 def published_ranking_rows(*, result: PublishedResult, parent_unit: Unit | int | None = None):
@@ -144,24 +138,8 @@ def published_ranking_rows(*, result: PublishedResult, parent_unit: Unit | int |
     qs = PublishedScore.objects.filter(result=result)
     if parent_unit is not None:
         qs = qs.filter(parent_unit_id=getattr(parent_unit, "pk", parent_unit))
-    return qs.order_by(
-        F("parent_unit_id").asc(nulls_first=True), F("rank").asc(nulls_last=True), "unit_code"
-    ).values_list(
-        "unit_id",
-        "unit_code",
-        "unit_name",
-        "parent_unit_id",
-        "evidence_points",
-        "survey_points",
-        "bonus",
-        "penalty",
-        "total",
-        "applicable_max",
-        "percent",
-        "rank",
-        "delta",
-        "class_label",
-    )
+    order = (F("parent_unit_id").asc(nulls_first=True), F("rank").asc(nulls_last=True), "unit_code")
+    return qs.order_by(*order).values_list(*(column for _name, column in PUBLISHED_ROW))
 
 
 def peer_groups(*, criteria_set: CriteriaSet) -> QuerySet[Unit]:
@@ -465,7 +443,7 @@ def appraisal_history(*, criteria_set, unit, limit: int = 50) -> list:
 
 
 # The round's reads, under the one `scoring.selectors` name callers use.
-from .round import (  # noqa: E402
+from .round import (  # noqa: E402, F401
     ProgressRow,
     Sheet,
     SheetLeaf,
@@ -478,17 +456,3 @@ from .round import (  # noqa: E402
     self_assessment_read,
     self_assessment_sheet,
 )
-
-__all__ = [
-    "ProgressRow",
-    "Sheet",
-    "SheetLeaf",
-    "is_published",
-    "published_result",
-    "published_results",
-    "round_progress",
-    "round_read",
-    "round_unit_counts",
-    "self_assessment_read",
-    "self_assessment_sheet",
-]

@@ -406,21 +406,3 @@ def round_cycle(*, now=None) -> dict:
     for cs in CriteriaSet.objects.filter(pk__in=recent):
         announced += results_announce(criteria_set=cs, now=now)
     return {"late": late, "targets": len(targets), "announced": announced}
-
-
-__all__ = [
-    "ROUND_DENIED",
-    "RoundError",
-    "StepFields",
-    "awaiting_answer_q",
-    "deadline_end",
-    "is_past",
-    "results_announce",
-    "results_freeze",
-    "round_cycle",
-    "round_of",
-    "round_step",
-    "round_targets",
-    "self_assessments_close",
-    "self_assessments_open",
-]
