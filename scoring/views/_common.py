@@ -1,9 +1,11 @@
-"""What the scoring pages share: whole-number query parameters, numbers for SVG, the appraiser check."""
+"""What the scoring pages share: whole-number query parameters, numbers for SVG, the appraiser check, links
+to pages that may not exist yet."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet
@@ -48,3 +50,12 @@ def require_appraiser(user) -> None:
     """The appraiser pages are for users holding the appraiser role somewhere (403 otherwise)."""
     if not permissions.user_is_appraiser(user):
         raise PermissionDenied(_("Trang thẩm định dành cho thẩm định viên."))
+
+
+def optional_url(name: str, *args) -> str:
+    """The URL of `name`, or "" while no page of that name exists (a link to a page another branch adds
+    appears once it is merged, and this page works before and after)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""

@@ -1,5 +1,6 @@
 """The appraiser's pages (Thẩm định): the units they score on a criteria set, with where each stands, and
-one unit's appraisal entry, saved all together or not at all."""
+one unit's appraisal entry beside what the unit said in its self-assessment, saved all together or not at
+all, with its bonus and penalty."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from org.web import add_service_errors, paginate
 
 from .. import permissions, selectors, services
 from ..forms import AppraisalLeafForm
-from ..models import Appraisal, UnitScore
+from ..forms_round import AdjustmentForm
+from ..models import Adjustment, Appraisal, UnitScore
 from ._common import past_sets, require_appraiser, set_param
 
 # --- The units to appraise ---------------------------------------------------------------------------------
@@ -80,9 +82,11 @@ def _points_text(value: Decimal | None) -> str:
     return format(value.normalize(), "f")
 
 
-def _appraisal_items(data, bd, current: dict[str, Appraisal]) -> list[dict]:
-    """One item per node of the breakdown; a leaf's item holds its form (bound to `data` when posted) and
-    its saved appraisal."""
+def _appraisal_items(data, bd, current: dict[str, Appraisal], sheet) -> list[dict]:
+    """One item per node of the breakdown; a leaf's item holds its form (bound to `data` when posted), its
+    saved appraisal and what the unit said about it (its sheet entry: own points, explanation, evidence,
+    answer)."""
+    said = {leaf.code: leaf for leaf in sheet.leaves}
     items = []
     for node in bd.nodes:
         if not node.is_leaf:
@@ -98,7 +102,7 @@ def _appraisal_items(data, bd, current: dict[str, Appraisal]) -> list[dict]:
                 "note": saved.note if saved else "",
             },
         )
-        items.append({"node": node, "form": form, "saved": saved})
+        items.append({"node": node, "form": form, "saved": saved, "leaf": said.get(node.code)})
     return items
 
 
@@ -117,65 +121,123 @@ def _appraisal_changes(leaf_items: list[dict]) -> list[tuple[dict, Decimal | Non
     return changes
 
 
-def _appraisals_save(*, user, cs: CriteriaSet, unit: Unit, changes: list) -> bool:
+def _appraisals_save(*, user, cs: CriteriaSet, unit: Unit, changes: list) -> tuple[bool, str]:
     """Save the changes together, or none of them: a refused one puts its error on its form and rolls the
-    others back. True when saved."""
+    others back. (saved, a page-level error: the round no longer takes appraisals)."""
     failed = False
-    with transaction.atomic():
-        for item, points, note in changes:
-            try:
-                services.appraisal_set(
-                    actor=user,
-                    criteria_set=cs,
-                    unit=unit,
-                    code=item["node"].code,
-                    points=points,
-                    note=note,
-                )
-            except ValidationError as exc:
-                add_service_errors(item["form"], exc, field_map={"code": "points"})
-                failed = True
-        if failed:
-            transaction.set_rollback(True)
-    return not failed
+    try:
+        with transaction.atomic():
+            for item, points, note in changes:
+                try:
+                    services.appraisal_set(
+                        actor=user,
+                        criteria_set=cs,
+                        unit=unit,
+                        code=item["node"].code,
+                        points=points,
+                        note=note,
+                    )
+                except ValidationError as exc:
+                    add_service_errors(item["form"], exc, field_map={"code": "points"})
+                    failed = True
+            if failed:
+                transaction.set_rollback(True)
+    except services.RoundError as exc:
+        return False, str(exc)
+    return not failed, ""
 
 
-@login_required
-def appraisal_unit(request, set_id: int, unit_id: int):
-    """Appraisal entry for one unit: each leaf's automatic points beside a box for the appraised points
-    and a note. An emptied box clears the appraisal. Everything is saved together, or nothing."""
-    user = request.user
+def _appraise(request, cs: CriteriaSet, unit: Unit, items: list[dict]) -> tuple[bool, str, int]:
+    """The posted appraisals: (done, page-level error, status)."""
+    leaf_items = [i for i in items if "form" in i]
+    if not all(i["form"].is_valid() for i in leaf_items):
+        return False, "", 400
+    changes = _appraisal_changes(leaf_items)
+    saved, error = _appraisals_save(user=request.user, cs=cs, unit=unit, changes=changes)
+    if not saved:
+        return False, error, 409 if error else 400
+    if changes:
+        messages.success(
+            request,
+            _("Đã lưu %(n)d điểm thẩm định. Điểm của đơn vị cập nhật trong giây lát.") % {"n": len(changes)},
+        )
+    else:
+        messages.info(request, _("Không có thay đổi nào để lưu."))
+    return True, "", 302
+
+
+def _adjustment_form(cs: CriteriaSet, row: Adjustment | None, data) -> AdjustmentForm | None:
+    """The bonus and penalty form, where the set allows them (None otherwise)."""
+    if not cs.allows_adjustments:
+        return None
+    initial = {"bonus": "", "penalty": "", "note": ""}
+    if row is not None:
+        initial = {"bonus": _points_text(row.bonus), "penalty": _points_text(row.penalty), "note": row.note}
+    return AdjustmentForm(data, prefix="adj", criteria_set=cs, initial=initial)
+
+
+def _adjust(request, cs: CriteriaSet, unit: Unit, form: AdjustmentForm | None) -> tuple[bool, str, int]:
+    """The posted bonus and penalty, through `services.adjustment_set`: (done, page-level error, status)."""
+    if form is None:
+        return False, _("Bộ tiêu chí này không có điểm thưởng, điểm trừ."), 400
+    if not form.is_valid():
+        return False, "", 400
+    data = form.cleaned_data
+    try:
+        services.adjustment_set(
+            actor=request.user,
+            criteria_set=cs,
+            unit=unit,
+            bonus=data.get("bonus"),
+            penalty=data.get("penalty"),
+            note=data.get("note", ""),
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False, "", 400
+    except services.RoundError as exc:
+        return False, str(exc), 409
+    messages.success(request, _("Đã lưu điểm thưởng, điểm trừ. Điểm của đơn vị cập nhật trong giây lát."))
+    return True, "", 302
+
+
+def _appraised_unit(user, set_id: int, unit_id: int) -> tuple[CriteriaSet, Unit]:
+    """The set and a unit of its kind the user may see (else 404) and appraise (else 403)."""
     cs = get_object_or_404(CriteriaSet, pk=set_id)
     unit = Unit.objects.visible_to(user).select_related("parent").filter(pk=unit_id).first()
     if unit is None or unit.kind != cs.unit_kind:
         raise Http404
     if not permissions.can_appraise(user, unit):
         raise PermissionDenied(_("Chỉ thẩm định viên phụ trách đơn vị này được nhập điểm thẩm định."))
+    return cs, unit
+
+
+@login_required
+def appraisal_unit(request, set_id: int, unit_id: int):
+    """Appraisal entry for one unit: each leaf's automatic points and what the unit said (its own points,
+    explanation, evidence, answer) beside a box for the appraised points and a note; an emptied box clears
+    the appraisal; everything is saved together, or nothing. Then the bonus and penalty, where the set
+    allows them. Read-only once the results are published."""
+    user = request.user
+    cs, unit = _appraised_unit(user, set_id, unit_id)
     bd = selectors.breakdown(criteria_set=cs, unit=unit, today=timezone.localdate())
+    sheet = selectors.self_assessment_sheet(criteria_set=cs, unit=unit, breakdown=bd)
     # The appraisals as stored (the breakdown's points follow them once the worker has recomputed).
     current = {
         a.criterion.code: a
         for a in Appraisal.objects.filter(criteria_set=cs, unit=unit).select_related("criterion", "appraiser")
     }
     data = request.POST if request.method == "POST" else None
-    items = _appraisal_items(data, bd, current)
-    status = 200
+    adjusting = data is not None and "adjustment" in data
+    items = _appraisal_items(None if adjusting else data, bd, current, sheet)
+    adjustment = Adjustment.objects.filter(criteria_set=cs, unit=unit).first()
+    adjust_form = _adjustment_form(cs, adjustment, data if adjusting else None)
+    error, status = "", 200
     if data is not None:
-        leaf_items = [i for i in items if "form" in i]
-        if all(i["form"].is_valid() for i in leaf_items):
-            changes = _appraisal_changes(leaf_items)
-            if _appraisals_save(user=user, cs=cs, unit=unit, changes=changes):
-                if changes:
-                    messages.success(
-                        request,
-                        _("Đã lưu %(n)d điểm thẩm định. Điểm của đơn vị cập nhật trong giây lát.")
-                        % {"n": len(changes)},
-                    )
-                else:
-                    messages.info(request, _("Không có thay đổi nào để lưu."))
-                return redirect("scoring:appraisal_unit", set_id=cs.pk, unit_id=unit.pk)
-        status = 400
-    errors = sum(1 for i in items if "form" in i and i["form"].errors)
+        handle = _adjust(request, cs, unit, adjust_form) if adjusting else _appraise(request, cs, unit, items)
+        done, error, status = handle
+        if done:
+            return redirect("scoring:appraisal_unit", set_id=cs.pk, unit_id=unit.pk)
     return render(
         request,
         "scoring/appraisal_unit.html",
@@ -183,8 +245,13 @@ def appraisal_unit(request, set_id: int, unit_id: int):
             "cs": cs,
             "unit": unit,
             "bd": bd,
+            "sheet": sheet,
             "items": items,
-            "error_count": errors,
+            "error": error,
+            "error_count": sum(1 for i in items if "form" in i and i["form"].errors),
+            "adjust_form": adjust_form,
+            "adjustment": adjustment,
+            "published": sheet.round.is_published,
             "history": selectors.appraisal_history(criteria_set=cs, unit=unit),
         },
         status=status,

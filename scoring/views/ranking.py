@@ -1,7 +1,9 @@
 """The ranking table (Xếp hạng): a criteria set's PAR-index table for one peer group, with a bar chart and
 the link to its XLSX export. Every signed-in user sees it; a unit's name links to its breakdown where the
-user may see that. A published version's exports (the council's XLSX, the decision's annex as PDF) are
-public to signed-in users too, as the published tables are (SPEC §1)."""
+user may see that. Once the set's results are published, the table is the published version (the latest,
+or an older one picked with `?version=`) under the decision that announced it; before, the live scores. A
+published version's exports (the council's XLSX, the decision's annex as PDF) are public to signed-in users
+too, as the published tables are (SPEC §1)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from org.selectors import user_memberships
 from .. import exports, jobs, permissions, selectors
 from ..models import PublishedResult, UnitScore
 from ..xlsx import XLSX_CONTENT_TYPE
-from ._common import int_param, past_sets, set_param, svg_number
+from ._common import int_param, optional_url, past_sets, set_param, svg_number
 
 
 def _member_units(user) -> list[tuple[int, str, int | None]]:
@@ -76,9 +78,13 @@ def _bar_rows(rows: list[UnitScore]) -> list[dict]:
     return [{"score": r, "width": svg_number(min(max(r.percent, Decimal(0)), Decimal(100)))} for r in rows]
 
 
-def _table(cs: CriteriaSet, parent_id: int | None, user, member_ids: set[int]) -> list[UnitScore]:
-    """The peer group's rows, each marked with whether the user may open its breakdown and is a member."""
-    rows = selectors.ranking(criteria_set=cs, parent_unit=parent_id)
+def _table(cs: CriteriaSet, parent_id: int | None, user, member_ids: set[int], result=None) -> list:
+    """The peer group's rows (the published version `result`'s when given, else the live ones), each marked
+    with whether the user may open its breakdown and is a member."""
+    if result is not None:
+        rows = selectors.published_ranking(result=result, parent_unit=parent_id)
+    else:
+        rows = selectors.ranking(criteria_set=cs, parent_unit=parent_id)
     if parent_id is None:  # a set of top-level units: one group without a parent
         rows = rows.filter(parent_unit__isnull=True)
     rows = list(rows)
@@ -86,6 +92,18 @@ def _table(cs: CriteriaSet, parent_id: int | None, user, member_ids: set[int]) -
         row.can_see = permissions.can_see_breakdown(user, row.unit)
         row.mine = row.unit_id in member_ids
     return rows
+
+
+def _version(request, versions: list[PublishedResult]) -> PublishedResult | None:
+    """The published version asked for (`?version=`, 404 when unknown), else the latest; None before the
+    first publication."""
+    asked = int_param(request, "version")
+    if asked is None:
+        return versions[0] if versions else None
+    found = next((v for v in versions if v.version == asked), None)
+    if found is None:
+        raise Http404
+    return found
 
 
 @login_required
@@ -103,7 +121,9 @@ def ranking(request):
     parent_id = int_param(request, "parent")
     if parent_id is None or parent_id not in {g.pk for g in groups}:
         parent_id = _default_group(cs, groups, members, user)
-    rows = _table(cs, parent_id, user, {u for u, _k, _p in members})
+    versions = selectors.published_results(cs)
+    result = _version(request, versions)
+    rows = _table(cs, parent_id, user, {u for u, _k, _p in members}, result)
     export = reverse("criteria-set-export", kwargs={"pk": cs.pk, "format": "xlsx"})
     return render(
         request,
@@ -116,6 +136,12 @@ def ranking(request):
             "rows": rows,
             "bars": _bar_rows(rows),
             "export_url": f"{export}?parent={parent_id}" if parent_id else export,
+            "rnd": selectors.round_read(cs),
+            "result": result,
+            "versions": versions,
+            "published_xlsx": optional_url("scoring:published_xlsx", cs.pk, result.version) if result else "",
+            "published_pdf": optional_url("scoring:published_pdf", cs.pk, result.version) if result else "",
+            "show_class": bool(cs.classes) or any(r.class_label for r in rows),
         },
     )
 
