@@ -202,6 +202,22 @@ def test_publishing_needs_the_decision_and_a_correction_needs_a_reason(s, web):
     assert "Lý do đính chính" in _html(admin.get(s.round_url))
 
 
+def test_the_published_versions_link_to_their_exports_once_those_pages_exist(s, web):
+    from django.urls import NoReverseMatch, reverse
+
+    _published(s)
+    html = _html(web.as_(s.world.stranger).get(s.round_url))
+    row = html.split('data-version="1"', 1)[1].split("</tr>", 1)[0]
+    assert "125/QĐ-UBND" in row and f"{s.today:%d/%m/%Y}" in row
+    for name, label in (("scoring:published_xlsx", ">Excel<"), ("scoring:published_pdf", ">PDF<")):
+        try:
+            url = reverse(name, args=[s.cs.pk, 1])
+        except NoReverseMatch:  # the exports' pages are not there yet: no link, and no error
+            assert label not in row
+        else:
+            assert f'href="{url}"' in row
+
+
 def test_the_progress_table_shows_each_status_and_pages_by_fifty(s, web):
     _open(s)
     w = s.world
