@@ -27,6 +27,7 @@ from ..forms import AppraisalLeafForm
 from ..forms_round import AdjustmentForm
 from ..models import Adjustment, Appraisal, UnitScore
 from ._common import past_sets, require_appraiser, set_param
+from .round import STATUS_LABELS, STATUS_TONES
 
 # --- The units to appraise ---------------------------------------------------------------------------------
 
@@ -60,12 +61,35 @@ def appraisal_index(request):
     leaves = criteria_selectors.scorable_criteria(criteria_set=cs).aggregate(
         all=Count("id"), manual=Count("id", filter=Q(rule__type="manual"))
     )
-    rows = [{"unit": u, "score": scores.get(u.pk), "appraised": appraised.get(u.pk, 0)} for u in page]
+    progress = {r.unit.pk: r for r in selectors.round_progress(criteria_set=cs, units=ids)}
+    rows = [
+        {
+            "unit": u,
+            "score": scores.get(u.pk),
+            "appraised": appraised.get(u.pk, 0),
+            "sheet": _sheet_status(progress.get(u.pk)),
+        }
+        for u in page
+    ]
     return render(
         request,
         "scoring/appraisal_index.html",
-        {"sets": sets, "cs": cs, "page": page, "rows": rows, "leaves": leaves},
+        {
+            "sets": sets,
+            "cs": cs,
+            "page": page,
+            "rows": rows,
+            "leaves": leaves,
+            "round_open": bool(progress),
+        },
     )
+
+
+def _sheet_status(row) -> dict | None:
+    """A unit's self-assessment status as the round page shows it (label and tone), None without one."""
+    if row is None:
+        return None
+    return {"label": STATUS_LABELS[row.status], "tone": STATUS_TONES[row.status], "status": row.status}
 
 
 # --- One unit's appraisal entry ----------------------------------------------------------------------------

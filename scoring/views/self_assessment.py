@@ -213,13 +213,12 @@ def self_assessment(request, set_id: int, unit_id: int):
     sheet = sheet_of(cs, unit)
     mode, writable = _mode(request.user, sheet, now)
     error, status = "", 200
+    saving = request.method == "POST" and "submit" not in request.POST
+    items = _items(sheet, mode, writable, *((request.POST, request.FILES) if saving else ()))
     if request.method == "POST":
-        items = _items(sheet, mode, writable, request.POST, request.FILES)
         done, error, status = _post(request, sheet, items, mode)
         if done:
             return redirect("scoring:self_assessment", set_id=cs.pk, unit_id=unit.pk)
-    else:
-        items = _items(sheet, mode, writable)
     errors = sum(1 for i in items if "form" in i and i["form"].errors)
     return render(
         request,

@@ -239,6 +239,9 @@ def test_the_progress_table_shows_each_status_and_pages_by_fifty(s, web):
     html = _html(client.get(s.round_url))
     assert 'data-unit="X02" data-status="late"' in html and "Nộp muộn" in html
     assert 'data-count="late">51<' in html and 'data-count="submitted">1<' in html
+    # The appraiser's list of units says the same.
+    html = _html(client.get(f"/appraisal/?set={s.cs.pk}"))
+    assert re.search(r'data-status="late"><span class="badge tone-done_late">Nộp muộn<', html)
 
 
 def test_the_round_page_takes_the_same_number_of_queries_for_more_units(s, web):
