@@ -5,6 +5,8 @@
 - `breakdown`: a unit's score criterion by criterion (the XLSX score sheets are the API's export);
 - `appraisal`: the appraiser's list of units and the appraisal entry of one unit (Thẩm định);
 - `survey`: the survey import with its preview, and the CSV template (Điều tra xã hội học);
+- `round`: a criteria set's assessment round (Kỳ đánh giá): its stage, next step and the units' progress;
+- `self_assessment`: a unit's self-assessment and explanation (Tự đánh giá, giải trình), its evidence files;
 - `_common`: query parameters, SVG numbers and the appraiser check the pages share.
 
 Thin: reads come from `scoring.selectors` and `scoring.dashboard`, writes go through `scoring.services`, and

@@ -177,7 +177,11 @@ def test_a_whole_round_in_the_browser(worker, city_round, browse):
         decided_on=today.isoformat(),
     )
     expect(appraiser.locator("h1 .badge")).to_have_text("Đã công bố")
-    expect(appraiser.locator('tr[data-version="1"]')).to_contain_text("125/QĐ-UBND")
+    version = appraiser.locator('tr[data-version="1"]')
+    expect(version).to_contain_text("125/QĐ-UBND")
+    expect(version.get_by_role("link", name="PDF")).to_have_attribute(
+        "href", re.compile(r"/published/1\.pdf$")
+    )
     _shots(appraiser, "published")
 
     # The ranking: the banner with the decision, each unit with its class.
@@ -190,6 +194,9 @@ def test_a_whole_round_in_the_browser(worker, city_round, browse):
     expect(appraiser.locator('tr[data-unit="X01"]')).to_have_attribute("data-total", "9.0000")
     expect(appraiser.locator('tr[data-unit="X01"] .class-label')).to_have_text("Yếu")
     expect(appraiser.locator('tr[data-unit="X02"] .class-label')).to_have_text("Yếu")
+    # …and the published version's exports (the council's spreadsheet, the decision's annex).
+    expect(appraiser.get_by_role("link", name="Kết quả công bố (Excel)")).to_be_visible()
+    expect(appraiser.get_by_role("link", name="Kết quả công bố (PDF)")).to_be_visible()
     _shots(appraiser, "ranking-published")
     # The appraisal page is read-only now.
     appraiser.goto(f"/appraisal/{s.cs.pk}/units/{w.commune.pk}/")
