@@ -61,9 +61,8 @@ def _mode(user, sheet, now) -> tuple[str, bool]:
     if rnd.state == RoundState.EXPLANATION:
         return EXPLAIN, leader and not services.is_past(rnd.explanation_until, now)
     open_ = rnd.state == RoundState.SELF_ASSESSMENT and sheet.state != SelfAssessmentState.SUBMITTED
-    return (EDIT if open_ else READ), leader and open_ and not services.is_past(
-        rnd.self_assessment_until, now
-    )
+    writable = leader and open_ and not services.is_past(rnd.self_assessment_until, now)
+    return (EDIT if open_ else READ), writable
 
 
 def _items(sheet, mode: str, writable: bool, data=None, files=None) -> list[dict]:

@@ -56,11 +56,22 @@ def _step(page, button: str, *, confirm: bool = False, **fields) -> None:
 
 
 def _reload_until(page, check, what: str):
+    """Reload until the worker's recompute shows (a generous deadline: the machine may be busy)."""
+
     def seen():
         page.reload()
         return check()
 
-    return wait_for(seen, what=what)
+    return wait_for(seen, what=what, timeout=45)
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """Each step here may wait on a recompute or a publication's freeze: assertions wait up to 15 s (the
+    Playwright default is 5), then the default comes back for the other modules."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
 
 
 @pytest.fixture
