@@ -450,6 +450,7 @@ from .round import (  # noqa: E402, F401
     is_published,
     published_result,
     published_results,
+    round_history,
     round_progress,
     round_read,
     round_unit_counts,

@@ -180,6 +180,20 @@ def published_result(criteria_set: CriteriaSet, version: int | None = None) -> P
     return qs.order_by("-version").first()
 
 
+def round_history(criteria_set: CriteriaSet, *, limit: int = 50) -> list:
+    """The round's steps as the audit trail has them (who moved it, when, with which dates, decision or
+    reason, and the late submissions at the deadline), newest first."""
+    from org.models import AuditAction, AuditEntry
+
+    actions = [AuditAction.ROUND_STEP, AuditAction.RESULTS_PUBLISHED, AuditAction.SELF_ASSESSMENT_SUBMITTED]
+    return list(
+        AuditEntry.objects.about(criteria_set)
+        .filter(action__in=actions)
+        .filter(Q(unit__isnull=True) | ~Q(action=AuditAction.SELF_ASSESSMENT_SUBMITTED))
+        .select_related("actor")[:limit]
+    )
+
+
 def is_published(criteria_set: CriteriaSet) -> bool:
     return Round.objects.filter(criteria_set=criteria_set, state=RoundState.PUBLISHED).exists()
 

@@ -95,6 +95,7 @@ def unit_breakdown(request, set_id: int, unit_id: int):
         "status_tones": STATUS_TONES,
         "can_appraise": permissions.can_appraise(user, unit),
         "improvement_form": form if may_improve else None,
+        "round": selectors.round_read(cs),
     }
     return render(request, "scoring/breakdown.html", context, status=status)
 

@@ -202,4 +202,5 @@ def round_page(request, set_id: int):
     context["show_progress"] = permissions.can_see_round_progress(user, cs)
     if context["show_progress"]:
         context["page"], context["rows"] = _progress(request, cs)
+        context["history"] = selectors.round_history(cs)
     return render(request, "scoring/round.html", context, status=status)

@@ -452,3 +452,25 @@ def test_a_leaders_dashboard_links_to_the_sheet_while_the_round_asks_for_it(s, w
     assert f"hết ngày {s.today + dt.timedelta(days=10):%d/%m/%Y}" in html
     # The city's leader does not assess a commune in its place.
     assert s.sheet_url not in _html(web.as_(s.world.city_leader).get("/dashboard/"))
+
+
+def test_the_round_page_shows_its_steps_in_the_audit_trail_and_the_breakdown_links_the_sheet(db, web):
+    from criteria.services import criteria_set_import
+    from scoring.services import StepFields, round_step
+    from tests.factories import World
+
+    w = World()
+    cs = criteria_set_import(data=SET_2026)
+    until = timezone.localdate() + dt.timedelta(days=9)
+    round_step(
+        actor=w.admin,
+        criteria_set=cs,
+        action="open_self_assessment",
+        fields=StepFields(self_assessment_until=until),
+    )
+    body = web.as_(w.admin).get(f"/round/{cs.pk}/").content.decode()
+    history = body[body.index("Nhật ký kỳ đánh giá") :]
+    assert "Chuyển giai đoạn kỳ đánh giá" in history and until.strftime("%Y-%m-%d") in history
+    leader = user("ldx01", memberships=[(w.commune, "leader")])
+    page = web.as_(leader).get(f"/ranking/{cs.pk}/units/{w.commune.pk}/").content.decode()
+    assert f'href="/round/{cs.pk}/units/{w.commune.pk}/"' in page
