@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from scoring import services as scoring_services
 from scoring.models import LeafScore, RoundAction
@@ -22,16 +23,20 @@ from .task_fates import pdf
 DECISION_2019 = ("215/QĐ-UBND", dt.date(2020, 2, 20))
 
 
-def _step(demo: Demo, cs, action: str, day: dt.date, **fields) -> None:
+def _step(demo: Demo, cs, action: str, day: dt.date | dt.datetime, **fields) -> None:
+    now = day if isinstance(day, dt.datetime) else at(day, 10)
     scoring_services.round_step(
-        actor=demo.org.appraiser, criteria_set=cs, action=action, fields=StepFields(**fields), now=at(day, 10)
+        actor=demo.org.appraiser, criteria_set=cs, action=action, fields=StepFields(**fields), now=now
     )
 
 
-def _self_assess(demo: Demo, cs, unit, day: dt.date, *, submit: bool, full: bool = True) -> None:
+def _self_assess(
+    demo: Demo, cs, unit, day: dt.date | dt.datetime, *, submit: bool, full: bool = True
+) -> None:
     """The unit's leader gives self points on the manual leaves (full marks, or half), an explanation and
     a report as evidence on the first, and submits when `submit`."""
-    leader, now = demo.org.leaders[unit.pk], at(day, 15)
+    leader = demo.org.leaders[unit.pk]
+    now = day if isinstance(day, dt.datetime) else at(day, 15)
     for i, (code, mx) in enumerate(APPRAISED):
         points = Decimal(mx) if full or i % 2 else Decimal(mx) / 2
         scoring_services.self_assessment_leaf_save(
@@ -51,7 +56,7 @@ def _self_assess(demo: Demo, cs, unit, day: dt.date, *, submit: bool, full: bool
         code=first,
         file=SimpleUploadedFile("bao-cao.pdf", pdf(f"Báo cáo tiêu chí {first}")),
         doc_number=f"{12 + unit.pk % 40}/BC-UBND",
-        doc_date=day,
+        doc_date=timezone.localdate(now),
         description=f"Báo cáo tự đánh giá tiêu chí {first}",
         now=now,
     )
@@ -114,7 +119,10 @@ def round_2019(demo: Demo) -> None:
 def round_2020_open(demo: Demo) -> None:
     """The 2020 set's round in self-assessment now: Đồng Tâm has submitted, the next ward has started."""
     cs, org = demo.sets[2020], demo.org
+    # Moments just before the load, so that nothing reads as done in the future.
+    now = timezone.now()
     until = demo.calendar.add_working_days(demo.today, 8)
-    _step(demo, cs, RoundAction.OPEN_SELF_ASSESSMENT, demo.today, self_assessment_until=until)
-    _self_assess(demo, cs, org.communes[0], demo.today, submit=True)
-    _self_assess(demo, cs, org.communes[1], demo.today, submit=False, full=False)
+    opened = now - dt.timedelta(hours=2)
+    _step(demo, cs, RoundAction.OPEN_SELF_ASSESSMENT, opened, self_assessment_until=until)
+    _self_assess(demo, cs, org.communes[0], now - dt.timedelta(hours=1), submit=True)
+    _self_assess(demo, cs, org.communes[1], now - dt.timedelta(minutes=30), submit=False, full=False)
