@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.http import QueryDict
 from django.utils.formats import number_format
 
 register = template.Library()
@@ -55,3 +56,30 @@ def signed(value):
         return value
     text = number_format(abs(number), 2)
     return f"+{text}" if number > 0 else f"−{text}" if number < 0 else "0"
+
+
+#: Query parameters that choose a page of a list: changing any other parameter (a tab, a filter, a sort)
+#: goes back to the first page.
+PAGE_PARAMS = ("page",)
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with `changes` made (a value of None or "" removes the parameter), the
+    others kept, always starting with "?" (so that `href="{% query tab='open' %}"` is a whole link, and an
+    empty query, "?", still clears the current one). Changing anything but the page (`PAGE_PARAMS`)
+    drops the page: a new tab or filter opens on its first page. The one way the pages build a tab, pager
+    or sort link: `{% query page=page.next_page_number %}`, `{% query tab=key %}`."""
+    request = context.get("request")
+    params = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    if any(key not in PAGE_PARAMS for key in changes):
+        for key in PAGE_PARAMS:
+            params.pop(key, None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        elif isinstance(value, list | tuple):
+            params.setlist(key, [str(v) for v in value])
+        else:
+            params[key] = str(value)
+    return "?" + params.urlencode()

@@ -3,7 +3,10 @@ it), the errors a service may raise and how a page answers them, the redirect ba
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -38,3 +41,29 @@ def require(allowed: bool) -> None:
 
 def back(task, anchor: str = ""):
     return redirect(reverse("tasks:detail", args=[task.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def post_or_page(url_name: str):
+    """For a view a form posts to: POST does the view; GET (and HEAD) redirect to the page `url_name`
+    names with the URL's `pk` (the task page, the plan page), any other method is 405. A refused form is
+    drawn at its POST URL: a reload, a language switch or Enter in the address bar then asks that URL with
+    GET, and gets the page back, never the browser's "405"."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return redirect(reverse(url_name, args=[kwargs["pk"]]))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+#: The task page's forms: POST does them, GET is the task page.
+post_or_task_page = post_or_page("tasks:detail")
+#: The plan page's buttons: POST does them, GET is the plan page.
+post_or_plan_page = post_or_page("plans:detail")

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_fsm import ConcurrentTransition
 
 from org.calendar import get_calendar
@@ -23,7 +23,7 @@ from .. import permissions, services
 from ..choices import ExtensionState, TaskAction, TaskState, TaskTone
 from ..forms import EvidenceForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReasonForm
 from ..selectors import due_soon_until, task_tone
-from .common import STATE_ERRORS, TASK_CHANGED, back, get_task
+from .common import STATE_ERRORS, TASK_CHANGED, back, get_task, post_or_task_page
 
 # The steps' buttons, in the order they are shown, under the steps' names (`TaskAction`'s labels).
 BUTTON_ORDER = (
@@ -188,7 +188,7 @@ def task_form_view(form_class, service, *, done, anchor: str, open_action: str =
     errors, the form comes back to the page as `<open_action or anchor>_form` (see `_forms`)."""
 
     @login_required
-    @require_POST
+    @post_or_task_page
     def view(request, pk: int):
         task = get_task(request, pk)
         form = form_class(request.POST)
@@ -207,7 +207,7 @@ def task_form_view(form_class, service, *, done, anchor: str, open_action: str =
 
 
 @login_required
-@require_POST
+@post_or_task_page
 def task_transition(request, pk: int, action: str):
     if action not in services.TRANSITIONS:
         raise Http404

@@ -8,14 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from org.web import add_service_errors, is_htmx
 
 from .. import services
 from ..files import evidence_file_response
 from ..forms import EvidenceForm
-from .common import STATE_ERRORS, back, get_task
+from .common import STATE_ERRORS, back, get_task, post_or_task_page
 from .detail import render_task, task_context
 
 
@@ -35,7 +35,7 @@ def _add(request, task, form) -> bool:
 
 
 @login_required
-@require_POST
+@post_or_task_page
 def evidence_upload(request, pk: int):
     """Upload one evidence file. With htmx the answer is the evidence section and the actions (submitting
     may have become possible); without JavaScript, the page."""
@@ -60,7 +60,7 @@ def evidence_download(request, pk: int, eid: int):
 
 
 @login_required
-@require_POST
+@post_or_task_page
 def evidence_delete(request, pk: int, eid: int):
     task = get_task(request, pk)
     evidence = get_object_or_404(task.evidence, pk=eid)

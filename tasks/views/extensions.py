@@ -7,11 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import ExtensionDecisionForm, ExtensionRequestForm
-from .common import get_task
+from .common import get_task, post_or_task_page
 from .detail import submit_task_form, task_form_view
 
 extension_request = task_form_view(
@@ -24,7 +23,7 @@ extension_request = task_form_view(
 
 
 @login_required
-@require_POST
+@post_or_task_page
 def extension_decide(request, pk: int, xid: int):
     task = get_task(request, pk)
     extension = get_object_or_404(task.extensions, pk=xid)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_fsm import ConcurrentTransition
 
 from org.models import Unit
@@ -35,7 +35,7 @@ from ..forms import ImportForm
 from ..models import Task
 from ..permissions import can_add_task
 from ..selectors import plan_progress_by_unit, progress_totals, task_list
-from .common import STATE_ERRORS, TASK_CHANGED, get_plan, require
+from .common import STATE_ERRORS, TASK_CHANGED, get_plan, post_or_plan_page, require
 from .lists import is_fragment, render_list, task_rows
 
 #: The plan's fields the plan form edits (the owner unit only when the plan is created).
@@ -133,7 +133,7 @@ PLAN_TRANSITIONS = {"issue": plan_services.plan_issue, "close": plan_services.pl
 
 
 @login_required
-@require_POST
+@post_or_plan_page
 def plan_transition(request, pk: int, action: str):
     if action not in PLAN_TRANSITIONS:
         raise Http404
@@ -201,7 +201,7 @@ def plan_detail(request, pk: int):
 
 
 @login_required
-@require_POST
+@post_or_plan_page
 def plan_assign_drafts(request, pk: int):
     """Assign, in one go, the plan's draft tasks that have a due date (after an import, say)."""
     plan = get_plan(request, pk)
