@@ -1,6 +1,7 @@
 """The filters of plan lists, one FilterSet for the plan list page and the API alike: the same query
 parameter means the same thing wherever it is sent (the API answers 400 for a bad value, the page leaves it
-out). Search (`q`) is the page's, the only one there was: every word, in the number or the title."""
+out). Search (`q`) is the page's, the only one there was: every word, in the number or the title, case and
+accents aside (`plans.search`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Plan, PlanState
+from .search import folded_contains
 
 #: At most this many words of a search are used.
 SEARCH_WORDS = 8
@@ -36,5 +38,5 @@ class PlanFilterSet(django_filters.FilterSet):
 
     def search(self, qs, name, value: str):
         for word in value.split()[:SEARCH_WORDS]:
-            qs = qs.filter(Q(number__icontains=word) | Q(title__icontains=word))
+            qs = qs.filter(Q(folded_contains("number", word)) | Q(folded_contains("title", word)))
         return qs

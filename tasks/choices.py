@@ -27,7 +27,7 @@ DUE_STATES = (*OPEN_STATES, TaskState.SUBMITTED)
 #: What may happen in which state: the services refuse outside these, the pages' predicates
 #: (`tasks.permissions.can_edit` …) ask the same sets to offer a button.
 FROZEN_STATES = (TaskState.APPROVED, TaskState.CANCELLED)  # details no longer change (reopen first)
-PROGRESS_STATES = DUE_STATES  # progress is reported from assignment until approval
+PROGRESS_STATES = OPEN_STATES  # progress is reported while the task is open (not once submitted)
 EVIDENCE_STATES = OPEN_STATES  # evidence is added and removed while the task is open (not submitted)
 EXTENSION_REQUEST_STATES = OPEN_STATES  # a later due date is asked for while the task is open
 

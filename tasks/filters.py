@@ -2,8 +2,9 @@
 parameter means the same thing wherever it is sent. The API (`DjangoFilterBackend`) answers 400 for a bad
 value; the pages draw the form with `tasks.forms.dress_task_filters` and leave a bad value out.
 
-Search (`q`) is the API's: the words as typed, anywhere in the title, case aside. The pages searched more
-columns word by word; SPEC documents neither, and the API's answer is the one clients rely on."""
+Search (`q`) is the API's: the words as typed, anywhere in the title, case and accents aside ("ngan sach"
+finds "Ngân sách", `plans.search`). The pages searched more columns word by word; SPEC documents neither,
+and the API's answer is the one clients rely on."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import django_filters
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from plans.search import folded_contains
 
 from .choices import Priority, TaskState, TaskTone
 from .models import Task
@@ -32,7 +35,7 @@ BUCKET_LABELS = {
 
 class TaskFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="title", lookup_expr="icontains", label=_("Tìm kiếm"), help_text="Search in titles"
+        method="filter_search", label=_("Tìm kiếm"), help_text="Search in titles, case and accents aside"
     )
     tone = django_filters.ChoiceFilter(
         choices=TaskTone.choices, method="filter_tone", label=_("Tình hình"), empty_label=_("Tất cả")
@@ -85,6 +88,10 @@ class TaskFilterSet(django_filters.FilterSet):
     def filter_tab(self, qs, name, value):
         user = self.request.user
         return qs.filter(bucket_q(value, user=user, today=self.today, soon_until=self.soon_until))
+
+    def filter_search(self, qs, name, value: str):
+        value = value.strip()
+        return qs.filter(folded_contains("title", value)) if value else qs
 
     def filter_tone(self, qs, name, value):
         if "tone" not in qs.query.annotations:  # the pages annotate it already, to colour the rows

@@ -145,6 +145,15 @@ class ExtensionDecisionForm(forms.Form):
         return data
 
 
+class ParentChoiceField(forms.ModelChoiceField):
+    """The parent task, by title and assignee unit: a plan gives the same task to many units, and 13
+    options all reading "Rà soát TTHC" are no choice at all."""
+
+    def label_from_instance(self, obj) -> str:
+        unit = obj.assignee_unit
+        return f"{obj.title[:90]} — {unit.name} ({unit.code})"
+
+
 class TaskForm(forms.Form):
     """Add a task to a plan, or change one. Choices are limited to what the user may see."""
 
@@ -170,7 +179,7 @@ class TaskForm(forms.Form):
     )
     priority = forms.ChoiceField(label=_("Mức ưu tiên"), choices=Priority.choices, initial=Priority.NORMAL)
     criterion_code = forms.ChoiceField(label=_("Tiêu chí"), required=False)
-    parent = forms.ModelChoiceField(label=_("Nhiệm vụ cha"), queryset=Task.objects.none(), required=False)
+    parent = ParentChoiceField(label=_("Nhiệm vụ cha"), queryset=Task.objects.none(), required=False)
 
     def __init__(self, *args, user, plan: Plan, task: Task | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,7 +203,9 @@ class TaskForm(forms.Form):
         parents = Task.objects.visible_to(user).filter(plan=plan, parent__isnull=True)
         if task is not None:
             parents = parents.exclude(pk=task.pk)
-        self.fields["parent"].queryset = parents.order_by("id")
+        self.fields["parent"].queryset = parents.select_related("assignee_unit").order_by(
+            "title", "assignee_unit__code", "id"
+        )
         self.fields["parent"].empty_label = _("— Không —")
         if task is not None and task.state != TaskState.DRAFT:
             self.fields["assignee_unit"].disabled = True

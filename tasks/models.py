@@ -185,6 +185,12 @@ class Task(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def shown_progress(self) -> int:
+        """The progress the pages and the export show: 100 once approved (approval says it is done, whatever
+        was last reported; tasks approved before approval set it to 100 kept the last report)."""
+        return 100 if self.state == TaskState.APPROVED else self.progress
+
     def status(self, today: dt.date | None = None) -> str:
         return task_status(
             state=self.state,

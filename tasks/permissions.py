@@ -72,7 +72,8 @@ def can_edit(user, task) -> bool:
 
 
 def can_report_progress(user, task) -> bool:
-    """Report progress: a member of the assignee unit, from assignment until approval."""
+    """Report progress: a member of the assignee unit, while the task is open (assigned, in progress,
+    returned): not once submitted, nor after approval."""
     return task.state in PROGRESS_STATES and is_assignee_member(task, user)
 
 

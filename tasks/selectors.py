@@ -30,11 +30,19 @@ def task_list(*, user, today: dt.date | None = None):
 
 
 def my_tasks_q(user) -> Q:
-    """Tasks that are the user's work: led by them, or assigned to a unit where they are an official without
-    a lead set, or waiting for their approval (`awaiting_my_approval_q`). The my-tasks page and the API's
-    `mine` filter both use it."""
-    unit_ids = [u for u, _p, r in user_memberships(user) if r in ("official", "leader")]
-    return Q(lead=user) | Q(assignee_unit_id__in=unit_ids, lead__isnull=True) | awaiting_my_approval_q(user)
+    """Tasks that are the user's work: led by them, assigned to a unit they lead (whoever leads the task: the
+    unit's leader answers for all of it, so their overdue count is the unit's, as on its dashboard), or
+    to a unit where they are an official without a lead set, or waiting for their approval
+    (`awaiting_my_approval_q`). The my-tasks page and the API's `mine` filter both use it."""
+    memberships = user_memberships(user)
+    led = [u for u, _p, r in memberships if r == "leader"]
+    member_of = [u for u, _p, r in memberships if r == "official"]
+    return (
+        Q(lead=user)
+        | Q(assignee_unit_id__in=led)
+        | Q(assignee_unit_id__in=member_of, lead__isnull=True)
+        | awaiting_my_approval_q(user)
+    )
 
 
 #: Above this many plans, `_submitted_in_plans_of` filters by a subquery instead of a list of ids: a list

@@ -26,7 +26,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from org.files import zip_is_implausible
 from org.spreadsheet import set_text, text_cell, text_row
 
-from .models import Priority, TaskStatus
+from .choices import TaskTone
+from .models import Priority
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An .xlsx is a zip: refuse one whose parts inflate beyond this (a zip bomb) before openpyxl parses it.
@@ -322,7 +323,8 @@ _PROGRESS_COLUMNS = (
 
 def plan_export(*, plan, tasks, progress_rows, today: dt.date) -> bytes:
     """A plan's tasks (those the user may see) and its progress by unit, for a report. `tasks` is an
-    iterable of tasks annotated with `status_code`; `progress_rows` as `plan_progress_by_unit` gives them."""
+    iterable of tasks annotated with `tone` (`selectors.with_tone`), which names a task's standing as the
+    pages do; `progress_rows` as `plan_progress_by_unit` gives them."""
     wb = Workbook(write_only=True)
     _task_sheet(_sheet_with_header(wb, _("Nhiệm vụ"), _TASK_COLUMNS), tasks)
     ws = _sheet_with_header(wb, _("Tiến độ theo đơn vị"), _PROGRESS_COLUMNS)
@@ -346,7 +348,7 @@ def _sheet_with_header(wb: Workbook, title: str, columns):
 
 
 def _task_sheet(ws, tasks) -> None:
-    statuses = dict(TaskStatus.choices)
+    tones = dict(TaskTone.choices)  # the labels of the plan page's task list ("Sắp đến hạn" …)
     tz = timezone.get_default_timezone()
     for n, task in enumerate(tasks, start=1):
         row = [
@@ -358,8 +360,8 @@ def _task_sheet(ws, tasks) -> None:
             _date_cell(ws, task.due_date),
             _date_cell(ws, task.effective_due_date),
             str(task.get_state_display()),
-            str(statuses.get(task.status_code, task.status_code)),
-            task.progress,
+            str(tones.get(task.tone, task.tone)),
+            task.shown_progress,
             task.criterion_code,
             task.lead.display_name if task.lead_id else "",
             _datetime_cell(ws, task.submitted_at, tz),

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django import template
 from django.http import QueryDict
-from django.utils.formats import number_format
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format, number_format
 
 register = template.Library()
 
@@ -83,3 +84,17 @@ def query(context, **changes) -> str:
         else:
             params[key] = str(value)
     return "?" + params.urlencode()
+
+
+@register.filter
+def day(value):
+    """A date as the pages write one (dd/mm/yyyy, `config.formats`): a date, or the ISO date a history
+    row keeps in its data ("2026-12-15"); anything else as it is."""
+    if isinstance(value, str):
+        try:
+            value = parse_date(value) or value
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return value

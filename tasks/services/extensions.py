@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..choices import EXTENSION_REQUEST_STATES, OPEN_STATES, ExtensionState, TaskAction, TaskState
@@ -30,7 +31,8 @@ def extension_request(*, actor, task: Task, requested_due_date: dt.date, reason:
         errors["reason"] = [_("Cần nêu lý do.")]
     if task.due_date and requested_due_date <= task.due_date:
         errors["requested_due_date"] = [
-            _("Hạn mới phải sau hạn hiện tại (%(d)s).") % {"d": task.due_date.isoformat()}
+            _("Hạn mới phải sau hạn hiện tại (%(d)s).")
+            % {"d": date_format(task.due_date, "SHORT_DATE_FORMAT")}
         ]
     if errors:
         raise ValidationError(errors)

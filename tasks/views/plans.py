@@ -34,7 +34,7 @@ from ..choices import TaskState
 from ..forms import ImportForm
 from ..models import Task
 from ..permissions import can_add_task
-from ..selectors import plan_progress_by_unit, progress_totals, task_list
+from ..selectors import due_soon_until, plan_progress_by_unit, progress_totals, task_list, with_tone
 from .common import STATE_ERRORS, TASK_CHANGED, get_plan, post_or_plan_page, require
 from .lists import is_fragment, render_list, task_rows
 
@@ -278,7 +278,7 @@ def plan_export(request, pk: int):
     plan = get_plan(request, pk)
     today = timezone.localdate()
     tasks = (
-        task_list(user=request.user, today=today)
+        with_tone(task_list(user=request.user, today=today), soon_until=due_soon_until(today))
         .filter(plan=plan)
         .order_by("assignee_unit__code", "effective_due_date", "id")
         .iterator(chunk_size=2000)
