@@ -378,6 +378,17 @@ def test_an_approved_task_shows_100_percent_and_a_submitted_one_no_progress_form
     assert submitted.progress != 80
 
 
+def test_the_migration_sets_100_percent_on_tasks_approved_before(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    approved, open_ = world.task("approved"), world.task("in_progress")
+    Task.objects.filter(pk__in=[approved.pk, open_.pk]).update(progress=60)
+    import_module("tasks.migrations.0005_approved_progress").forwards(apps, None)
+    assert dict(Task.objects.values_list("pk", "progress")) == {approved.pk: 100, open_.pk: 60}
+
+
 def test_the_export_names_a_tasks_standing_as_the_plan_page_does(world, web):
     soon = due_soon_until(timezone.localdate())
     world.task("in_progress", due=soon, title="Sắp hết hạn")
