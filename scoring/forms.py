@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from org.fields import CommaDecimalField
+from org.formatting import points as points_text
 
 from .services import POINTS_PLACES, SURVEY_MAX_BYTES
 
@@ -52,7 +53,11 @@ class AppraisalLeafForm(forms.Form):
         self.max_points = max_points
         field = self.fields["points"]
         field.max_value = max_points
-        field.validators.append(MaxValueValidator(max_points))
+        field.validators.append(
+            MaxValueValidator(
+                max_points, message=_("Điểm tối đa là %(max)s.") % {"max": points_text(max_points)}
+            )
+        )
         field.widget.attrs["aria-describedby"] = f"{self.prefix}-auto"
 
     def clean(self):

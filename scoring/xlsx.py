@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from criteria.models import CriteriaSet
+from org.formatting import points as points_text
 from org.spreadsheet import set_text
 
 from .models import UnitScore
@@ -129,9 +130,9 @@ def _unit_sheet(ws, bd: Breakdown) -> None:
     set_text(ws.cell(row=2, column=1), f"{bd.criteria_set.code} — {bd.criteria_set.name}")
     if score is not None:
         summary = _("Tổng điểm %(total)s / %(max)s (%(percent)s%%), xếp hạng %(rank)s") % {
-            "total": f"{score.total:.2f}",
-            "max": f"{score.applicable_max:.2f}",
-            "percent": f"{score.percent:.2f}",
+            "total": points_text(score.total),
+            "max": points_text(score.applicable_max),
+            "percent": points_text(score.percent),
             "rank": score.rank if score.rank is not None else "—",
         }
         set_text(ws.cell(row=3, column=1), summary).font = _BOLD

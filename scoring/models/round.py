@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from criteria.models import CriteriaSet, Criterion
@@ -23,7 +24,7 @@ from tasks.models import evidence_upload_to
 class RoundState(models.TextChoices):
     TRACKING = "tracking", _("Theo dõi")
     SELF_ASSESSMENT = "self_assessment", _("Tự đánh giá")
-    APPRAISAL = "appraisal", _("Thẩm định")
+    APPRAISAL = "appraisal", pgettext_lazy("round", "Thẩm định")
     EXPLANATION = "explanation", _("Giải trình")
     FINAL_APPRAISAL = "final_appraisal", _("Thẩm định sau giải trình")
     PUBLISHED = "published", _("Đã công bố")

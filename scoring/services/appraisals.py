@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet
 from org.audit import audit_record
+from org.formatting import points as points_text
 from org.models import AuditAction, Unit
 
 from ..models import Adjustment, Appraisal, LeafAssessment, LeafScore, RoundState
@@ -117,7 +118,9 @@ def appraisal_set(
 def _checked_points(points, criterion) -> Decimal:
     points = Decimal(points)
     if not points.is_finite() or not Decimal(0) <= points <= criterion.max_points:
-        raise ValidationError({"points": [_("Điểm phải từ 0 đến %(max)s.") % {"max": criterion.max_points}]})
+        raise ValidationError(
+            {"points": [_("Điểm phải từ 0 đến %(max)s.") % {"max": points_text(criterion.max_points)}]}
+        )
     if points.as_tuple().exponent < -POINTS_PLACES:
         raise ValidationError(
             {"points": [_("Điểm có tối đa %(k)d chữ số thập phân.") % {"k": POINTS_PLACES}]}
@@ -135,7 +138,9 @@ def _adjustment_points(value, cap, field: str) -> Decimal:
     if points and cap is None:
         raise ValidationError({field: [_("Bộ tiêu chí này không cho phép loại điểm này.")]})
     if cap is not None and points > cap:
-        raise ValidationError({field: [_("Tối đa %(max)s điểm theo bộ tiêu chí.") % {"max": cap}]})
+        raise ValidationError(
+            {field: [_("Tối đa %(max)s điểm theo bộ tiêu chí.") % {"max": points_text(cap)}]}
+        )
     if points.as_tuple().exponent < -2:
         raise ValidationError({field: [_("Điểm có tối đa 2 chữ số thập phân.")]})
     return points

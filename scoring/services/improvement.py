@@ -6,14 +6,14 @@ so their rules (who may, numbers unique per year, the plan's reach) hold here to
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet
+from org.formatting import points as points_text
 from org.models import Unit
 from plans import services as plan_services
 from plans.models import Plan
@@ -32,17 +32,12 @@ def _lost_leaves(criteria_set: CriteriaSet, unit: Unit) -> list:
     return [n for n in bd.nodes if n.is_leaf and not n.excluded and n.computed and n.points < n.max_points]
 
 
-def _shown(value: Decimal) -> str:
-    """Points as the pages show them: at most two decimals, in the active language's format."""
-    return formats.number_format(value.quantize(Decimal("0.01")), 2)
-
-
 def _task_fields(node, scored: CriteriaSet, target_leaves: set[str]) -> dict:
     title = _("Khắc phục tiêu chí %(code)s: %(title)s") % {"code": node.code, "title": node.title}
     description = _("Theo %(set)s: đạt %(points)s/%(max)s điểm. Lý do mất điểm: %(reason)s.") % {
         "set": scored.code,
-        "points": _shown(node.points),
-        "max": _shown(node.max_points),
+        "points": points_text(node.points),
+        "max": points_text(node.max_points),
         "reason": node.reason,
     }
     return {

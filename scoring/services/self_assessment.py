@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from criteria.models import CriteriaSet, Criterion
 from org.audit import audit_record
+from org.formatting import points as points_text
 from org.models import AuditAction, Unit
 from tasks.files import inspect_upload
 
@@ -115,7 +116,7 @@ def _self_points(value, criterion: Criterion) -> Decimal | None:
         raise ValidationError({"self_points": [_("Điểm phải là một số.")]}) from None
     if not points.is_finite() or not Decimal(0) <= points <= criterion.max_points:
         raise ValidationError(
-            {"self_points": [_("Điểm phải từ 0 đến %(max)s.") % {"max": criterion.max_points}]}
+            {"self_points": [_("Điểm phải từ 0 đến %(max)s.") % {"max": points_text(criterion.max_points)}]}
         )
     if points.as_tuple().exponent < -POINTS_PLACES:
         raise ValidationError(

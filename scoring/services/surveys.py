@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from criteria.models import CriteriaSet, Criterion
 from org.audit import Entry as AuditRow
 from org.audit import audit_record_many
+from org.formatting import points as points_text
 from org.models import AuditAction, Unit
 from org.spreadsheet import csv_untext
 from tasks.files import zip_is_implausible
@@ -175,8 +176,8 @@ def survey_parse(
             )
         elif criterion is not None and not Decimal(0) <= points <= criterion.max_points:
             errors.append(
-                _("dòng %(n)d: điểm %(p)s ngoài khoảng 0..%(m)s")
-                % {"n": n, "p": raw, "m": criterion.max_points}
+                _("dòng %(n)d: điểm %(p)s ngoài khoảng từ 0 đến %(m)s")
+                % {"n": n, "p": raw, "m": points_text(criterion.max_points)}
             )
         # By what the cells resolve to: "'-A" and "-A" are one unit, and one upsert cannot write a row twice.
         key = (unit.pk if unit else unit_code, criterion.pk if criterion else code)

@@ -185,7 +185,7 @@ def test_appraisal_refusals(s, api):
     assert api.as_(s.far_appraiser).put(put, {"points": "5"}, format="json").status_code == 404
     client = api.as_(s.appraiser)
     r = client.put(put, {"points": "10.5"}, format="json", **EN)  # 1.1's max is 10
-    assert r.status_code == 400 and r.json()["points"] == ["Points must be between 0 and 10.00."]
+    assert r.status_code == 400 and r.json()["points"] == ["Points must be between 0 and 10."]
     for bad in ("-1", "abc", "1e400", "1.00001"):
         r = client.put(put, {"points": bad}, format="json")
         assert r.status_code == 400 and "points" in r.json(), bad
@@ -250,7 +250,7 @@ def test_a_survey_with_bad_rows_is_refused_whole_with_each_row_named(s, api):
     assert r.status_code == 400
     assert r.json()["file"] == [
         "row 3: unit 'X77' is not a unit you appraise",
-        "row 4: points 11 outside 0..10.00",
+        "row 4: points 11 outside 0 to 10",
         "row 5: '1.1' is not a survey criterion of T-2026",
         "row 6: points 'abc' is not a number",
     ]
@@ -259,7 +259,7 @@ def test_a_survey_with_bad_rows_is_refused_whole_with_each_row_named(s, api):
     content = xlsx_bytes([["unit_code", "criterion_code", "points"], ["X01", "3.1", 25], ["X01", "3.1", 5]])
     r = upload(api.as_(s.appraiser), s, "khao-sat.xlsx", content)
     assert r.status_code == 400
-    assert r.json()["file"] == ["row 2: points 25 outside 0..20.00", "row 3: X01 / 3.1 appears twice"]
+    assert r.json()["file"] == ["row 2: points 25 outside 0 to 20", "row 3: X01 / 3.1 appears twice"]
     assert not SurveyResult.objects.exists()
 
 

@@ -119,7 +119,7 @@ SURVEYS = [
     pytest.param(lambda: ("bin.csv", b"\x00\x01\x02\xff" * 100), "neither UTF-8 CSV nor XLSX", id="binary"),
     pytest.param(
         lambda: ("half.csv", b"unit_code,criterion_code,points\nX01,2.1,30\nX02,2.1,9999\n"),
-        "outside 0..",
+        "outside 0 to",
         id="one bad row among good ones",
     ),
     pytest.param(
