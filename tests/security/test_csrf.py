@@ -80,6 +80,10 @@ def scene(world):
         "plan_pk": task.plan_id,
         "set_id": cs.pk,
         "unit_id": world.commune.pk,
+        # Pages of what may not exist yet (a published version, a criterion evidence file): the CSRF check
+        # comes before the view looks anything up.
+        "version": 1,
+        "evidence_id": 1,
     }
     return task, ids, notification
 
