@@ -105,6 +105,35 @@ def _set_changes(cs: CriteriaSet, criteria: int) -> dict:
     return changes
 
 
+def _criteria_write(cs: CriteriaSet, spec) -> dict[str, Criterion]:
+    """Write the set's criteria, one tree level per query (parents first, so children can point at
+    them). Returns the criteria by code."""
+    levels: dict[int, list[tuple[Criterion, str | None]]] = defaultdict(list)
+    for position, (node, parent_code, depth, _sibling) in enumerate(iter_nodes(spec)):
+        criterion = Criterion(
+            criteria_set=cs,
+            code=node.code,
+            title=node.title,
+            max_points=node.max_points,
+            part=node.part,
+            rule=node.rule,
+            depth=depth,
+            order=position,
+        )
+        levels[depth].append((criterion, parent_code))
+    by_code: dict[str, Criterion] = {}
+    for depth in sorted(levels):
+        rows = []
+        for criterion, parent_code in levels[depth]:
+            criterion.parent = by_code[parent_code] if parent_code else None
+            rows.append(criterion)
+        created = Criterion.objects.bulk_create(rows)
+        if any(c.pk is None for c in created):  # a backend that cannot return ids from a bulk insert
+            created = list(Criterion.objects.filter(criteria_set=cs, depth=depth))
+        by_code.update((c.code, c) for c in created)
+    return by_code
+
+
 @transaction.atomic
 def criteria_set_import(
     *, data: bytes | str, actor=None, owner_unit: Unit | None = None, now=None
@@ -152,29 +181,7 @@ def criteria_set_import(
         penalty_max=spec.penalty_max,
         source=source,
     )
-    levels: dict[int, list[tuple[Criterion, str | None]]] = defaultdict(list)
-    for position, (node, parent_code, depth, _sibling) in enumerate(iter_nodes(spec)):
-        criterion = Criterion(
-            criteria_set=cs,
-            code=node.code,
-            title=node.title,
-            max_points=node.max_points,
-            part=node.part,
-            rule=node.rule,
-            depth=depth,
-            order=position,
-        )
-        levels[depth].append((criterion, parent_code))
-    by_code: dict[str, Criterion] = {}
-    for depth in sorted(levels):
-        rows = []
-        for criterion, parent_code in levels[depth]:
-            criterion.parent = by_code[parent_code] if parent_code else None
-            rows.append(criterion)
-        created = Criterion.objects.bulk_create(rows)
-        if any(c.pk is None for c in created):  # a backend that cannot return ids from a bulk insert
-            created = list(Criterion.objects.filter(criteria_set=cs, depth=depth))
-        by_code.update((c.code, c) for c in created)
+    by_code = _criteria_write(cs, spec)
     audit_record(
         actor=actor,
         action=AuditAction.CRITERIA_SET_IMPORTED,

@@ -86,7 +86,7 @@ def round_2019(demo: Demo) -> None:
     _step(demo, cs, RoundAction.OPEN_EXPLANATION, dt.date(2020, 2, 4), explanation_until=dt.date(2020, 2, 10))
     # The first commune with a leaf appraised below its own points explains it; the council accepts.
     below = (
-        LeafScore.objects.filter(scoring_services.round.awaiting_answer_q(), criteria_set=cs)
+        LeafScore.objects.filter(scoring_services.awaiting_answer_q(), criteria_set=cs)
         .select_related("criterion", "unit")
         .order_by("unit__code", "criterion__order")
         .first()

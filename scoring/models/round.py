@@ -2,9 +2,10 @@
 self-assessment (self points, explanations, criterion evidence, answers), the appraisers' bonus and
 penalty, and the published results, frozen version by version.
 
-Source rows (self points, adjustments) feed the live scores (`scores.UnitScore`, `scores.LeafScore`) through
-the recompute, like appraisals and survey results. Published rows are written once, by
-`scoring.services.round.round_publish`, and never again: a correction publishes a new version beside them.
+Source rows (self points, adjustments) feed the live scores (`scores.UnitScore`, `scores.LeafScore`)
+through the recompute, like appraisals and survey results. Published rows are written once, by the
+publication step (`scoring.services.round.round_step`), and never again: a correction publishes a new
+version beside them.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Writes for scoring, by sub-domain: survey results (`surveys`), appraisals and bonus/penalty
-(`appraisals`), the assessment round (`round`: its steps, the bulk rows, the periodic cycle) and a unit's
-side of it (`self_assessment`), recomputing
-scores (`recompute`, which reads its inputs through `_inputs`, scores them into rows with `_rows` and writes
-them through `_upsert`, the one module that knows the database vendor) and ranking (`ranking`). Criteria
-sets are imported by `criteria.services`.
+(`appraisals`), the assessment round (`round`: its steps and bulk rows; `round_cycle`: the periodic job
+and who is told), a unit's side of it (`self_assessment`), the improvement plan (`improvement`),
+recomputing scores (`recompute`, which reads its inputs through `_inputs`, scores them into rows with
+`_rows` and writes them through `_upsert`, the one module that knows the database vendor) and ranking
+(`ranking`). Criteria sets are imported by `criteria.services`.
 
 Callers import the services from here. To patch one in a test, patch the module that defines and calls
 it (e.g. `scoring.services.recompute._recompute_batch`): a name set on this package changes nobody's
@@ -29,15 +29,13 @@ from .round import (
     StepFields,
     deadline_end,
     is_past,
-    results_announce,
     results_freeze,
-    round_cycle,
     round_of,
     round_step,
-    round_targets,
     self_assessments_close,
     self_assessments_open,
 )
+from .round_cycle import awaiting_answer_q, results_announce, round_cycle, round_targets
 from .self_assessment import (
     criterion_evidence_add,
     explanation_answer,
@@ -59,6 +57,7 @@ __all__ = [
     "RoundError",
     "StepFields",
     "adjustment_set",
+    "awaiting_answer_q",
     "criterion_evidence_add",
     "deadline_end",
     "explanation_answer",
