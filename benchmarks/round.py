@@ -199,7 +199,7 @@ def bench_round(cs, *, repeat: int) -> dict:
 
 def _figures(out: dict) -> dict:
     """Each measure's figure: the median of its runs; each floor's: its fastest run."""
-    for key, d in out.items():
+    for d in out.values():
         if isinstance(d, dict) and "runs" in d:
             d["seconds"] = sorted(d["runs"])[len(d["runs"]) // 2]
             if "floor_runs" in d:
