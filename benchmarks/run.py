@@ -932,8 +932,9 @@ def main(argv=None) -> int:
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
-    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2, default=str))
-    (RESULTS / "latest.md").write_text(text + "\n")
+    if not args.only:  # a partial run never replaces the full run's figures
+        (RESULTS / "latest.json").write_text(json.dumps(result, indent=2, default=str))
+        (RESULTS / "latest.md").write_text(text + "\n")
     _progress(f"written {args.out} and {RESULTS / 'latest.json'}")
     return 0
 
