@@ -15,7 +15,9 @@ def change_affects_scores(change: TaskChange) -> bool:
 
 
 def units_of_change(change: TaskChange) -> list[int]:
-    """The units whose scores may change: the assignee unit and any other named by the change."""
+    """The units whose scores may change: the assignee unit and any other named by the change. A batch event
+    (`TaskChange.task_ids`, e.g. a cascade to 3,400 communes) names every unit of its tasks there, so the
+    batch requests ONE recompute of that unit set."""
     return sorted({change.assignee_unit_id, *change.other_unit_ids})
 
 

@@ -35,17 +35,39 @@ class TaskChange:
     affects_score: bool
     # Units whose scores may change besides the assignee unit (e.g. the previous assignee unit).
     other_unit_ids: tuple[int, ...] = ()
+    # A batch (`tasks.services.bulk`): every task of the event, all of one plan and one action (`task_id`
+    # is the first of them, `assignee_unit_id` and `other_unit_ids` every unit concerned). Empty for the
+    # event of one task.
+    task_ids: tuple[int, ...] = ()
     # The outbox row id: receivers use it as the idempotency key of what they create for this event.
     event_id: int | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["other_unit_ids"] = list(self.other_unit_ids)
+        if self.task_ids:
+            data["task_ids"] = list(self.task_ids)
+        else:  # the payload of one task's event, as it always was
+            del data["task_ids"]
         return data
+
+    @property
+    def is_batch(self) -> bool:
+        return bool(self.task_ids)
+
+    @property
+    def all_task_ids(self) -> tuple[int, ...]:
+        """The ids of the tasks the event is about (one, or a batch's)."""
+        return self.task_ids or (self.task_id,)
 
     @classmethod
     def from_dict(cls, data: dict, event_id: int) -> TaskChange:
-        data = {**data, "other_unit_ids": tuple(data.get("other_unit_ids", ())), "event_id": event_id}
+        data = {
+            **data,
+            "other_unit_ids": tuple(data.get("other_unit_ids", ())),
+            "task_ids": tuple(data.get("task_ids", ())),
+            "event_id": event_id,
+        }
         return cls(**data)
 
 

@@ -50,6 +50,19 @@ TASK_LEDGER = LedgerKind(
     created=("id", "task_id", "recipient_id", "kind", "offset", "due_date", "title"),
 )
 
+# The immediate notices of a batch of tasks (`tasks.services.bulk`: a cascade, an import assigned at once,
+# a series' occurrences): keyed as every event notice (event id, recipient, kind), the event id being
+# minus the task's id (`batch_event_id`).
+EVENT_LEDGER = LedgerKind(
+    columns=("recipient_id", "kind", "task_id", "plan_id", "title", "body", "due_date", "event_id"),
+    types=("bigint", "text", "bigint", "bigint", "text", "text", "date", "bigint"),
+    key=("event_id", "recipient_id", "kind"),
+    predicate_sql="event_id IS NOT NULL",  # notifications_notice_once
+    predicate={"event_id__isnull": False},
+    scope="event_id",
+    created=("id", "task_id", "recipient_id", "kind", "offset", "due_date", "title"),
+)
+
 ROUND_LEDGER = LedgerKind(
     columns=("recipient_id", "kind", "criteria_set_id", "unit_id", "title", "body", "due_date", "offset"),
     types=("bigint", "text", "bigint", "bigint", "text", "text", "date", "smallint"),

@@ -15,8 +15,9 @@ from tasks.models import Task, TaskEvent
 
 from ..models import Notification
 from ..texts import notice_text
-from .common import _TASK_FIELDS, Planned, _People, _task_info
+from .common import _TASK_FIELDS, Planned, _batched, _People, _task_info
 from .delivery import _deliveries_create
+from .ledger import EVENT_LEDGER, ledger_insert
 
 # Task actions that send a notice at once, and the notice kind (one of `EVENT_KINDS`).
 NOTICE_KINDS = {
@@ -43,6 +44,8 @@ def notices_for_event(*, change: TaskChange, now: dt.datetime | None = None) -> 
     if change.event_id is None:
         raise ValueError("an event notice needs the event id (the outbox row) as its idempotency key")
     now = now or timezone.now()
+    if change.is_batch:
+        return _batch_notices(kind, change=change, now=now)
     task = (
         Task.objects.select_related("plan", "assignee_unit")
         .filter(pk=change.task_id)
@@ -61,6 +64,69 @@ def notices_for_event(*, change: TaskChange, now: dt.datetime | None = None) -> 
             "id", "task_id", "recipient_id", "kind", "offset", "due_date", "title"
         )
     )
+    _deliveries_create([(n["id"], n["recipient_id"]) for n in created], now=now)
+    return [Planned(notification_id=n.pop("id"), **n) for n in created]
+
+
+#: The notice kinds a batch event may carry: each happens once in a task's life (an assignment has no way
+#: back to a draft), so minus the task's id keys it as the outbox row's id keys one task's event.
+BATCH_KINDS = {"assigned"}
+
+
+def batch_event_id(task_id: int) -> int:
+    """The event id of a batch notice about this task: negative, never an outbox row's id."""
+    return -task_id
+
+
+def _batch_notices(kind: str, *, change: TaskChange, now: dt.datetime) -> list[Planned]:
+    """The notices of a batch event (one per task and recipient), planned in bulk through the ledger: a
+    few queries and one insert per 2,000 rows whatever the batch's size; at most once per (task, recipient,
+    kind), so a retried event creates nothing."""
+    if kind not in BATCH_KINDS:
+        raise ValueError(f"a batch event cannot carry the notice {kind!r}")
+    tasks = list(Task.objects.filter(pk__in=change.task_ids).values(*_TASK_FIELDS).order_by("id"))
+    if not tasks:
+        return []
+    people = _People.load(
+        unit_ids=[t["assignee_unit_id"] for t in tasks],
+        owner_unit_ids=[t["plan__owner_unit_id"] for t in tasks],
+        lead_ids=[t["lead_id"] for t in tasks if t["lead_id"]],
+    )
+    by_task = {}
+    for t in tasks:
+        recipients = people.task_people(t["lead_id"], t["assignee_unit_id"])
+        recipients.discard(change.actor_id)
+        by_task[t["id"]] = recipients
+    user_ids = set().union(*by_task.values())
+    if not user_ids:
+        return []
+    actor = User.objects.filter(pk=change.actor_id).first() if change.actor_id else None
+    actor_name = actor.display_name if actor else ""
+    languages = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "language"))
+    texts: dict[tuple[int, str], tuple[str, str]] = {}
+    ledger = []
+    for t in tasks:
+        info = _task_info(t)
+        for user_id in sorted(by_task[t["id"]]):
+            language = languages.get(user_id) or "vi"
+            if (t["id"], language) not in texts:
+                texts[t["id"], language] = notice_text(info, kind, language, actor=actor_name)
+            title, body = texts[t["id"], language]
+            ledger.append(
+                (
+                    user_id,
+                    kind,
+                    t["id"],
+                    t["plan_id"],
+                    title,
+                    body,
+                    t["effective_due_date"],
+                    batch_event_id(t["id"]),
+                )
+            )
+    created = []
+    for chunk in _batched(ledger, 2000):
+        created.extend(ledger_insert(chunk, now, EVENT_LEDGER))
     _deliveries_create([(n["id"], n["recipient_id"]) for n in created], now=now)
     return [Planned(notification_id=n.pop("id"), **n) for n in created]
 

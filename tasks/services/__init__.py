@@ -7,6 +7,8 @@
 - `extensions`: asking for and deciding a later due date;
 - `deadlines`: effective due dates, and refreshing them when the calendar changes;
 - `imports`: a plan's tasks from an XLSX file;
+- `bulk`: many tasks of a plan at once (`tasks_create_bulk`: the import, cascades, recurring series), every
+  row checked in one pass, one history row per task and one outbox event per batch;
 - `common`: the row lock, the history row (`_log`), the announcement (`_announce`), `TaskTransitionError`.
 
 Callers import the services from here. To patch one in a test, patch the module that defines and calls
@@ -14,6 +16,7 @@ it (e.g. `tasks.services.transitions._log`, `tasks.services.evidence._refresh_me
 package changes nobody's globals.
 """
 
+from .bulk import BulkResult, tasks_create_bulk
 from .common import TaskTransitionError
 from .crud import (
     ASSIGNEE_OUT_OF_REACH,
@@ -43,6 +46,7 @@ from .transitions import (
 
 __all__ = [
     "ASSIGNEE_OUT_OF_REACH",
+    "BulkResult",
     "EDITABLE_FIELDS",
     "EVIDENCE_STATES",
     "LEAD_NOT_MEMBER",
@@ -66,6 +70,7 @@ __all__ = [
     "task_submit",
     "task_update",
     "tasks_assign_drafts",
+    "tasks_create_bulk",
     "tasks_import_xlsx",
     "tasks_refresh_effective_due_dates",
     "validate_task_links",
