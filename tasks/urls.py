@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import detail, edit, evidence, extensions, lists
+from .views import cascade, detail, edit, evidence, extensions, lists
 
 app_name = "tasks"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("tasks/lead-options/", edit.lead_options, name="lead_options"),
     path("tasks/<int:pk>/", detail.task_detail, name="detail"),
     path("tasks/<int:pk>/edit/", edit.task_edit, name="edit"),
+    path("tasks/<int:pk>/cascade/", cascade.task_cascade, name="cascade"),
     path("tasks/<int:pk>/progress/", detail.task_progress, name="progress"),
     path("tasks/<int:pk>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("tasks/<int:pk>/evidence/<int:eid>/download/", evidence.evidence_download, name="evidence_download"),

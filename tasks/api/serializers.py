@@ -167,3 +167,36 @@ class TaskEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaskEvent
         fields = ["id", "action", "from_state", "to_state", "actor", "actor_id", "at", "reason", "data"]
+
+
+class CascadeSerializer(serializers.Serializer):
+    """`POST /api/tasks/{id}/cascade/`: every unit of a kind in the plan's reach, or a list of unit ids."""
+
+    unit_kind = serializers.ChoiceField(
+        choices=[k for k, _label in Unit._meta.get_field("kind").choices], required=False
+    )
+    units = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=5000
+    )
+    assign = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class CascadeResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    existing = serializers.IntegerField()
+    units = serializers.IntegerField()
+    task_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class SplitRowSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=500)
+    description = serializers.CharField(required=False, allow_blank=True)
+    lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class SplitSerializer(serializers.Serializer):
+    """`POST /api/tasks/{id}/split/`: the assignee unit's leaders split a received task into sub-tasks."""
+
+    subtasks = SplitRowSerializer(many=True, allow_empty=False, max_length=200)

@@ -12,10 +12,13 @@ from tasks.models import Evidence, Extension, Task
 from tasks.selectors import task_list
 
 from .serializers import (
+    CascadeResultSerializer,
+    CascadeSerializer,
     EvidenceSerializer,
     ExtensionSerializer,
     ProgressSerializer,
     ReasonSerializer,
+    SplitSerializer,
     TaskEventSerializer,
     TaskSerializer,
     TaskUpdateSerializer,
@@ -105,6 +108,31 @@ class TaskViewSet(viewsets.ModelViewSet):
         body.is_valid(raise_exception=True)
         task = services.task_report_progress(actor=request.user, task=task, **body.validated_data)
         return self._respond(task)
+
+    @extend_schema(request=CascadeSerializer, responses=CascadeResultSerializer)
+    @action(detail=True, methods=["post"])
+    def cascade(self, request, pk=None, **kwargs):
+        """Issue a copy of the task to every unit of `unit_kind` in the plan's reach, or to `units`; a
+        retry creates only the missing copies. 201 when some were created, 200 when all were there."""
+        task = self.get_object()
+        body = CascadeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.task_cascade(actor=request.user, task=task, **body.validated_data)
+        data = {**result.summary(), "task_ids": [t.pk for t in result.created]}
+        return Response(data, status=201 if result.created else 200)
+
+    @extend_schema(request=SplitSerializer, responses=TaskSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None, **kwargs):
+        """The assignee unit's leaders split the received task into sub-tasks for their officials."""
+        task = self.get_object()
+        body = SplitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        created = services.task_split(actor=request.user, task=task, rows=body.validated_data["subtasks"])
+        tasks = self.get_queryset().filter(pk__in=[t.pk for t in created])
+        return Response(
+            TaskSerializer(tasks, many=True, context=self.get_serializer_context()).data, status=201
+        )
 
     @extend_schema(responses=TaskEventSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -7,6 +7,7 @@
 - `extensions`: asking for and deciding a later due date;
 - `deadlines`: effective due dates, and refreshing them when the calendar changes;
 - `imports`: a plan's tasks from an XLSX file;
+- `cascade`: a task issued to many units (one copy each), and a received task split into sub-tasks;
 - `bulk`: many tasks of a plan at once (`tasks_create_bulk`: the import, cascades, recurring series), every
   row checked in one pass, one history row per task and one outbox event per batch;
 - `common`: the row lock, the history row (`_log`), the announcement (`_announce`), `TaskTransitionError`.
@@ -17,6 +18,7 @@ package changes nobody's globals.
 """
 
 from .bulk import BulkResult, tasks_create_bulk
+from .cascade import CascadeResult, can_split, task_cascade, task_split
 from .common import TaskTransitionError
 from .crud import (
     ASSIGNEE_OUT_OF_REACH,
@@ -47,6 +49,10 @@ from .transitions import (
 __all__ = [
     "ASSIGNEE_OUT_OF_REACH",
     "BulkResult",
+    "CascadeResult",
+    "can_split",
+    "task_cascade",
+    "task_split",
     "EDITABLE_FIELDS",
     "EVIDENCE_STATES",
     "LEAD_NOT_MEMBER",
