@@ -9,6 +9,8 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     # tasks: re-send task events the outbox still holds (broker down, process killed).
     "tasks-outbox-sweep": {"task": "tasks.outbox_dispatch_pending", "schedule": 60.0},
+    # tasks: the recurring series' occurrences due to be created (idempotent: one per series, period, unit).
+    "tasks-series-generate": {"task": "tasks.series_generate_due", "schedule": crontab(minute=5)},
     # scoring
     "scoring-nightly-reconcile": {"task": "scoring.reconcile_all", "schedule": crontab(hour=0, minute=30)},
     # The assessment round: late self-assessments submitted, round reminders handed to notifications.

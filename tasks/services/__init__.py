@@ -8,6 +8,8 @@
 - `deadlines`: effective due dates, and refreshing them when the calendar changes;
 - `imports`: a plan's tasks from an XLSX file;
 - `cascade`: a task issued to many units (one copy each), and a received task split into sub-tasks;
+- `recurrence`: recurring series (a template with a schedule, `tasks.schedule`) and the job creating their
+  occurrences in bulk;
 - `bulk`: many tasks of a plan at once (`tasks_create_bulk`: the import, cascades, recurring series), every
   row checked in one pass, one history row per task and one outbox event per batch;
 - `common`: the row lock, the history row (`_log`), the announcement (`_announce`), `TaskTransitionError`.
@@ -33,6 +35,14 @@ from .deadlines import effective_due_date, tasks_refresh_effective_due_dates
 from .evidence import EVIDENCE_STATES, evidence_add, evidence_delete, task_report_progress
 from .extensions import extension_decide, extension_request
 from .imports import tasks_import_xlsx
+from .recurrence import (
+    series_create,
+    series_due_occurrences,
+    series_generate_due,
+    series_pause,
+    series_skip,
+    series_update,
+)
 from .transitions import (
     SCORED_ACTIONS,
     TRANSITIONS,
@@ -65,6 +75,12 @@ __all__ = [
     "evidence_delete",
     "extension_decide",
     "extension_request",
+    "series_create",
+    "series_due_occurrences",
+    "series_generate_due",
+    "series_pause",
+    "series_skip",
+    "series_update",
     "task_approve",
     "task_assign",
     "task_cancel",
