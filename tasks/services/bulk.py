@@ -27,8 +27,8 @@ from plans.models import Plan, PlanState
 from plans.permissions import reach_q
 
 from ..choices import Priority, TaskAction, TaskState
-from ..events import TaskChange, task_event_after_commit
 from ..models import Task, TaskEvent
+from .common import tasks_announce_bulk, tasks_log_bulk
 from .crud import ASSIGNEE_OUT_OF_REACH, LEAD_NOT_MEMBER, check_may_add_tasks
 from .transitions import SCORED_ACTIONS
 
@@ -242,45 +242,6 @@ def _insert(objs: list[Task]) -> tuple[list[Task], int]:
             t._state.db = "default"
             created.append(t)
     return plain + created, len(keyed) - len(created)
-
-
-def tasks_log_bulk(tasks: list[Task], *, action: TaskAction, actor, now, data: dict | None = None) -> None:
-    """One history row per task, in bulk (the batch's transaction)."""
-    actor_id = actor.pk if actor is not None and actor.pk else None
-    TaskEvent.objects.bulk_create(
-        [
-            TaskEvent(
-                task_id=t.pk,
-                action=action,
-                actor_id=actor_id,
-                at=now,
-                from_state="",
-                to_state=t.state,
-                data={**(data or {}), **({"source": t.source_id} if t.source_id else {})},
-            )
-            for t in tasks
-        ],
-        batch_size=_BATCH,
-    )
-
-
-def tasks_announce_bulk(tasks: list[Task], *, plan_id: int, action: TaskAction, actor, affects_score) -> None:
-    """ONE outbox event for a batch of one plan's tasks: the ids of every task and every unit concerned."""
-    if not tasks:
-        return
-    units = sorted({t.assignee_unit_id for t in tasks})
-    task_event_after_commit(
-        TaskChange(
-            task_id=tasks[0].pk,
-            action=action,
-            plan_id=plan_id,
-            assignee_unit_id=units[0],
-            actor_id=actor.pk if actor is not None and actor.pk else None,
-            affects_score=affects_score,
-            other_unit_ids=tuple(units[1:]),
-            task_ids=tuple(t.pk for t in tasks),
-        )
-    )
 
 
 @transaction.atomic

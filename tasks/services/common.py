@@ -59,3 +59,44 @@ def _announce(task: Task, action: TaskAction, actor, *, affects_score: bool, oth
             other_unit_ids=tuple(other_unit_ids),
         )
     )
+
+
+def tasks_log_bulk(
+    tasks: list[Task], *, action: TaskAction, actor, now, data: dict | None = None, from_state: str = ""
+) -> None:
+    """One history row per task, in bulk (the batch's transaction)."""
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    TaskEvent.objects.bulk_create(
+        [
+            TaskEvent(
+                task_id=t.pk,
+                action=action,
+                actor_id=actor_id,
+                at=now,
+                from_state=from_state,
+                to_state=t.state,
+                data={**(data or {}), **({"source": t.source_id} if t.source_id else {})},
+            )
+            for t in tasks
+        ],
+        batch_size=1000,
+    )
+
+
+def tasks_announce_bulk(tasks: list[Task], *, plan_id: int, action: TaskAction, actor, affects_score) -> None:
+    """ONE outbox event for a batch of one plan's tasks: the ids of every task and every unit concerned."""
+    if not tasks:
+        return
+    units = sorted({t.assignee_unit_id for t in tasks})
+    task_event_after_commit(
+        TaskChange(
+            task_id=tasks[0].pk,
+            action=action,
+            plan_id=plan_id,
+            assignee_unit_id=units[0],
+            actor_id=actor.pk if actor is not None and actor.pk else None,
+            affects_score=affects_score,
+            other_unit_ids=tuple(units[1:]),
+            task_ids=tuple(t.pk for t in tasks),
+        )
+    )

@@ -4,6 +4,7 @@ when the working-day calendar changes."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db import transaction
 
@@ -11,7 +12,7 @@ from org.calendar import get_calendar
 
 from ..choices import TaskAction
 from ..models import Task
-from .common import _announce
+from .common import tasks_announce_bulk
 
 
 def effective_due_date(due_date: dt.date | None) -> dt.date | None:
@@ -34,7 +35,13 @@ def tasks_refresh_effective_due_dates(*, since: dt.date | None = None) -> int:
             changed.append(task)
     with transaction.atomic():
         Task.objects.bulk_update(changed, ["effective_due_date"], batch_size=1000)
-        # Statuses (on time or late, overdue or pending) and reminders depend on the effective due date.
+        # Statuses (on time or late, overdue or pending) and reminders depend on the effective due date: one
+        # outbox event per plan for the batch (scoring recomputes each plan's units once).
+        by_plan: dict[int, list[Task]] = defaultdict(list)
         for task in changed:
-            _announce(task, TaskAction.CALENDAR, None, affects_score=True)
+            by_plan[task.plan_id].append(task)
+        for plan_id, tasks in by_plan.items():
+            tasks_announce_bulk(
+                tasks, plan_id=plan_id, action=TaskAction.CALENDAR, actor=None, affects_score=True
+            )
     return len(changed)

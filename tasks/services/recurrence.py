@@ -70,11 +70,15 @@ def _validate(series: TaskSeries, units: list[Unit] | None) -> None:
             errors["assignee_units"] = [_("Chọn các đơn vị thực hiện hoặc một cấp đơn vị.")]
         elif any(not plan_reaches(plan, u) for u in units):
             errors["assignee_units"] = [str(ASSIGNEE_OUT_OF_REACH)]
-    if series.lead_id is not None and units is not None and (
-        len(units) != 1
-        or not Membership.objects.filter(
-            user_id=series.lead_id, unit=units[0], user__is_active=True
-        ).exists()
+    if (
+        series.lead_id is not None
+        and units is not None
+        and (
+            len(units) != 1
+            or not Membership.objects.filter(
+                user_id=series.lead_id, unit=units[0], user__is_active=True
+            ).exists()
+        )
     ):
         errors["lead"] = [str(LEAD_NOT_MEMBER)]
     if series.criterion_code:

@@ -177,3 +177,41 @@ def test_a_unit_in_reach_below_a_new_unit_is_accepted(world):
         actor=world.city_leader, plan=world.plan, rows=[{"title": "Mới", "assignee_unit": ward.pk}]
     )
     assert [t.assignee_unit_id for t in result.created] == [ward.pk]
+
+
+def test_assigning_a_plan_s_drafts_is_one_batch(world, django_capture_on_commit_callbacks):
+    rows = [{"title": f"Việc {i}", "assignee_unit": world.commune, "due_date": _due()} for i in range(30)]
+    rows.append({"title": "Chưa có hạn", "assignee_unit": world.commune})
+    tasks_create_bulk(actor=world.city_leader, plan=world.plan, rows=rows)
+    Outbox.objects.all().delete()
+    from tasks.services import tasks_assign_drafts
+
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=False):
+        assigned = tasks_assign_drafts(actor=world.city_leader, plan=world.plan)
+    assert len(assigned) == 30 and all(t.state == TaskState.ASSIGNED and t.assigned_at for t in assigned)
+    assert len(ctx.captured_queries) < 15
+    assert TaskEvent.objects.filter(action=TaskAction.ASSIGN, from_state="draft").count() == 30
+    [row] = Outbox.objects.all()
+    assert len(row.payload["task_ids"]) == 30 and row.payload["affects_score"] is True
+    assert Task.objects.get(title="Chưa có hạn").state == TaskState.DRAFT
+
+
+def test_a_calendar_edit_is_one_outbox_event_per_plan(world, django_capture_on_commit_callbacks):
+    from org.calendar import calendar_changed
+    from org.models import CalendarDay
+    from tasks.services import tasks_refresh_effective_due_dates
+
+    day = _due(30)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    rows = [{"title": f"Việc {i}", "assignee_unit": world.commune, "due_date": day} for i in range(5)]
+    tasks_create_bulk(actor=world.city_leader, plan=world.plan, rows=rows, assign=True)
+    Outbox.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=False):
+        CalendarDay.objects.create(date=day, is_working=False)
+    calendar_changed()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert tasks_refresh_effective_due_dates(since=day) == 5
+    [row] = Outbox.objects.all()
+    assert row.payload["action"] == TaskAction.CALENDAR and len(row.payload["task_ids"]) == 5
+    assert all(t.effective_due_date > day for t in Task.objects.all())
