@@ -100,6 +100,7 @@ def unit_update(*, actor=None, unit: Unit, **fields) -> Unit:
 class ImportResult:
     created: int
     updated: int
+    unchanged: int = 0  # rows that match their unit already: nothing written (no save, no audit row)
 
 
 @transaction.atomic
@@ -178,7 +179,7 @@ def _write_unit(actor, row: dict, unit: Unit | None, parent: Unit | None) -> Uni
 
 def _write_units(actor, rows: dict, existing: dict[str, Unit]) -> ImportResult:
     """Write parents before their children (the file may list them in any order)."""
-    created = updated = 0
+    created = updated = unchanged = 0
     done: dict[str, Unit] = {}
     pending = dict(rows)
     while pending:
@@ -194,6 +195,14 @@ def _write_units(actor, rows: dict, existing: dict[str, Unit]) -> ImportResult:
             lineno, row = pending.pop(code)
             pc = row["parent_code"]
             parent = (done.get(pc) or existing.get(pc)) if pc else None
+            unit = existing.get(code)
+            if unit is not None and _unchanged(unit, row, parent):
+                if actor is not None and not can_edit_unit(actor, unit):
+                    denied = _("Chỉ quản trị viên của đơn vị cấp trên mới sửa được đơn vị này.")
+                    raise ValidationError({"file": [f"row {lineno}: {denied}"]})
+                done[code] = unit
+                unchanged += 1
+                continue
             try:
                 done[code] = _write_unit(actor, row, existing.get(code), parent)
             except ValidationError as exc:  # e.g. moving an existing unit under its own sub-unit
@@ -204,7 +213,16 @@ def _write_units(actor, rows: dict, existing: dict[str, Unit]) -> ImportResult:
                 updated += 1
             else:
                 created += 1
-    return ImportResult(created=created, updated=updated)
+    return ImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _unchanged(unit: Unit, row: dict, parent: Unit | None) -> bool:
+    """Does the row say what the unit already is (name, kind, parent)? Then it is not saved again."""
+    return (
+        unit.name == row["name"]
+        and unit.kind == row["kind"]
+        and unit.parent_id == (parent.pk if parent is not None else None)
+    )
 
 
 @transaction.atomic

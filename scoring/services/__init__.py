@@ -22,6 +22,7 @@ from .recompute import (
     scores_recompute_chunks,
     scores_reconcile,
     scores_request,
+    scores_requests_batched,
 )
 from .round import (
     ROUND_DENIED,
@@ -89,6 +90,7 @@ __all__ = [
     "scores_recompute_chunks",
     "scores_reconcile",
     "scores_request",
+    "scores_requests_batched",
     "survey_import",
     "survey_parse",
 ]

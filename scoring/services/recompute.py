@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -48,10 +50,45 @@ _TOTAL = UNIT_COLUMNS.index("total")
 def scores_request(*, criteria_set_id: int, unit_ids: Iterable[int]) -> None:
     """Queue a recompute of these units after commit (done by a worker within seconds). The write that
     asked for it is committed whatever happens: should the broker be down, the failure is logged (not
-    raised into the user's request) and the nightly reconciliation brings the scores up to date."""
-    ids = sorted(set(unit_ids))
-    if ids:
-        transaction.on_commit(lambda: jobs.recompute_units(criteria_set_id, ids), robust=True)
+    raised into the user's request) and the nightly reconciliation brings the scores up to date. All the
+    requests made inside `scores_requests_batched` send one job per criteria set, for their units' union."""
+    ids = set(unit_ids)
+    if not ids:
+        return
+    batch = _BATCH.get()
+    if batch is not None:  # inside `scores_requests_batched`: sent once when it ends
+        batch.setdefault(criteria_set_id, set()).update(ids)
+        return
+    _send_after_commit({criteria_set_id: ids})
+
+
+def _send_after_commit(batch: dict[int, set[int]]) -> None:
+    def send() -> None:
+        for set_id, units in batch.items():
+            jobs.recompute_units(set_id, sorted(units))
+
+    if batch:
+        transaction.on_commit(send, robust=True)
+
+
+_BATCH: ContextVar[dict[int, set[int]] | None] = ContextVar("scores_batch", default=None)
+
+
+@contextmanager
+def scores_requests_batched():
+    """Requests made inside (N appraisals saved at once, a batch of rows) become ONE recompute job per
+    criteria set, for the union of their units, queued after commit when the block ends without error. A
+    nested block joins the outer one."""
+    if _BATCH.get() is not None:
+        yield
+        return
+    batch: dict[int, set[int]] = {}
+    token = _BATCH.set(batch)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+    _send_after_commit(batch)
 
 
 # --- One batch -----------------------------------------------------------------------------------------

@@ -147,10 +147,11 @@ def _appraisal_changes(leaf_items: list[dict]) -> list[tuple[dict, Decimal | Non
 
 def _appraisals_save(*, user, cs: CriteriaSet, unit: Unit, changes: list) -> tuple[bool, str]:
     """Save the changes together, or none of them: a refused one puts its error on its form and rolls the
-    others back. (saved, a page-level error: the round no longer takes appraisals)."""
+    others back. (saved, a page-level error: the round no longer takes appraisals). The unit's scores are
+    then recomputed once, whatever the number of leaves saved."""
     failed = False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), services.scores_requests_batched():
             for item, points, note in changes:
                 try:
                     services.appraisal_set(

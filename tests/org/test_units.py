@@ -133,11 +133,11 @@ def test_import_a_good_file_in_any_order():
     assert Unit.objects.get(code="X01").parent.code == "C01"
     assert Unit.objects.get(code="C01").name == "Thành phố Yên Bái"
     assert_paths_consistent()
-    # Importing again changes nothing but counts as updates; a changed row is applied.
+    # Importing again applies the changed row and leaves the others alone (not saved again).
     again = services.units_import_csv(
         data=data.replace(b"S\xe1\xbb\x9f N\xe1\xbb\x99i v\xe1\xbb\xa5", b"SNV")
     )
-    assert (again.created, again.updated) == (0, 4)
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 3)
     assert Unit.objects.get(code="S01").name == "SNV"
     assert Unit.objects.count() == 4
 
@@ -229,7 +229,8 @@ def test_import_units_command_prints_counts(tmp_path, world):
     out = io.StringIO()
     with translation.override("en"):
         call_command("import_units", str(f), stdout=out)
-    assert "1 created" in out.getvalue() and "1 updated" in out.getvalue()
+    # C01 is as the file says: left alone, not counted as an update.
+    assert "1 created" in out.getvalue() and "0 updated" in out.getvalue()
     assert Unit.objects.get(code="X03").parent.code == "C01"
 
 
