@@ -12,6 +12,7 @@ from org.api.views import UnitViewSet, UserViewSet
 from plans.api.views import PlanViewSet
 from scoring.api.improvement import ImprovementPlanView
 from scoring.api.views import CriteriaSetViewSet
+from tasks.api.series import SeriesViewSet
 from tasks.api.views import EvidenceViewSet, ExtensionViewSet, TaskViewSet
 
 router = DefaultRouter()
@@ -21,6 +22,7 @@ router.register("plans", PlanViewSet, basename="plan")
 router.register("tasks", TaskViewSet, basename="task")
 router.register(r"tasks/(?P<task_pk>\d+)/evidence", EvidenceViewSet, basename="task-evidence")
 router.register(r"tasks/(?P<task_pk>\d+)/extensions", ExtensionViewSet, basename="task-extension")
+router.register("series", SeriesViewSet, basename="series")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("criteria-sets", CriteriaSetViewSet, basename="criteria-set")
 

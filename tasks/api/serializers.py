@@ -191,7 +191,8 @@ class CascadeResultSerializer(serializers.Serializer):
 class SplitRowSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=500)
     description = serializers.CharField(required=False, allow_blank=True)
-    lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    # An id, judged by the service with one answer for a user who does not exist and one of another unit.
+    lead = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     start_date = serializers.DateField(required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
 

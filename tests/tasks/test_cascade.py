@@ -143,6 +143,14 @@ def test_a_commune_leader_splits_a_received_task_for_their_officials(world, sour
         format="json",
     )
     assert r.status_code == 201 and r.json()[0]["title"] == "Niêm yết", r.content
+    # A user id that does not exist reads exactly as one of another unit.
+    answers = [
+        api.as_(commune_leader)
+        .post(f"/api/tasks/{received.pk}/split/", {"subtasks": [{"title": "X", "lead": lead}]}, format="json")
+        .json()
+        for lead in (world.other_official.pk, 999999)
+    ]
+    assert answers[0] == answers[1] and "rows" in answers[0], answers
 
 
 def test_a_sub_task_by_the_plan_owner_through_task_create_still_works(world, source):

@@ -23,6 +23,7 @@ from tasks.services import (
     series_skip,
     series_update,
 )
+from tests.factories import user
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +164,42 @@ def test_the_beat_runs_the_series_job():
     import tasks.tasks  # noqa: F401  (registers the job)
 
     assert "tasks.series_generate_due" in current_app.tasks
+
+
+def test_the_series_api(world, api):
+    client = api.as_(world.city_leader)
+    today = timezone.localdate().isoformat()
+    body = {
+        "plan": world.plan.pk,
+        "title": "Báo cáo quý",
+        "schedule": "reports",
+        "due_day": 5,
+        "starts_on": today,
+    }
+    r = client.post("/api/series/", {**body, "assignee_units": [world.elsewhere_commune.pk]}, format="json")
+    assert r.status_code == 400 and "assignee_units" in r.json(), r.content
+    r = client.post(
+        "/api/series/",
+        {**body, "schedule": "rrule", "rrule": "FREQ=MINUTELY", "unit_kind": "commune"},
+        format="json",
+    )
+    assert r.status_code == 400 and "rrule" in r.json(), r.content
+    r = client.post(
+        "/api/series/",
+        {**body, "assignee_units": [world.commune.pk], "lead": world.official.pk},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    pk = r.json()["id"]
+    assert r.json()["assignee_units"] == [world.commune.pk] and r.json()["lead"] == world.official.pk
+    assert client.post(f"/api/series/{pk}/pause/").json()["paused"] is True
+    assert client.post(f"/api/series/{pk}/resume/").json()["paused"] is False
+    r = client.post(f"/api/series/{pk}/skip/", {"period": "2099-BC1"}, format="json")
+    assert r.json()["skipped"] == ["2099-BC1"]
+    r = client.patch(f"/api/series/{pk}/", {"title": "Báo cáo quý (sửa)"}, format="json")
+    assert r.status_code == 200 and r.json()["title"] == "Báo cáo quý (sửa)", r.content
+    # Seen by the plan's viewers; changed only by the owner's leaders; hidden from others.
+    viewer = user("chuyenvien.city", memberships=[(world.city, "official")])
+    assert api.as_(viewer).get(f"/api/series/{pk}/").status_code == 200
+    assert api.as_(viewer).post(f"/api/series/{pk}/pause/").status_code == 403
+    assert api.as_(world.stranger).get(f"/api/series/{pk}/").status_code == 404
