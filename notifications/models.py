@@ -4,8 +4,8 @@
 (unique key: task, recipient, kind, effective due date, offset), a task event notice (event id, recipient,
 kind), or a round notice of the assessment round (SPEC §3a: criteria set, unit, recipient, kind, deadline or
 decision date, offset or published version). The keys make every one of them at most once whatever runs
-twice. `Delivery` is one channel's attempt to carry it (email, webhook), claimed by
-workers with `select_for_update(skip_locked=True)` and marked sent only after the channel accepted it.
+twice. `Delivery` is one channel's attempt to carry it (email, webhook), claimed by workers with
+`select_for_update(skip_locked=True)` and marked sent only after the channel accepted it.
 `Digest` is one user's daily email, which carries the deliveries held for it.
 """
 
