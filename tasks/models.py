@@ -115,7 +115,8 @@ class Task(ConcurrentTransitionMixin, models.Model):
         editable=False,
         db_index=False,  # the unique constraint below leads with it
     )
-    period = models.CharField(_("kỳ"), max_length=32, blank=True, editable=False)
+    # db_default: rows written outside the ORM (generate_load's COPY, hand-written floors) get "" too.
+    period = models.CharField(_("kỳ"), max_length=32, blank=True, editable=False, default="", db_default="")
     title = models.CharField(_("tên nhiệm vụ"), max_length=500)
     description = models.TextField(_("mô tả"), blank=True)
     assignee_unit = models.ForeignKey(

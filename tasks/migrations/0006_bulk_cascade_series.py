@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='task',
             name='period',
-            field=models.CharField(blank=True, editable=False, max_length=32, verbose_name='kỳ'),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=32, verbose_name='kỳ'),
         ),
         migrations.AddField(
             model_name='task',
