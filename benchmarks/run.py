@@ -34,6 +34,7 @@ TARGETS = {
     "api_p95_ms": 100.0,
     "worker_peak_mb": 500.0,
     "round_vs_floor": 3.0,
+    "bulk_vs_floor": 3.0,
 }
 
 
@@ -701,7 +702,10 @@ def run(args) -> dict:
     }
     purge_broker()
     log = _progress
-    if getattr(args, "only", None) == "round":
+    only = getattr(args, "only", None)
+    if only == "bulk":
+        result["pages"] = []
+    elif only == "round":
         # The round alone (a quicker run): the live scores it freezes, computed once.
         scores_recompute(criteria_set=previous)
         scores_recompute(criteria_set=cs)
@@ -709,16 +713,24 @@ def run(args) -> dict:
     else:
         _run_cycles(args, result, cs, previous)
 
-    # 3. the assessment round, last: it publishes (freezes) the set, and is undone at the end.
-    from . import round as round_bench
+    if only != "bulk":
+        # 3. the assessment round: it publishes (freezes) the set, and is undone at the end.
+        from . import round as round_bench
 
-    log("round: open, auto-submit, publish")
-    result["round"] = round_bench.bench_round(cs, repeat=args.repeat)
-    log("round: published ranking reads")
-    result["pages"] += published_reads(cs, n=args.requests)
-    round_bench.round_undo(cs)
+        log("round: open, auto-submit, publish")
+        result["round"] = round_bench.bench_round(cs, repeat=args.repeat)
+        log("round: published ranking reads")
+        result["pages"] += published_reads(cs, n=args.requests)
+        round_bench.round_undo(cs)
+    if only != "round":
+        # 4. bulk creation (issue 15), last: every row it writes is deleted again.
+        from . import bulk as bulk_bench
+
+        result["bulk"] = bulk_bench.bench_bulk(repeat=args.repeat, log=log)
     rem, sc = result.get("reminders", {}), result.get("scores", {})
-    checks = {"constant query counts": all(len(p["queries"]) == 1 for p in result["pages"])}
+    checks = {}
+    if result["pages"]:
+        checks["constant query counts"] = all(len(p["queries"]) == 1 for p in result["pages"])
     if rem:
         checks["reminder rows equal the floor's"] = all(
             rem[k]["digest"] == rem["floor"]["digest"]
@@ -730,8 +742,14 @@ def run(args) -> dict:
         checks["recompute results all equal"] = len({s and tuple(s) for s in snapshots}) == 1 and all(
             snapshots
         )
-    rd = result["round"]
-    checks["round: the same rows every run"] = all(rd[k]["digest"] for k in ("open", "close", "freeze"))
+    if "round" in result:
+        rd = result["round"]
+        checks["round: the same rows every run"] = all(rd[k]["digest"] for k in ("open", "close", "freeze"))
+    if "bulk" in result:
+        bk = result["bulk"]
+        checks["bulk: each floor writes its real path's task and history rows, every run"] = all(
+            bk[k]["same_rows"] for k in ("cascade", "import", "series")
+        )
     result["checks"] = checks
     return result
 
@@ -887,6 +905,16 @@ def table(result: dict) -> str:
             v, f = rd[key]["seconds"], rd[key]["floor"]
             row(label, v, f, f"≤ {t['round_vs_floor']}× floor", v <= t["round_vs_floor"] * f)
         row("publication step (fresh recompute + freeze + audit)", rd["publish"]["seconds"])
+    if "bulk" in result:
+        bk = result["bulk"]
+        c, i, sr = bk["cascade"], bk["import"], bk["series"]
+        for d, label in (
+            (c, f"cascade: {c['templates']} template tasks × {c['units']} communes = {c['rows']} tasks"),
+            (i, f"XLSX import: {i['rows']} rows"),
+            (sr, f"recurring occurrences ({sr['period']}): {sr['rows']} tasks, {sr['plans']} plans"),
+        ):
+            v, f = d["seconds"], d["floor"]
+            row(label, v, f, f"≤ {t['bulk_vs_floor']}× floor", v <= t["bulk_vs_floor"] * f)
     for name, ok in result.get("checks", {}).items():
         lines.append(f"| check: {name} | {'yes' if ok else 'NO'} | | | | |")
     return "\n".join(lines)
@@ -903,7 +931,9 @@ def main(argv=None) -> int:
         "--repeat", type=int, default=3, help="runs of each timed cycle and recompute (median)"
     )
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page and user")
-    parser.add_argument("--only", choices=["round"], help="measure only this part (the data set is shared)")
+    parser.add_argument(
+        "--only", choices=["round", "bulk"], help="measure only this part (the data set is shared)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json")
     args = parser.parse_args(argv)
 

@@ -219,3 +219,100 @@ def test_the_round_benchmark_runs_and_leaves_the_set_live(dataset):
     round_bench.round_undo(cs)
     assert not Round.objects.filter(criteria_set=cs).exists()
     assert scores_recompute(criteria_set=cs) > 0  # live again
+
+
+def _bulk_tables() -> tuple[int, int, int, int]:
+    from tasks.models import Outbox, Task, TaskEvent, TaskSeries
+
+    return (
+        Task.objects.count(),
+        TaskEvent.objects.count(),
+        Outbox.objects.count(),
+        TaskSeries.objects.count(),
+    )
+
+
+def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
+    from benchmarks import bulk as bulk_bench
+    from tasks.services import series_generate_due, task_cascade, tasks_import_xlsx
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    plan, leader = bulk_bench._province_plan()
+    before = _bulk_tables()
+    start = bulk_bench.marks()
+    templates = bulk_bench.templates_create(plan, leader, today=today, n=3)
+    units = bulk_bench._units_in_reach(plan, "commune")
+    cases = []
+
+    def cascade():
+        for template in templates:
+            task_cascade(actor=leader, task=template, unit_kind="commune", now=now)
+
+    cases.append(
+        (cascade, lambda: bulk_bench.floor_cascade(plan, templates, units, actor=leader, now=now), "assigned")
+    )
+    rows = bulk_bench.import_rows(plan, today=today, n=40)
+    data = bulk_bench.import_file(rows)
+    cases.append(
+        (
+            lambda: tasks_import_xlsx(actor=leader, plan=plan, data=data, now=now),
+            lambda: bulk_bench.floor_import(plan, rows, actor=leader, now=now),
+            "draft",
+        )
+    )
+    series = bulk_bench.series_setup(today=today)
+    moment, occurrence = bulk_bench.series_moment(series, today)
+    cases.append(
+        (
+            lambda: series_generate_due(now=moment),
+            lambda: bulk_bench.floor_series([s.pk for s in series], occurrence, now=moment),
+            "assigned",
+        )
+    )
+    for real, floor, state in cases:
+        since = bulk_bench.marks()
+        with transaction.atomic():
+            floor()
+        floor_digest = bulk_bench.task_digest(since[0])
+        floor_history = bulk_bench.history_count(since[0])
+        bulk_bench.undo(since)
+        assert bulk_bench.task_digest(since[0]) == (0, "")
+        real()
+        assert bulk_bench.task_digest(since[0]) == floor_digest and floor_digest[0] >= 3
+        assert bulk_bench.history_count(since[0]) == floor_history == floor_digest[0]
+        from tasks.models import Task
+
+        assert set(Task.objects.filter(pk__gt=since[0]).values_list("state", flat=True)) == {state}
+        bulk_bench.undo(since)
+    # One occurrence for every generated unit (the series cover each unit kind of every province's plan).
+    from org.models import Unit
+
+    assert floor_digest[0] == Unit.objects.filter(code__startswith="L").count()
+    from tasks.models import TaskSeries
+
+    bulk_bench.undo(start)
+    TaskSeries.objects.filter(pk__in=[s.pk for s in series]).delete()
+    assert _bulk_tables() == before
+
+
+def test_the_bulk_benchmark_runs_and_leaves_no_rows_behind(dataset):
+    from benchmarks import bulk as bulk_bench
+    from notifications.models import Notification
+
+    before = _bulk_tables()
+    notifications = Notification.objects.count()
+    out = bulk_bench.bench_bulk(repeat=2, import_rows_n=30)
+    for key in ("cascade", "import", "series"):
+        assert out[key]["same_rows"], key
+        assert len(out[key]["runs"]) == 2 and len(out[key]["floor_runs"]) == bulk_bench.FLOOR_RUNS
+        assert out[key]["seconds"] > 0 and out[key]["floor"] > 0
+    assert out["cascade"]["rows"] == bulk_bench.TEMPLATE_TASKS * out["cascade"]["units"]
+    assert out["import"]["rows"] == 30
+    assert out["series"]["plans"] == 34
+    assert all(out[k]["outbox_left"] == 0 for k in ("cascade", "import", "series"))  # all dispatched
+    assert _bulk_tables() == before
+    assert Notification.objects.count() == notifications
+    result = {"targets": bench.TARGETS, "pages": [], "bulk": out}
+    text = bench.table(result)
+    assert "XLSX import: 30 rows" in text and "recurring occurrences" in text

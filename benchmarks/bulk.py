@@ -1,0 +1,500 @@
+"""Bulk creation at national scale (issue 15), measured in `make bench`: a cascade of one plan's 20-task
+template to every commune in its reach (`task_cascade`, one call per template task), a 1,000-row XLSX
+import (`tasks_import_xlsx`) and one cycle of recurring occurrences for every unit (`series_generate_due`
+over a "reports" series per unit kind in every province's plan), each next to its floor.
+
+The floors are the statements the database needs for the same rows, hand-written: one INSERT … SELECT of
+the task rows (unnest of units × templates or of the file's rows; org_unit joined to the series), their
+history rows and the outbox row, chained as data-modifying CTEs. The real paths are the services as users
+and the beat job call them (checks, reach, the bulk insert with its unique key, read-back, history, the
+outbox and its dispatch to the broker after commit), each timed to its commit, so the ratio is what the
+service layer costs on top of the database. `tests/benchmarks/test_bench.py` checks that each floor writes
+the same task rows as its real path.
+
+Every run is undone afterwards (its tasks, their history, outbox rows and notifications deleted, the
+broker's queued jobs purged), and the template tasks and series made for the part are removed at the end,
+so the other measurements never meet these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+FLOOR_RUNS = 3
+TEMPLATE_TASKS = 20
+IMPORT_ROWS = 1000
+SERIES_KINDS = ("province", "department", "commune")
+
+_COLUMNS = (
+    "plan_id, title, description, assignee_unit_id, start_date, due_date, effective_due_date, priority, "
+    "criterion_code, progress, state, assigned_at, assigned_by_id, created_at, updated_at, source_id, "
+    "series_id, period"
+)
+_EVENT_COLUMNS = "task_id, action, from_state, to_state, actor_id, at, reason, data"
+
+
+def _execute(sql: str, params=None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _scalar(sql: str, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+# --- digests, marks and undo ----------------------------------------------------------------------------
+
+
+def marks() -> tuple[int, int]:
+    """The highest task and outbox ids so far: every row above them is this part's."""
+    return (
+        _scalar("SELECT coalesce(max(id), 0) FROM tasks_task"),
+        _scalar("SELECT coalesce(max(id), 0) FROM tasks_outbox"),
+    )
+
+
+def task_digest(since: int) -> tuple[int, str]:
+    """(count, md5) of the tasks above id `since`: plan, assignee unit, title, due date, state, criterion."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(md5(string_agg(concat_ws('|', plan_id, assignee_unit_id, title, "
+            "due_date, state, criterion_code), ',' ORDER BY plan_id, assignee_unit_id, title, due_date)), "
+            "'') FROM tasks_task WHERE id > %s",
+            [since],
+        )
+        return cursor.fetchone()
+
+
+def history_count(since: int) -> int:
+    return _scalar("SELECT count(*) FROM tasks_taskevent WHERE task_id > %s", [since])
+
+
+def undo(since: tuple[int, int]) -> None:
+    """Delete the tasks above the marks, their history, notifications and deliveries, and the outbox rows;
+    purge the jobs their dispatch queued (no worker runs during this part)."""
+    from .run import purge_broker
+
+    task_mark, outbox_mark = since
+    with transaction.atomic():
+        _execute(
+            "DELETE FROM notifications_delivery WHERE notification_id IN "
+            "(SELECT id FROM notifications_notification WHERE task_id > %s)",
+            [task_mark],
+        )
+        _execute("DELETE FROM notifications_notification WHERE task_id > %s", [task_mark])
+        _execute("DELETE FROM tasks_taskevent WHERE task_id > %s", [task_mark])
+        _execute("DELETE FROM tasks_outbox WHERE id > %s", [outbox_mark])
+        _execute("DELETE FROM tasks_task WHERE id > %s", [task_mark])
+    purge_broker()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM tasks_task, tasks_taskevent, tasks_outbox")
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _committed(fn) -> float:
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        fn()
+    return time.perf_counter() - t0
+
+
+def _measure(real, floor, since, *, repeat: int) -> dict:
+    """The floor `FLOOR_RUNS` times (each committed, digest taken, undone), then the real path `repeat`
+    times (each timed to its commit, digest taken, undone)."""
+    out: dict = {"floor_runs": [], "runs": []}
+    for _run in range(FLOOR_RUNS):
+        out["floor_runs"].append(_committed(floor))
+        out["floor_digest"] = task_digest(since[0])
+        out["floor_history"] = history_count(since[0])
+        undo(since)
+    digests = set()
+    for _run in range(repeat):
+        out["runs"].append(_timed(real))
+        digests.add(task_digest(since[0]))
+        out["history"] = history_count(since[0])
+        # Dispatched after commit (the jobs queued on the broker) and so deleted: what is left was not.
+        out["outbox_left"] = _scalar("SELECT count(*) FROM tasks_outbox WHERE id > %s", [since[1]])
+        undo(since)
+    out["digest"] = digests.pop() if len(digests) == 1 else None
+    out["rows"] = out["floor_digest"][0]
+    out["same_rows"] = out["digest"] == out["floor_digest"] and out["history"] == out["floor_history"]
+    out["seconds"] = sorted(out["runs"])[len(out["runs"]) // 2]
+    out["floor"] = min(out["floor_runs"])
+    return out
+
+
+# --- the data the part works on -------------------------------------------------------------------------
+
+
+def _province_plan():
+    """The first generated province's annual plan and a leader of the province."""
+    from org.models import Membership
+    from plans.models import Plan
+
+    plan = (
+        Plan.objects.filter(owner_unit__kind="province", owner_unit__code__startswith="L")
+        .select_related("owner_unit", "criteria_set")
+        .order_by("owner_unit__code")
+        .first()
+    )
+    leader = (
+        Membership.objects.filter(unit=plan.owner_unit, role="leader", user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+        .user
+    )
+    return plan, leader
+
+
+def _scored_codes(plan) -> list[str]:
+    return sorted(plan.criteria_set.criteria.filter(rule__isnull=False).values_list("code", flat=True))
+
+
+def _units_in_reach(plan, kind: str) -> list[int]:
+    from org.models import Unit
+    from plans.permissions import reach_q
+
+    return list(Unit.objects.filter(reach_q(plan), kind=kind).order_by("path").values_list("pk", flat=True))
+
+
+def templates_create(plan, leader, *, today: dt.date, n: int = TEMPLATE_TASKS) -> list:
+    """The plan's template: `n` draft tasks of the province itself, each to be issued to every commune."""
+    from tasks.services import tasks_create_bulk
+
+    codes = _scored_codes(plan)
+    rows = [
+        {
+            "title": f"Mẫu nhiệm vụ CCHC cấp xã số {i + 1:02d} (thử tải)",
+            "description": "Mọi xã thực hiện và báo cáo kết quả.",
+            "assignee_unit": plan.owner_unit_id,
+            "start_date": today,
+            "due_date": today + dt.timedelta(days=30 + 7 * i),
+            "priority": "high" if i % 3 == 0 else "normal",
+            "criterion_code": codes[i % len(codes)] if i % 4 else "",
+        }
+        for i in range(n)
+    ]
+    return tasks_create_bulk(actor=leader, plan=plan, rows=rows).created
+
+
+# --- 1. the cascade -------------------------------------------------------------------------------------
+
+
+def floor_cascade(plan, templates, unit_ids: list[int], *, actor, now) -> int:
+    """The copies of every template for every unit, their history rows and one outbox row."""
+    from org.calendar import get_calendar
+
+    calendar = get_calendar()
+    params = {
+        "plan": plan.pk,
+        "actor": actor.pk,
+        "now": now,
+        "units": unit_ids,
+        "ids": [t.pk for t in templates],
+        "titles": [t.title for t in templates],
+        "descriptions": [t.description for t in templates],
+        "starts": [t.start_date for t in templates],
+        "dues": [t.due_date for t in templates],
+        "effective": [calendar.next_working_day(t.due_date) for t in templates],
+        "priorities": [t.priority for t in templates],
+        "codes": [t.criterion_code for t in templates],
+    }
+    return _execute(
+        "WITH t AS (SELECT * FROM unnest(%(ids)s::bigint[], %(titles)s::text[], %(descriptions)s::text[], "
+        "%(starts)s::date[], %(dues)s::date[], %(effective)s::date[], %(priorities)s::text[], "
+        "%(codes)s::text[]) AS t(source_id, title, description, start_date, due_date, effective, priority, "
+        f"code)), new AS (INSERT INTO tasks_task ({_COLUMNS}) SELECT %(plan)s, t.title, t.description, "
+        "u.unit_id, t.start_date, t.due_date, t.effective, t.priority, t.code, 0, 'assigned', %(now)s, "
+        "%(actor)s, %(now)s, %(now)s, t.source_id, NULL, '' FROM t CROSS JOIN "
+        "unnest(%(units)s::bigint[]) AS u(unit_id) RETURNING id, assignee_unit_id, state, source_id), "
+        f"ev AS (INSERT INTO tasks_taskevent ({_EVENT_COLUMNS}) SELECT id, 'assign', '', state, %(actor)s, "
+        "%(now)s, '', jsonb_build_object('bulk', true, 'source', source_id) FROM new) "
+        "INSERT INTO tasks_outbox (payload, created_at, attempts) SELECT jsonb_build_object('task_id', "
+        "min(id), 'action', 'assign', 'plan_id', %(plan)s, 'assignee_unit_id', min(assignee_unit_id), "
+        "'actor_id', %(actor)s, 'affects_score', true, 'task_ids', jsonb_agg(id ORDER BY id)), %(now)s, 0 "
+        "FROM new",
+        params,
+    )
+
+
+def bench_cascade(plan, leader, *, repeat: int, now) -> dict:
+    from tasks.services import task_cascade
+
+    templates = templates_create(plan, leader, today=timezone.localdate(now))
+    since = marks()
+    units = _units_in_reach(plan, "commune")
+
+    def real():
+        for template in templates:
+            task_cascade(actor=leader, task=template, unit_kind="commune", now=now)
+
+    out = _measure(
+        real, lambda: floor_cascade(plan, templates, units, actor=leader, now=now), since, repeat=repeat
+    )
+    out["units"] = len(units)
+    out["templates"] = len(templates)
+    return out  # the templates go with the part's final undo
+
+
+# --- 2. the XLSX import ---------------------------------------------------------------------------------
+
+
+def import_rows(plan, *, today: dt.date, n: int = IMPORT_ROWS) -> list[dict]:
+    """`n` valid rows for the plan: its communes in turn, a title unique per row, dates, criterion codes."""
+    from org.models import Unit
+    from plans.permissions import reach_q
+
+    codes = _scored_codes(plan)
+    units = list(
+        Unit.objects.filter(reach_q(plan), kind="commune").order_by("path").values_list("pk", "code")
+    )
+    return [
+        {
+            "unit_id": units[i % len(units)][0],
+            "unit_code": units[i % len(units)][1],
+            "title": f"Nhiệm vụ nhập từ tệp số {i + 1:04d} (thử tải)",
+            "start_date": today,
+            "due_date": today + dt.timedelta(days=20 + i % 90),
+            "criterion_code": codes[i % len(codes)] if i % 3 else "",
+            "priority": "urgent" if i % 10 == 0 else "normal",
+            "description": "Nhập từ tệp Excel.",
+        }
+        for i in range(n)
+    ]
+
+
+def import_file(rows: list[dict]) -> bytes:
+    """The rows as an XLSX file of the import template's columns (English headers, which it accepts)."""
+    from openpyxl import Workbook
+
+    from tasks.xlsx import IMPORT_COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([c.english for c in IMPORT_COLUMNS])
+    for r in rows:
+        ws.append(
+            [
+                r["unit_code"],
+                r["title"],
+                r["start_date"],
+                r["due_date"],
+                r["criterion_code"],
+                r["priority"],
+                "",
+                r["description"],
+            ]
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def floor_import(plan, rows: list[dict], *, actor, now) -> int:
+    """The file's draft tasks, their history rows and one outbox row."""
+    from org.calendar import get_calendar
+
+    calendar = get_calendar()
+    params = {
+        "plan": plan.pk,
+        "actor": actor.pk,
+        "now": now,
+        "units": [r["unit_id"] for r in rows],
+        "titles": [r["title"] for r in rows],
+        "descriptions": [r["description"] for r in rows],
+        "starts": [r["start_date"] for r in rows],
+        "dues": [r["due_date"] for r in rows],
+        "effective": [calendar.next_working_day(r["due_date"]) for r in rows],
+        "priorities": [r["priority"] for r in rows],
+        "codes": [r["criterion_code"] for r in rows],
+    }
+    return _execute(
+        "WITH new AS (INSERT INTO tasks_task "
+        f"({_COLUMNS}) SELECT %(plan)s, r.title, r.description, r.unit_id, r.start_date, r.due_date, "
+        "r.effective, r.priority, r.code, 0, 'draft', NULL, NULL, %(now)s, %(now)s, NULL, NULL, '' "
+        "FROM unnest(%(units)s::bigint[], %(titles)s::text[], %(descriptions)s::text[], %(starts)s::date[], "
+        "%(dues)s::date[], %(effective)s::date[], %(priorities)s::text[], %(codes)s::text[]) "
+        "AS r(unit_id, title, description, start_date, due_date, effective, priority, code) "
+        "RETURNING id, assignee_unit_id, state), "
+        f"ev AS (INSERT INTO tasks_taskevent ({_EVENT_COLUMNS}) SELECT id, 'create', '', state, %(actor)s, "
+        "%(now)s, '', '{\"bulk\": true}'::jsonb FROM new) "
+        "INSERT INTO tasks_outbox (payload, created_at, attempts) SELECT jsonb_build_object('task_id', "
+        "min(id), 'action', 'create', 'plan_id', %(plan)s, 'assignee_unit_id', min(assignee_unit_id), "
+        "'actor_id', %(actor)s, 'affects_score', false, 'task_ids', jsonb_agg(id ORDER BY id)), %(now)s, 0 "
+        "FROM new",
+        params,
+    )
+
+
+def bench_import(plan, leader, *, repeat: int, now, n: int = IMPORT_ROWS) -> dict:
+    from tasks.services import tasks_import_xlsx
+
+    rows = import_rows(plan, today=timezone.localdate(now), n=n)
+    data = import_file(rows)
+    since = marks()
+    out = _measure(
+        lambda: tasks_import_xlsx(actor=leader, plan=plan, data=data, now=now),
+        lambda: floor_import(plan, rows, actor=leader, now=now),
+        since,
+        repeat=repeat,
+    )
+    out["file_bytes"] = len(data)
+    return out
+
+
+# --- 3. the recurring occurrences -----------------------------------------------------------------------
+
+
+def series_setup(*, today: dt.date) -> list:
+    """A "reports" series (the four CCHC report periods) per unit kind in every province's plan: together
+    one occurrence per unit of the country and period. Written in bulk (set-up, not measured)."""
+    from org.models import Membership
+    from plans.models import Plan
+    from tasks.models import TaskSeries
+
+    plans = list(
+        Plan.objects.filter(owner_unit__kind="province", owner_unit__code__startswith="L", state="issued")
+        .select_related("criteria_set")
+        .order_by("owner_unit__code")
+    )
+    leaders = dict(
+        Membership.objects.filter(unit_id__in=[p.owner_unit_id for p in plans], role="leader").values_list(
+            "unit_id", "user_id"
+        )
+    )
+    codes = _scored_codes(plans[0])
+    code = next((c for c in codes if c.startswith("1.2")), codes[0])
+    series = [
+        TaskSeries(
+            plan=plan,
+            title=f"Báo cáo CCHC định kỳ ({kind}, thử tải)",
+            description="Báo cáo theo Công văn 581/BNV-CCHC.",
+            criterion_code=code,
+            unit_kind=kind,
+            schedule="reports",
+            lead_days=10,
+            starts_on=dt.date(today.year, 1, 1),
+            created_by_id=leaders.get(plan.owner_unit_id),
+        )
+        for plan in plans
+        for kind in SERIES_KINDS
+    ]
+    return TaskSeries.objects.bulk_create(series)
+
+
+def series_moment(series, today: dt.date) -> tuple[dt.datetime, object]:
+    """08:00 on the creation day of the series' next occurrence (one report period due for every unit),
+    and that occurrence."""
+    from notifications.policy import VN_TZ
+    from org.calendar import get_calendar
+    from tasks import schedule as sched
+
+    calendar = get_calendar()
+    first = series[0]
+    occurrence = sched.occurrences(
+        schedule=first.schedule,
+        due_day=first.due_day,
+        lead_days=first.lead_days,
+        starts_on=today,
+        ends_on=None,
+        until=today + dt.timedelta(days=400),
+        calendar=calendar,
+    )[0]
+    return dt.datetime.combine(occurrence.create_on, dt.time(8, 0), tzinfo=VN_TZ), occurrence
+
+
+def floor_series(series_ids: list[int], occurrence, *, now) -> int:
+    """Every series' occurrence for every unit of its kind in its plan's reach, their history rows and one
+    outbox row per plan."""
+    from org.calendar import get_calendar
+
+    calendar = get_calendar()
+    params = {
+        "series": series_ids,
+        "now": now,
+        "start": min(occurrence.create_on, occurrence.due),
+        "due": occurrence.due,
+        "effective": calendar.next_working_day(occurrence.due),
+        "period": occurrence.key,
+    }
+    return _execute(
+        "WITH s AS (SELECT s.id, s.plan_id, s.title, s.description, s.priority, s.criterion_code, "
+        "s.unit_kind, s.created_by_id, o.path FROM tasks_taskseries s JOIN plans_plan p ON p.id = s.plan_id "
+        "JOIN org_unit o ON o.id = p.owner_unit_id WHERE s.id = ANY(%(series)s)), "
+        f"new AS (INSERT INTO tasks_task ({_COLUMNS}) SELECT s.plan_id, s.title, s.description, u.id, "
+        "%(start)s, %(due)s, %(effective)s, s.priority, s.criterion_code, 0, 'assigned', %(now)s, "
+        "s.created_by_id, %(now)s, %(now)s, NULL, s.id, %(period)s FROM s JOIN org_unit u "
+        "ON u.kind = s.unit_kind AND u.path LIKE s.path || '%%' "
+        "RETURNING id, plan_id, assignee_unit_id, state, assigned_by_id), "
+        f"ev AS (INSERT INTO tasks_taskevent ({_EVENT_COLUMNS}) SELECT id, 'assign', '', state, "
+        "assigned_by_id, %(now)s, '', '{\"bulk\": true}'::jsonb FROM new) "
+        "INSERT INTO tasks_outbox (payload, created_at, attempts) SELECT jsonb_build_object('task_id', "
+        "min(id), 'action', 'assign', 'plan_id', plan_id, 'assignee_unit_id', min(assignee_unit_id), "
+        "'actor_id', min(assigned_by_id), 'affects_score', true, 'task_ids', jsonb_agg(id ORDER BY id)), "
+        "%(now)s, 0 FROM new GROUP BY plan_id",
+        params,
+    )
+
+
+def bench_series(*, repeat: int, today: dt.date) -> dict:
+    from tasks.models import TaskSeries
+    from tasks.services import series_generate_due
+
+    series = series_setup(today=today)
+    ids = [s.pk for s in series]
+    moment, occurrence = series_moment(series, today)
+    since = marks()
+    try:
+        out = _measure(
+            lambda: series_generate_due(now=moment),
+            lambda: floor_series(ids, occurrence, now=moment),
+            since,
+            repeat=repeat,
+        )
+    finally:
+        undo(since)
+        TaskSeries.objects.filter(pk__in=ids).delete()
+    out["series"] = len(ids)
+    out["plans"] = len({s.plan_id for s in series})
+    out["moment"] = moment.isoformat()
+    out["period"] = occurrence.key
+    return out
+
+
+# --- the part -------------------------------------------------------------------------------------------
+
+
+def bench_bulk(*, repeat: int, import_rows_n: int = IMPORT_ROWS, log=None) -> dict:
+    """The three bulk paths next to their floors; leaves no row behind."""
+    log = log or (lambda _message: None)
+    now = timezone.now()
+    plan, leader = _province_plan()
+    start = marks()
+    out: dict = {"load_average_start": os.getloadavg()}
+    try:
+        log(f"bulk: cascade of {TEMPLATE_TASKS} template tasks of {plan.owner_unit.code}'s plan")
+        out["cascade"] = bench_cascade(plan, leader, repeat=repeat, now=now)
+        log(f"bulk: XLSX import of {import_rows_n} rows")
+        out["import"] = bench_import(plan, leader, repeat=repeat, now=now, n=import_rows_n)
+        log("bulk: recurring occurrences, one cycle")
+        out["series"] = bench_series(repeat=repeat, today=timezone.localdate(now))
+    finally:
+        undo(start)
+    out["plan"] = f"{plan.number} {plan.owner_unit.code}"
+    out["load_average_end"] = os.getloadavg()
+    return out
