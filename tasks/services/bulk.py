@@ -227,11 +227,18 @@ def _insert(objs: list[Task]) -> tuple[list[Task], int]:
         key_q |= Q(source_id__in=sources)
     if series:
         key_q |= Q(series_id__in=series, period__in={t.period for t in keyed})
-    ids = {
-        _key(t): t.pk
-        for t in Task.objects.filter(key_q, assignee_unit_id__in=units)
+    # Plain values, not model instances: a Task built from `.only(...)` without its state reads the state
+    # back with a query of its own (the state machine's mixin keeps the initial state), one per row.
+    found = (
+        Task.objects.filter(key_q, assignee_unit_id__in=units)
         .filter(~Exists(TaskEvent.objects.filter(task_id=OuterRef("pk"))))
-        .only("id", "source_id", "series_id", "period", "assignee_unit_id")
+        .values_list("id", "source_id", "series_id", "period", "assignee_unit_id")
+    )
+    ids = {
+        ("source", source_id, unit_id)
+        if source_id is not None
+        else ("series", series_id, period, unit_id): pk
+        for pk, source_id, series_id, period, unit_id in found
     }
     created = []
     for t in keyed:

@@ -67,6 +67,25 @@ def test_a_cascade_cut_short_finishes_once(world, source):
     )
 
 
+def _cascade_queries(world, source) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        result = task_cascade(actor=world.city_leader, task=source, unit_kind=UnitKind.COMMUNE)
+    assert result.summary()["created"] == result.summary()["units"]
+    return len(ctx.captured_queries)
+
+
+def test_a_cascade_takes_as_many_queries_for_12_units_as_for_2(world, source):
+    two = _cascade_queries(world, source)
+    for i in range(10):
+        unit(f"X{10 + i}", parent=world.city)
+    other = world.task("draft", unit=world.city, title="Niêm yết thủ tục hành chính", due=_due())
+    assert _cascade_queries(world, other) == two
+    assert Task.objects.filter(source=other).count() == 12
+
+
 def test_units_outside_the_reach_are_refused_by_name(world, source):
     with pytest.raises(ValidationError) as refused:
         task_cascade(
