@@ -1,5 +1,6 @@
-"""React to the events of the apps below: task events queue the notice job, nothing inline; the assessment
-round's events (sent by scoring, which this app never imports) plan the round notices.
+"""React to the events of the apps below: task events queue the notice job (and mark the actor's notices of
+the task read, one indexed update), nothing else inline; opening a task's page marks its notices read; the
+assessment round's events (sent by scoring, which this app never imports) plan the round notices.
 
 A task-event receiver that could not queue (the broker is down) raises, so the task app's outbox keeps the
 event and sends it again; the job is idempotent (notices are unique per event id, recipient and kind).
@@ -17,18 +18,27 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from criteria.events import RoundPublication, round_deadlines, round_published
-from tasks.events import TaskChange, task_changed
+from tasks.events import TaskChange, task_changed, task_viewed
 
-from .services import NOTICE_KINDS, round_deadlines_plan, round_published_notify
+from .services import NOTICE_KINDS, notifications_mark_task_read, round_deadlines_plan, round_published_notify
 
 
 @receiver(task_changed, dispatch_uid="notifications.task_changed")
 def task_changed_queue_notices(sender, change: TaskChange, **kwargs) -> None:
+    if change.actor_id:
+        # Who took a step on a task has seen what they were told about it (one indexed update, idempotent).
+        notifications_mark_task_read(user_id=change.actor_id, task_ids=change.all_task_ids)
     if change.action not in NOTICE_KINDS:
         return
     from .tasks import notices_for_event_job
 
     notices_for_event_job.delay(change.event_id, change.as_dict())
+
+
+@receiver(task_viewed, dispatch_uid="notifications.task_viewed")
+def task_viewed_mark_read(sender, task_id: int, user_id: int, **kwargs) -> None:
+    """Who opens a task's page has seen what they were told about the task."""
+    notifications_mark_task_read(user_id=user_id, task_ids=[task_id])
 
 
 def _kick_delivery_after_commit() -> None:

@@ -120,6 +120,18 @@ NOTICE_TITLES = {
 }
 
 
+#: Who acted, as the notice of each event names them (the one who assigned, submitted, returned, approved,
+#: asked for or decided on an extension).
+ACTOR_LABELS = {
+    "assigned": gettext_noop("Người giao: %(name)s"),
+    "submitted": gettext_noop("Người trình: %(name)s"),
+    "returned": gettext_noop("Người trả lại: %(name)s"),
+    "approved": gettext_noop("Người duyệt: %(name)s"),
+    "extension_requested": gettext_noop("Người đề nghị: %(name)s"),
+    "extension_decided": gettext_noop("Người quyết định: %(name)s"),
+}
+
+
 def notice_text(
     task: TaskInfo,
     kind: str,
@@ -144,7 +156,7 @@ def notice_text(
         if kind == "extension_requested" and new_due:
             extra.append(_("Hạn đề nghị: %(date)s") % {"date": _date(new_due)})
         if actor:
-            extra.append(_("Người thực hiện: %(name)s") % {"name": actor})
+            extra.append(_(ACTOR_LABELS[kind]) % {"name": actor})
         if reason:
             extra.append(_("Lý do, ý kiến: %(reason)s") % {"reason": reason})
         title = f"{head}: {task.title}"
@@ -249,6 +261,15 @@ def round_published_text(
         "url": round_url("results_published", info.criteria_set_id, info.unit_id),
     }
     return (title % values)[:500], "\n".join(line % values for line in lines)
+
+
+def in_app_summary(body: str, *, about_task: bool) -> str:
+    """The short text the app shows of a notice whose `body` is the e-mail's: without the lines that carry a
+    link (the page has its button) and, for a task, without the task's name (the title says it)."""
+    lines = [line for line in body.splitlines() if "://" not in line and line.strip()]
+    if about_task and lines:
+        lines = lines[1:]
+    return "\n".join(lines)
 
 
 def digest_text(items: list[tuple[str, str]], day: dt.date, language: str) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Pages: my notifications (mark one or all read) and my email preference."""
+"""Pages: my notifications (a short text each, with a button that opens its task or page and marks it read;
+mark one or all read) and my email preference."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .models import EmailMode, Notification
+from .texts import in_app_summary
 
 
 @login_required
@@ -22,6 +24,8 @@ def notification_list(request):
     unread = request.GET.get("unread") in ("1", "true")
     qs = selectors.notification_list(user=request.user, unread=True if unread else None)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    for n in page.object_list:
+        n.summary = in_app_summary(n.body, about_task=n.task_id is not None)
     return render(
         request,
         "notifications/list.html",
@@ -45,6 +49,8 @@ def notification_read(request, pk: int):
         raise Http404 from None
     services.notification_mark_read(user=request.user, notification=notification)
     if request.POST.get("open"):
+        if notification.task_id is not None:  # what else the user was told about the task: seen too
+            services.notifications_mark_task_read(user_id=request.user.pk, task_ids=[notification.task_id])
         return redirect(notification.url_path)
     return _back(request, "notifications:list")
 

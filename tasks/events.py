@@ -22,6 +22,17 @@ log = logging.getLogger(__name__)
 
 # kwargs: change (TaskChange)
 task_changed = Signal()
+# kwargs: task_id, user_id. A user opened a task's page (sent by the page, not through the outbox: nothing is
+# lost if a receiver fails; notifications mark what they told that user about the task read).
+task_viewed = Signal()
+
+
+def task_viewed_send(*, task_id: int, user_id: int) -> None:
+    """Tell the apps above that `user_id` has seen the task's page; a failing receiver is logged, never the
+    page's error."""
+    for receiver, result in task_viewed.send_robust(sender=TaskChange, task_id=task_id, user_id=user_id):
+        if isinstance(result, Exception):
+            log.warning("task_viewed receiver %r failed: %r", receiver, result)
 
 
 @dataclass(frozen=True)

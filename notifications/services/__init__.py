@@ -31,7 +31,12 @@ from .delivery import (
 from .digests import DIGEST_AT, digests_send
 from .notices import NOTICE_KINDS, notices_for_event
 from .planning import CHUNK_SIZE, PlanResult, reminders_plan, reminders_plan_chunks, reminders_plan_tasks
-from .reading import notification_mark_read, notifications_mark_all_read, preference_set
+from .reading import (
+    notification_mark_read,
+    notifications_mark_all_read,
+    notifications_mark_task_read,
+    preference_set,
+)
 from .rounds import round_deadlines_plan, round_published_notify
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "notices_for_event",
     "notification_mark_read",
     "notifications_mark_all_read",
+    "notifications_mark_task_read",
     "preference_set",
     "reminders_plan",
     "reminders_plan_chunks",

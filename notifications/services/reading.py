@@ -28,6 +28,15 @@ def notifications_mark_all_read(*, user, now: dt.datetime | None = None) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now)
 
 
+def notifications_mark_task_read(*, user_id: int, task_ids, now: dt.datetime | None = None) -> int:
+    """Mark the user's unread notifications about these tasks read: who opens a task's page or takes a step
+    on it has seen what they were told about it. One indexed update; returns how many."""
+    now = now or timezone.now()
+    return Notification.objects.filter(
+        recipient_id=user_id, read_at__isnull=True, task_id__in=list(task_ids), created_at__lte=now
+    ).update(read_at=now)
+
+
 def preference_set(*, user, email_mode: str) -> NotificationPreference:
     """Choose how email comes: immediate, a daily digest, or none (in-app notifications always)."""
     if email_mode not in EmailMode.values:

@@ -21,6 +21,7 @@ from plans.models import PlanState
 
 from .. import permissions, services
 from ..choices import ExtensionState, TaskAction, TaskState, TaskTone
+from ..events import task_viewed_send
 from ..forms import EvidenceForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReasonForm
 from ..selectors import due_soon_until, task_tone
 from .common import STATE_ERRORS, TASK_CHANGED, back, get_task, post_or_task_page
@@ -155,7 +156,9 @@ def render_task(request, task, status: int = 200, **forms):
 @login_required
 @require_GET
 def task_detail(request, pk: int):
-    return render_task(request, get_task(request, pk))
+    task = get_task(request, pk)
+    task_viewed_send(task_id=task.pk, user_id=request.user.pk)
+    return render_task(request, task)
 
 
 # --- The forms on it ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_fsm import ConcurrentTransition
 
+from org.documents import vn_date_line, vn_place_name
 from org.models import Unit
 from org.web import add_service_errors, paginate
 from plans import services as plan_services
@@ -169,6 +170,19 @@ def _offers(user, plan) -> dict:
     }
 
 
+def _print_head(plan, today) -> dict:
+    """The official header a printed plan page carries (Nghị định 30/2020): the owner unit under its parent,
+    the national motto, the plan's number and its date (of issue, else today) at the owner unit's place."""
+    unit = plan.owner_unit
+    parent = Unit.objects.filter(pk=unit.parent_id).values_list("name", flat=True).first() if unit else None
+    return {
+        "authority_parent": parent or "",
+        "authority": unit.name if unit else "",
+        "number": plan.number,
+        "date_line": vn_date_line(vn_place_name(unit.name if unit else ""), plan.issued_on or today),
+    }
+
+
 def _progress(request, plan, base, today, *, with_drafts: bool) -> dict:
     """The progress chart by unit and, for those who may assign them, how many drafts wait."""
     progress = plan_progress_by_unit(user=request.user, plan=plan, today=today)
@@ -197,6 +211,7 @@ def plan_detail(request, pk: int):
         context.update(_progress(request, plan, base, context["today"], with_drafts=context["can_manage"]))
         # The plan's own audit trail, for those who run it (the owner side).
         context["plan_history"] = plan_audit_entries(plan) if context["can_manage"] else None
+        context["print_head"] = _print_head(plan, context["today"])
     return render_list(request, "plans/plan_detail.html", context)
 
 

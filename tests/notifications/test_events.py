@@ -72,7 +72,7 @@ def test_assigned_goes_to_the_lead_and_is_emailed(world, queue):
     assert notices("assigned") == ["official"]
     n = Notification.objects.get()
     assert n.title == "Nhiệm vụ mới được giao: Rà soát TTHC"
-    assert "Hạn hoàn thành: 15/12/2026" in n.body and "Người thực hiện: Leader" in n.body
+    assert "Hạn hoàn thành: 15/12/2026" in n.body and "Người giao: Leader" in n.body
     services.deliveries_send()
     assert [m.to for m in mail.outbox] == [["official@example.vn"]]
 

@@ -1,5 +1,6 @@
 /* Reform Tracker: the little JavaScript the pages need (everything works without it too).
-   - drag and drop onto file fields, the chosen file's name, a size check before a long upload;
+   - drag and drop onto file fields, the chosen file's name, a size check before a long upload (its message
+     at the field, the form held back until a smaller file is chosen);
    - the upload progress bar (htmx reports upload progress);
    - confirmation of destructive forms (data-confirm); filter selects that apply at once (data-autosubmit);
    - a readable message when an htmx request fails. */
@@ -19,13 +20,35 @@
     box.scrollIntoView({ block: "nearest" });
   }
 
+  // A file over the limit stays chosen (the other fields too) with the message at the file field, and the
+  // form is not sent until a smaller file is chosen: no trip to the server, no "required" afterwards.
   function sizeOk(input) {
+    var zone = input.closest("[data-dropzone]") || input.parentNode;
+    var out = zone.querySelector("[data-size-error]");
     var max = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
-    if (!max || !input.files || !input.files[0]) return true;
-    if (input.files[0].size <= max) return true;
-    flash((body.dataset.msgTooBig || "File too large.") + " (" + Math.round(max / 1048576) + " MB)");
-    input.value = "";
-    return false;
+    var file = input.files && input.files[0];
+    var tooBig = !!(max && file && file.size > max);
+    if (tooBig) {
+      if (!out) {
+        out = document.createElement("p");
+        out.className = "error";
+        out.setAttribute("data-size-error", "");
+        out.setAttribute("role", "alert");
+        zone.appendChild(out);
+      }
+      out.textContent = (body.dataset.msgTooBig || "File too large: {size} MB of {limit} MB.")
+        .replace("{size}", (file.size / 1048576).toFixed(1).replace(".", ","))
+        .replace("{limit}", String(Math.round(max / 1048576)));
+      zone.classList.add("has-error");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("data-too-big", "");
+    } else {
+      if (out) out.remove();
+      input.removeAttribute("data-too-big");
+      input.removeAttribute("aria-invalid");
+      if (!zone.querySelector(".error")) zone.classList.remove("has-error");
+    }
+    return !tooBig;
   }
 
   function showName(zone, input) {
@@ -68,6 +91,8 @@
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
+    var big = form.querySelector && form.querySelector("input[type=file][data-too-big]");
+    if (big) { e.preventDefault(); e.stopImmediatePropagation(); big.focus(); return; }
     var message = form.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { e.preventDefault(); e.stopImmediatePropagation(); }
   }, true);
