@@ -265,10 +265,11 @@ def round_published_text(
 
 def in_app_summary(body: str, *, about_task: bool) -> str:
     """The short text the app shows of a notice whose `body` is the e-mail's: without the lines that carry a
-    link (the page has its button) and, for a task, without the task's name (the title says it)."""
+    link (the page has its button) and, for a task, without the task's, plan's and unit's lines (the title
+    names the task, its page the rest): the due date, how early or late, who acted and why."""
     lines = [line for line in body.splitlines() if "://" not in line and line.strip()]
-    if about_task and lines:
-        lines = lines[1:]
+    if about_task:
+        lines = lines[3:]  # `_lines` and `reminder_text`: task, plan, unit, then the due date
     return "\n".join(lines)
 
 

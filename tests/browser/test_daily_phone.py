@@ -119,3 +119,19 @@ def test_mo_nhiem_vu_opens_the_task_and_the_bell_drops(day, phone):
         expect(bell).to_have_count(0)
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_the_appraisal_list_shows_each_units_button_whole_on_a_phone(scenario, phone):
+    cs = scenario.cs
+    page = phone(scenario.appraiser)
+    page.goto(f"/appraisal/?set={cs.pk}")
+    buttons = page.locator(".apr-table").get_by_role("link", name="Thẩm định", exact=True)
+    expect(buttons.first).to_be_visible()
+    assert buttons.count() >= 2
+    for i in range(buttons.count()):
+        box = buttons.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    _no_sideways_scroll(page)
+    shot(page, "phone-appraisal-list")
+    buttons.first.click()
+    expect(page.locator("h1")).to_contain_text("Thẩm định:")

@@ -117,7 +117,8 @@ def test_the_approval_notice_names_the_approver_as_such_and_reads_short_in_the_a
     item = re.search(rf'<li class="notification[^"]*" id="notification-{n.pk}">.*?</li>', html, re.S).group(0)
     assert f"Người duyệt: {world.city_leader.display_name}" in item
     assert "://" not in re.sub(r"<[^>]+>", "", item)  # no raw URL in the text
-    assert "Nhiệm vụ: Công khai" not in item  # the title names the task already
+    assert "Nhiệm vụ: Công khai" not in item and "Kế hoạch: 36/KH-UBND" not in item  # short
+    assert "Hạn hoàn thành: " in item
     assert "Mở nhiệm vụ" in item and 'name="open" value="1"' in item
 
 
