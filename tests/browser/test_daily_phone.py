@@ -82,14 +82,31 @@ def test_an_upload_on_the_phone_shows_in_the_history_without_a_reload(day, phone
     history = page.locator("#history .timeline li").first
     expect(history).not_to_contain_text("bien-ban-kiem-tra.pdf")
     page.evaluate("window.__samePage = true")
-    page.locator("#evidence input[type=file]").set_input_files(
+    # A file over the limit (lowered here to 1 kB for the test): the message at the field, the file and
+    # the other fields kept, and nothing sent (no "required" afterwards).
+    picker = page.locator("#evidence input[type=file]")
+    picker.evaluate("input => input.setAttribute('data-max-bytes', '1024')")
+    page.locator("#evidence input[name=doc_number]").fill("07/BC-UBND")
+    picker.set_input_files({"name": "qua-lon.pdf", "mimeType": "application/pdf", "buffer": b"%" * 4096})
+    error = page.locator("#evidence .dropzone [data-size-error]")
+    expect(error).to_contain_text("Tệp có 0,0 MB; giới hạn là")
+    page.locator("#evidence").get_by_role("button", name="Tải lên").click()
+    expect(error).to_be_visible()
+    expect(page.locator("#evidence")).not_to_contain_text("Trường này là bắt buộc")
+    expect(page.locator("#evidence input[name=doc_number]")).to_have_value("07/BC-UBND")
+    assert picker.evaluate("input => input.files.length") == 1
+    picker.evaluate("input => input.setAttribute('data-max-bytes', '20971520')")
+    picker.set_input_files(
         {"name": "bien-ban-kiem-tra.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
     )
     page.locator("#evidence").get_by_role("button", name="Tải lên").click()
+    expect(error).to_have_count(0)
     expect(page.locator("#evidence .filelist")).to_contain_text("bien-ban-kiem-tra.pdf")
     expect(page.locator("#history .timeline li").first).to_contain_text("bien-ban-kiem-tra.pdf")
     expect(page.locator("#history .timeline li").first).to_contain_text("Thêm tài liệu kiểm chứng")
     assert page.evaluate("window.__samePage === true")  # swapped in, not reloaded
+    expect(page.locator("#evidence .dropzone").get_by_text("Kéo thả tệp vào đây")).to_be_hidden()
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches")
     _no_sideways_scroll(page)
     shot(page, "phone-upload-history")
 
@@ -135,3 +152,20 @@ def test_the_appraisal_list_shows_each_units_button_whole_on_a_phone(scenario, p
     shot(page, "phone-appraisal-list")
     buttons.first.click()
     expect(page.locator("h1")).to_contain_text("Thẩm định:")
+
+
+def test_a_printed_plan_has_the_official_header_and_no_buttons(day, phone):
+    world, *_ = day
+    page = phone(world.city_leader)
+    page.goto(f"/plans/{world.plan.pk}/")
+    head = page.locator(".print-head")
+    expect(head).to_be_hidden()  # on screen, the page's own head
+    page.emulate_media(media="print")
+    expect(head).to_be_visible()
+    expect(head).to_contain_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    expect(head).to_contain_text("Độc lập - Tự do - Hạnh phúc")
+    expect(head).to_contain_text("Số: 36/KH-UBND")
+    expect(head).to_contain_text("Thành phố Yên Bái")  # the owner unit (printed in capitals)
+    expect(page.get_by_role("link", name="Xuất Excel")).to_be_hidden()
+    expect(page.locator(".topbar")).to_be_hidden()
+    shot(page, "phone-plan-print")
