@@ -24,44 +24,34 @@ def task_url(task_id: int) -> str:
     return absolute_url(task_path(task_id))
 
 
-# The page of each round notice, by URL name (notifications never imports scoring): the round's own page
-# first, then one scoring already has that shows the same, then the home page. (name, args, query) where the
-# args and query name the fields of the notice.
+# The page of each round notice, by URL name (notifications never imports scoring): (name, args, query),
+# the args and the query naming the notice's fields. A deadline goes to the unit's score sheet, results to
+# the set's ranking.
 _ROUND_PAGES = {
-    "due": (
-        ("scoring:self_assessment", ("criteria_set_id", "unit_id"), ""),
-        ("scoring:breakdown", ("criteria_set_id", "unit_id"), ""),  # the unit's sheet beside its score
-    ),
-    "results_published": (
-        ("scoring:ranking", ("criteria_set_id",), ""),
-        ("scoring:ranking", (), "?set={criteria_set_id}"),
-    ),
+    "due": ("scoring:self_assessment", ("criteria_set_id", "unit_id"), ""),
+    "results_published": ("scoring:ranking", (), "?set={criteria_set_id}"),
 }
 
 
 @functools.lru_cache(maxsize=64)
-def _round_page(group: str, urlconf: str | None, root: str) -> tuple[str, tuple[str, ...], str] | None:
-    """The first of the group's pages the urlconf has (asked with sample ids: a missing name costs a
-    NoReverseMatch, which is slow, so once per urlconf and not per notice), or None."""
-    for name, fields, query in _ROUND_PAGES[group]:
-        try:
-            reverse(name, args=[1] * len(fields))
-        except NoReverseMatch:
-            continue
-        return name, fields, query
-    return None
+def _has_round_page(group: str, urlconf: str | None, root: str) -> bool:
+    """Does the urlconf have the group's page? Asked once per urlconf with sample ids: a missing name costs
+    a NoReverseMatch, which is slow, and a site without scoring's pages (tests) must not pay it per notice."""
+    name, fields, _query = _ROUND_PAGES[group]
+    try:
+        reverse(name, args=[1] * len(fields))
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def round_path(kind: str, criteria_set_id: int, unit_id: int | None) -> str:
-    """The page of a round notice: the unit's self-assessment for a deadline (`scoring:self_assessment`,
-    until it exists the unit's breakdown), the set's ranking for its results (`scoring:ranking` with the
-    set, until then the ranking page with `?set=`); the home page when scoring has neither."""
-    page = _round_page(
-        "results_published" if kind == "results_published" else "due", get_urlconf(), settings.ROOT_URLCONF
-    )
-    if page is None:
+    """The page of a round notice: the unit's self-assessment for a deadline (`scoring:self_assessment`),
+    the set's ranking for its results (`scoring:ranking?set=`); the home page on a site without them."""
+    group = "results_published" if kind == "results_published" else "due"
+    if not _has_round_page(group, get_urlconf(), settings.ROOT_URLCONF):
         return "/"
-    name, fields, query = page
+    name, fields, query = _ROUND_PAGES[group]
     values = {"criteria_set_id": criteria_set_id, "unit_id": unit_id}
     try:
         return reverse(name, args=[values[f] for f in fields]) + query.format(**values)

@@ -18,7 +18,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from criteria.events import RoundPublication, RoundTarget, round_deadlines, round_published
@@ -148,19 +148,13 @@ def days(start: dt.date, end: dt.date):
 
 
 def due_path(w) -> str:
-    """The unit's self-assessment page, or, until the lead's page lands, the unit's breakdown."""
-    try:
-        return reverse("scoring:self_assessment", args=[w.cs.pk, w.commune.pk])
-    except NoReverseMatch:
-        return reverse("scoring:breakdown", args=[w.cs.pk, w.commune.pk])
+    """The unit's self-assessment page (its score sheet)."""
+    return reverse("scoring:self_assessment", args=[w.cs.pk, w.commune.pk])
 
 
 def ranking_path(w) -> str:
-    """The set's ranking, by its own path or, until that lands, the ranking page with `?set=`."""
-    try:
-        return reverse("scoring:ranking", args=[w.cs.pk])
-    except NoReverseMatch:
-        return f"{reverse('scoring:ranking')}?set={w.cs.pk}"
+    """The ranking page of the set."""
+    return f"{reverse('scoring:ranking')}?set={w.cs.pk}"
 
 
 # --- the deadline reminders -------------------------------------------------------------------------------
@@ -437,21 +431,6 @@ def test_the_api_and_the_page_show_round_notices_with_their_link_and_no_task(rnd
     assert api.get(f"/api/notifications/{theirs.pk}/").status_code == 404
 
 
-@pytest.mark.urls("tests.notifications.round_urls")
-def test_the_link_goes_to_the_round_pages_by_name(rnd):
-    """With scoring's page names in place (a stand-in urlconf until the lead's pages land)."""
-    calendar = get_calendar()
-    deadline = calendar.add_working_days(rnd.today + dt.timedelta(days=30), 0)
-    cycle(rnd, at_day(back(deadline, 0, calendar), 8), deadline)
-    publish(rnd, 3, rnd.today)
-    due = Notification.objects.get(recipient=rnd.leader, kind=SELF)
-    assert due.url_path == f"/round-stub/{rnd.cs.pk}/units/{rnd.commune.pk}/self-assessment/"
-    assert f"https://cchc.example.vn{due.url_path}" in due.body and due.url.endswith(due.url_path)
-    published = Notification.objects.get(recipient=rnd.leader, kind=PUBLISHED)
-    assert published.url_path == f"/round-stub/ranking/{rnd.cs.pk}/"
-    assert f"Xem kết quả: https://cchc.example.vn/round-stub/ranking/{rnd.cs.pk}/" in published.body
-
-
 @pytest.mark.urls("tests.notifications.urls_without_scoring")
 def test_without_any_scoring_page_the_link_is_the_home_page(rnd, api):
     calendar = get_calendar()
@@ -464,15 +443,17 @@ def test_without_any_scoring_page_the_link_is_the_home_page(rnd, api):
     assert {r["url"] for r in rows} == {"https://cchc.example.vn/"}
 
 
-def test_the_real_round_pages_when_they_exist(rnd):
-    try:
-        path = reverse("scoring:self_assessment", args=[rnd.cs.pk, rnd.commune.pk])
-    except NoReverseMatch:
-        pytest.skip("scoring:self_assessment is not on main yet (the link falls back to /)")
+def test_the_links_go_to_the_sheet_and_the_ranking_in_body_and_url(rnd):
     calendar = get_calendar()
     deadline = calendar.add_working_days(rnd.today + dt.timedelta(days=30), 0)
     cycle(rnd, at_day(deadline, 8), deadline)
-    assert Notification.objects.get(recipient=rnd.leader).url_path == path != "/"
+    publish(rnd, 3, rnd.today)
+    due = Notification.objects.get(recipient=rnd.leader, kind=SELF)
+    assert due.url_path == f"/round/{rnd.cs.pk}/units/{rnd.commune.pk}/" == due_path(rnd)
+    assert f"https://cchc.example.vn{due.url_path}" in due.body and due.url.endswith(due.url_path)
+    published = Notification.objects.get(recipient=rnd.leader, kind=PUBLISHED)
+    assert published.url_path == f"/ranking/?set={rnd.cs.pk}" == ranking_path(rnd)
+    assert f"Xem kết quả: https://cchc.example.vn/ranking/?set={rnd.cs.pk}" in published.body
 
 
 def test_the_admin_ledger_lists_round_notices(rnd):
