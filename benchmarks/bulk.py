@@ -21,23 +21,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from .bulk_floors import floor_cascade, floor_import, floor_series
+from .timing import committed, execute, timed
 
 FLOOR_RUNS = 3
 TEMPLATE_TASKS = 20
 IMPORT_ROWS = 1000
 SERIES_KINDS = ("province", "department", "commune")
-
-
-def _execute(sql: str, params=None) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def _scalar(sql: str, params=None):
@@ -80,31 +74,18 @@ def undo(since: tuple[int, int]) -> None:
 
     task_mark, outbox_mark = since
     with transaction.atomic():
-        _execute(
+        execute(
             "DELETE FROM notifications_delivery WHERE notification_id IN "
             "(SELECT id FROM notifications_notification WHERE task_id > %s)",
             [task_mark],
         )
-        _execute("DELETE FROM notifications_notification WHERE task_id > %s", [task_mark])
-        _execute("DELETE FROM tasks_taskevent WHERE task_id > %s", [task_mark])
-        _execute("DELETE FROM tasks_outbox WHERE id > %s", [outbox_mark])
-        _execute("DELETE FROM tasks_task WHERE id > %s", [task_mark])
+        execute("DELETE FROM notifications_notification WHERE task_id > %s", [task_mark])
+        execute("DELETE FROM tasks_taskevent WHERE task_id > %s", [task_mark])
+        execute("DELETE FROM tasks_outbox WHERE id > %s", [outbox_mark])
+        execute("DELETE FROM tasks_task WHERE id > %s", [task_mark])
     purge_broker()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM tasks_task, tasks_taskevent, tasks_outbox")
-
-
-def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
-def _committed(fn) -> float:
-    t0 = time.perf_counter()
-    with transaction.atomic():
-        fn()
-    return time.perf_counter() - t0
 
 
 def _measure(real, floor, since, *, repeat: int) -> dict:
@@ -112,13 +93,13 @@ def _measure(real, floor, since, *, repeat: int) -> dict:
     times (each timed to its commit, digest taken, undone)."""
     out: dict = {"floor_runs": [], "runs": []}
     for _run in range(FLOOR_RUNS):
-        out["floor_runs"].append(_committed(floor))
+        out["floor_runs"].append(committed(floor))
         out["floor_digest"] = task_digest(since[0])
         out["floor_history"] = history_count(since[0])
         undo(since)
     digests = set()
     for _run in range(repeat):
-        out["runs"].append(_timed(real))
+        out["runs"].append(timed(real))
         digests.add(task_digest(since[0]))
         out["history"] = history_count(since[0])
         # Dispatched after commit (the jobs queued on the broker) and so deleted: what is left was not.

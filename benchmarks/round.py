@@ -16,10 +16,11 @@ to tracking), so the other measurements never meet a frozen set.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from django.db import connection, transaction
 from django.utils import timezone
+
+from .timing import committed, execute, timed
 
 FLOOR_RUNS = 3
 
@@ -113,40 +114,21 @@ def round_undo(cs) -> None:
         cursor.execute("VACUUM scoring_selfassessment, scoring_publishedscore, scoring_publishedleaf")
 
 
-def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
-def _committed(fn) -> float:
-    """`fn` in a transaction of its own, timed to the end of its commit (as the real paths are)."""
-    t0 = time.perf_counter()
-    with transaction.atomic():
-        fn()
-    return time.perf_counter() - t0
-
-
 def _fastest(fn, reset, runs: int = FLOOR_RUNS) -> list[float]:
     """Each run committed, then undone by `reset` (not timed)."""
     timings = []
     for _run in range(runs):
-        timings.append(_committed(fn))
+        timings.append(committed(fn))
         reset()
     return timings
 
 
-def _execute(sql: str, params) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def _sheets_deleted(cs) -> None:
-    _execute("DELETE FROM scoring_selfassessment WHERE criteria_set_id = %s", [cs.pk])
+    execute("DELETE FROM scoring_selfassessment WHERE criteria_set_id = %s", [cs.pk])
 
 
 def _drafts_again(cs) -> None:
-    _execute(
+    execute(
         "UPDATE scoring_selfassessment SET state = 'draft', late = false, submitted_at = NULL "
         "WHERE criteria_set_id = %s",
         [cs.pk],
@@ -154,8 +136,8 @@ def _drafts_again(cs) -> None:
 
 
 def _frozen_deleted(result_id: int) -> None:
-    _execute("DELETE FROM scoring_publishedscore WHERE result_id = %s", [result_id])
-    _execute("DELETE FROM scoring_publishedleaf WHERE result_id = %s", [result_id])
+    execute("DELETE FROM scoring_publishedscore WHERE result_id = %s", [result_id])
+    execute("DELETE FROM scoring_publishedleaf WHERE result_id = %s", [result_id])
 
 
 # --- the real paths -----------------------------------------------------------------------------------
@@ -184,14 +166,14 @@ def bench_round(cs, *, repeat: int) -> dict:
     for _run in range(repeat):
         round_undo(cs)
         out["open"]["runs"].append(
-            _timed(lambda: _step(cs, "open_self_assessment", now, self_assessment_until=until))
+            timed(lambda: _step(cs, "open_self_assessment", now, self_assessment_until=until))
         )
     out["open"]["digest"] = self_assessment_digest(cs)
 
     out["close"]["floor_runs"] = _fastest(lambda: floor_close(cs, after), lambda: _drafts_again(cs))
     for _run in range(repeat):
         _drafts_again(cs)
-        out["close"]["runs"].append(_timed(lambda: round_cycle(now=after)))
+        out["close"]["runs"].append(timed(lambda: round_cycle(now=after)))
     out["close"]["digest"] = self_assessment_digest(cs)
     out["close"]["units"] = out["close"]["digest"][0]
 
@@ -210,7 +192,7 @@ def bench_round(cs, *, repeat: int) -> dict:
         if i:
             _step(cs, "correct", after, reason="benchmark")
         number = f"{i + 1}/QĐ-UBND"
-        seconds = _timed(lambda n=number: _step(cs, "publish", after, decision_number=n, decided_on=today))
+        seconds = timed(lambda n=number: _step(cs, "publish", after, decision_number=n, decided_on=today))
         out["publish"]["runs"].append(seconds)
     latest = PublishedResult.objects.filter(criteria_set=cs).order_by("-version").first()
     out["freeze"]["digest"] = frozen_digest(latest.pk)
