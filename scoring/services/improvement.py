@@ -92,14 +92,10 @@ def improvement_plan_create(
     target_leaves = set()
     if target_set is not None:
         target_leaves = set(target_set.criteria.filter(rule__isnull=False).values_list("code", flat=True))
-    # One task per lost leaf, through the task service (its checks and history); a set has some 60 leaves.
-    for node in lost:
-        task_services.task_create(
-            actor=actor,
-            plan=plan,
-            assignee_unit=unit,
-            due_date=due_date,
-            now=now,
-            **_task_fields(node, criteria_set, target_leaves),
-        )
+    # One draft task per lost leaf, in one batch through the task service (its checks, history, outbox).
+    rows = [
+        {"assignee_unit": unit, "due_date": due_date, **_task_fields(node, criteria_set, target_leaves)}
+        for node in lost
+    ]
+    task_services.tasks_create_bulk(actor=actor, plan=plan, rows=rows, now=now)
     return plan
