@@ -20,6 +20,7 @@ from ..models import Adjustment, Appraisal, LeafAssessment, LeafScore, RoundStat
 from ..permissions import can_appraise
 from ..rules import needs_note, own_points
 from ..selectors import is_scored_on
+from ._leaves import scored_leaf
 from .recompute import scores_request
 from .round import RoundError, round_of
 from .surveys import POINTS_PLACES
@@ -66,7 +67,7 @@ def appraisal_set(
     if not can_appraise(actor, unit):
         raise PermissionDenied(_("Chỉ thẩm định viên phụ trách đơn vị này được nhập điểm thẩm định."))
     _check_open(criteria_set)
-    criterion = _scored_leaf(criteria_set, unit, code)
+    criterion = scored_leaf(criteria_set, unit, code)
     before = Appraisal.objects.filter(criterion=criterion, unit=unit).values_list("points", flat=True).first()
     if points is None:
         Appraisal.objects.filter(criterion=criterion, unit=unit).delete()
@@ -102,20 +103,6 @@ def appraisal_set(
         )
     scores_request(criteria_set_id=criteria_set.pk, unit_ids=[unit.pk])
     return appraisal
-
-
-def _scored_leaf(criteria_set: CriteriaSet, unit: Unit, code: str):
-    """The set's leaf `code`, for a unit scored on the set; else ValidationError naming the field."""
-    criterion = criteria_set.criteria.filter(code=code, rule__isnull=False).first()
-    if criterion is None:
-        message = _("'%(code)s' không phải tiêu chí thành phần (cấp cuối) của %(set)s.") % {
-            "code": code,
-            "set": criteria_set.code,
-        }
-        raise ValidationError({"code": [message]})
-    if not is_scored_on(criteria_set, unit):
-        raise ValidationError({"unit": [_("Đơn vị này không được chấm theo bộ tiêu chí này.")]})
-    return criterion
 
 
 def _checked_points(points, criterion) -> Decimal:

@@ -36,6 +36,7 @@ from ..models import (
 from ..permissions import can_self_assess
 from ..rules import below_own
 from ..selectors import is_scored_on
+from ._leaves import scored_leaf
 from .recompute import scores_request
 from .round import RoundError, is_past, round_of, self_assessments_open
 from .surveys import POINTS_PLACES
@@ -50,20 +51,6 @@ def _check_actor(actor, criteria_set: CriteriaSet, unit: Unit) -> None:
         raise ValidationError({"unit": [_("Đơn vị này không được chấm theo bộ tiêu chí này.")]})
     if not can_self_assess(actor, unit):
         raise PermissionDenied(_("Chỉ lãnh đạo của đơn vị mới tự đánh giá và giải trình cho đơn vị."))
-
-
-def _leaf(criteria_set: CriteriaSet, code: str) -> Criterion:
-    criterion = criteria_set.criteria.filter(code=code, rule__isnull=False).first()
-    if criterion is None:
-        raise ValidationError(
-            {
-                "criterion_code": [
-                    _("'%(code)s' không phải tiêu chí thành phần (cấp cuối) của %(set)s.")
-                    % {"code": code, "set": criteria_set.code}
-                ]
-            }
-        )
-    return criterion
 
 
 def _text(value: str, field: str) -> str:
@@ -140,7 +127,7 @@ def self_assessment_leaf_save(
     leaf, while its self-assessment is open. The unit's own points change with its self points."""
     now = now or timezone.now()
     _check_actor(actor, criteria_set, unit)
-    criterion = _leaf(criteria_set, code)
+    criterion = scored_leaf(criteria_set, unit, code, field="criterion_code")
     _open_sheet(criteria_set, unit, now)
     row, _created = LeafAssessment.objects.select_for_update().get_or_create(
         criterion=criterion, unit=unit, defaults={"criteria_set": criteria_set}
@@ -222,7 +209,7 @@ def explanation_answer(
     The appraisers settle it in the final appraisal."""
     now = now or timezone.now()
     _check_actor(actor, criteria_set, unit)
-    criterion = _leaf(criteria_set, code)
+    criterion = scored_leaf(criteria_set, unit, code, field="criterion_code")
     _answerable(criteria_set, unit, criterion, now)
     text = _text(text, "text")
     if not text:
@@ -262,7 +249,7 @@ def criterion_evidence_add(
     evidence: checked by content, hashed, stored under a generated name."""
     now = now or timezone.now()
     _check_actor(actor, criteria_set, unit)
-    criterion = _leaf(criteria_set, code)
+    criterion = scored_leaf(criteria_set, unit, code, field="criterion_code")
     if round_of(criteria_set).state == RoundState.EXPLANATION:
         _answerable(criteria_set, unit, criterion, now)
         phase = EvidencePhase.EXPLANATION
