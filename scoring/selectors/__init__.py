@@ -174,6 +174,7 @@ from .round import (  # noqa: E402, F401
     round_history,
     round_progress,
     round_read,
+    round_sheets_owed,
     round_unit_counts,
     self_assessment_read,
     self_assessment_sheet,

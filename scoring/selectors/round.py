@@ -24,7 +24,9 @@ from ..models import (
     SelfAssessment,
     SelfAssessmentState,
 )
+from ..permissions import can_self_assess
 from ..rules import below_own
+from . import is_scored_on
 
 
 def round_read(criteria_set: CriteriaSet) -> Round:
@@ -192,6 +194,44 @@ def round_history(criteria_set: CriteriaSet, *, limit: int = 50) -> list:
         .filter(Q(unit__isnull=True) | ~Q(action=AuditAction.SELF_ASSESSMENT_SUBMITTED))
         .select_related("actor")[:limit]
     )
+
+
+def round_sheets_owed(user, roots: list[Unit]) -> list[dict]:
+    """What the rounds ask of the leader's own units now: for each round in self-assessment or explanation
+    whose set scores one of the units they lead (themselves: `can_self_assess`), the link to its sheet, the
+    deadline and whether it was sent. Two queries."""
+    rounds = list(
+        Round.objects.filter(state__in=[RoundState.SELF_ASSESSMENT, RoundState.EXPLANATION]).select_related(
+            "criteria_set"
+        )
+    )
+    pairs = [
+        (rnd, unit)
+        for rnd in rounds
+        for unit in roots
+        if is_scored_on(rnd.criteria_set, unit) and can_self_assess(user, unit)
+    ]
+    if not pairs:
+        return []
+    sheets = {
+        (a.criteria_set_id, a.unit_id): a
+        for a in SelfAssessment.objects.filter(
+            criteria_set__in=[r.criteria_set_id for r, _u in pairs], unit__in=[u.pk for _r, u in pairs]
+        )
+    }
+    return [
+        {
+            "round": rnd,
+            "cs": rnd.criteria_set,
+            "unit": unit,
+            "explaining": rnd.state == RoundState.EXPLANATION,
+            "deadline": rnd.explanation_until
+            if rnd.state == RoundState.EXPLANATION
+            else rnd.self_assessment_until,
+            "sheet": sheets.get((rnd.criteria_set_id, unit.pk)),
+        }
+        for rnd, unit in pairs
+    ]
 
 
 def is_published(criteria_set: CriteriaSet) -> bool:

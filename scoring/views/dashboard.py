@@ -17,7 +17,6 @@ from tasks.selectors import StatusCounts
 
 from .. import dashboard as board
 from .. import permissions, selectors
-from ..models import Round, RoundState, SelfAssessment
 from ._common import int_param, svg_number
 
 
@@ -102,44 +101,6 @@ def _behind(rows: list[UnitRow]) -> list[UnitRow]:
     return sorted(late, key=lambda r: (-r.progress.overdue, r.progress.on_time_percent or 0, r.unit.code))[:5]
 
 
-def _round_tasks(user, roots: list[Unit]) -> list[dict]:
-    """What the rounds ask of the leader's own units now: for each round in self-assessment or explanation
-    whose set scores one of the units they lead (themselves: `can_self_assess`), the link to its sheet, the
-    deadline and whether it was sent. Two queries."""
-    rounds = list(
-        Round.objects.filter(state__in=[RoundState.SELF_ASSESSMENT, RoundState.EXPLANATION]).select_related(
-            "criteria_set"
-        )
-    )
-    pairs = [
-        (rnd, unit)
-        for rnd in rounds
-        for unit in roots
-        if selectors.is_scored_on(rnd.criteria_set, unit) and permissions.can_self_assess(user, unit)
-    ]
-    if not pairs:
-        return []
-    sheets = {
-        (a.criteria_set_id, a.unit_id): a
-        for a in SelfAssessment.objects.filter(
-            criteria_set__in=[r.criteria_set_id for r, _u in pairs], unit__in=[u.pk for _r, u in pairs]
-        )
-    }
-    return [
-        {
-            "round": rnd,
-            "cs": rnd.criteria_set,
-            "unit": unit,
-            "explaining": rnd.state == RoundState.EXPLANATION,
-            "deadline": rnd.explanation_until
-            if rnd.state == RoundState.EXPLANATION
-            else rnd.self_assessment_until,
-            "sheet": sheets.get((rnd.criteria_set_id, unit.pk)),
-        }
-        for rnd, unit in pairs
-    ]
-
-
 @login_required
 @require_GET
 def dashboard(request):
@@ -181,6 +142,6 @@ def dashboard(request):
             "ages_max": max((n for _k, n in ages), default=0),
             "overdue_count": sum(n for _k, n in ages),
             "oldest": board.oldest_overdue(user=user, unit=focus, year=year, today=today),
-            "round_tasks": _round_tasks(user, roots),
+            "round_tasks": selectors.round_sheets_owed(user, roots),
         },
     )
