@@ -20,6 +20,19 @@ class TaskState(models.TextChoices):
     CANCELLED = "cancelled", _("Đã hủy")
 
 
+#: Each state's colour, defined here once: badges and tables draw `class="state hue-<hue>"` (the hues are
+#: `.state.hue-*` in app.css, each at WCAG AA contrast) through `{{ task.state|state_hue }}`
+#: (`tasks/templatetags/task_states.py`). The label is always written too: the colour never speaks alone.
+STATE_HUES = {
+    TaskState.DRAFT: "grey",
+    TaskState.ASSIGNED: "blue",
+    TaskState.IN_PROGRESS: "teal",
+    TaskState.SUBMITTED: "amber",  # chờ duyệt: the leader's turn
+    TaskState.RETURNED: "rose",  # bị trả lại: back to the unit, with a reason
+    TaskState.APPROVED: "green",
+    TaskState.CANCELLED: "slate",
+}
+
 OPEN_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED)
 #: States whose task is late once its deadline passes: assigned and not approved. A draft is the owner's
 #: work in progress, assigned to no one yet: it is never overdue, whatever its due date.

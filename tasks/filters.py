@@ -9,17 +9,33 @@ and the API's answer is the one clients rely on."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from org.web import whole_number
 from plans.search import folded_contains
 
 from .choices import Priority, TaskState, TaskTone
 from .models import Task
-from .selectors import BUCKETS, bucket_q, due_soon_until, my_tasks_q, with_tone
+from .selectors import (
+    BUCKETS,
+    TaskSort,
+    bucket_q,
+    default_task_sort,
+    due_soon_until,
+    my_tasks_q,
+    sorted_tasks,
+    task_sort,
+    with_tone,
+    year_q,
+)
 
 #: The tabs of the task lists (`tab`): what each shows is `selectors.bucket_q`.
 BUCKET_LABELS = {
@@ -31,6 +47,40 @@ BUCKET_LABELS = {
     "done": _("Đã duyệt"),
     "all": _("Tất cả"),
 }
+
+
+#: `year=all`: the tasks of every year (the task list opens on the current year).
+ALL_YEARS = "all"
+YEAR_MIN, YEAR_MAX = 2000, 2100  # a plan's years (`plans.forms.PlanForm.year`)
+
+
+def parse_year(raw) -> int | str | None:
+    """A `year` query value: a year as a whole number, `ALL_YEARS`, or None when it is neither."""
+    raw = str(raw or "").strip()
+    if raw == ALL_YEARS:
+        return ALL_YEARS
+    year = whole_number(raw)
+    return year if year is not None and YEAR_MIN <= year <= YEAR_MAX else None
+
+
+class YearField(forms.CharField):
+    """A deadline year, or "all"."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        year = parse_year(value)
+        if year is None:
+            raise ValidationError(
+                _("Chọn một năm từ %(min)d đến %(max)d, hoặc “all”.") % {"min": YEAR_MIN, "max": YEAR_MAX},
+                code="invalid",
+            )
+        return year
+
+
+class YearFilter(django_filters.Filter):
+    field_class = YearField
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -53,6 +103,11 @@ class TaskFilterSet(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Only overdue tasks")
     due_before = django_filters.DateFilter(field_name="effective_due_date", lookup_expr="lt")
     due_after = django_filters.DateFilter(field_name="effective_due_date", lookup_expr="gte")
+    # Applied in `filter_queryset` (the pages open on a default year).
+    year = YearFilter(
+        label=_("Năm"),
+        help_text="The year of the deadline (a task with no due date: its plan's year), or `all`",
+    )
     # Last: `filter_queryset` applies it after the others.
     tab = django_filters.ChoiceFilter(choices=[(b, BUCKET_LABELS[b]) for b in BUCKETS], method="filter_tab")
 
@@ -60,12 +115,30 @@ class TaskFilterSet(django_filters.FilterSet):
         model = Task
         fields = ["plan", "state", "assignee_unit", "parent", "criterion_code"]
 
-    def __init__(self, data=None, queryset=None, *, request=None, default_tab: str = "", today=None, **kw):
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request=None,
+        default_tab: str = "",
+        default_year: int | None = None,
+        today=None,
+        **kw,
+    ):
         """`default_tab`: the tab shown when the query names none (the pages open on one; the API on none).
-        `today`: the day "overdue" and "due soon" are judged on (default: today, locally)."""
+        `default_year`: the deadline year shown when the query names none or a bad one (the task list opens
+        on the current year; the API shows every year). `today`: the day "overdue" and "due soon" are
+        judged on (default: today, locally)."""
+        if default_year is not None and parse_year((data or {}).get("year")) is None:
+            data = data.copy() if data is not None else QueryDict(mutable=True)
+            data["year"] = str(default_year)
         super().__init__(data, queryset, request=request, **kw)
         self.default_tab = default_tab
         self._today = today
+        self.tab, self.year = default_tab, default_year  # until `filter_queryset` reads the query
+        if default_year is not None:
+            self.form.fields["year"].initial = str(default_year)  # the default is no change of filter
 
     @cached_property
     def today(self) -> dt.date:
@@ -80,6 +153,9 @@ class TaskFilterSet(django_filters.FilterSet):
         one). `untabbed` keeps what the other filters leave: the pages count each tab over it."""
         values = dict(self.form.cleaned_data)
         self.tab = values.pop("tab", "") or self.default_tab
+        self.year = values.pop("year", None)
+        if isinstance(self.year, int):
+            queryset = queryset.filter(year_q(self.year))
         for name, value in values.items():
             queryset = self.filters[name].filter(queryset, value)
         self.untabbed = queryset
@@ -103,3 +179,36 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def filter_overdue(self, qs, name, value):
         return qs.overdue(self.today) if value else qs.not_overdue(self.today)
+
+
+@dataclass(frozen=True)
+class TaskListing:
+    """What a task list shows, on its page and in its export alike: the filters (visibility is the base
+    queryset's), the tab, the year, and the tasks in the order asked for."""
+
+    filterset: TaskFilterSet
+    tasks: object  # the filtered queryset, sorted
+    sort: TaskSort | None  # the order shown: the query's, or the tab's default
+
+    @property
+    def tab(self) -> str:
+        return self.filterset.tab
+
+
+def task_listing(
+    data, base, *, request, today: dt.date, default_tab: str = "open", default_year: int | None = None
+) -> TaskListing:
+    """The one read behind the task lists and their XLSX export: `base` (visible tasks) coloured with their
+    tone, filtered by `TaskFilterSet` (tab and year included) and sorted by the whitelisted `sort` of the
+    query (`selectors.task_sort`; anything else falls back to the tab's default order)."""
+    filterset = TaskFilterSet(
+        data,
+        queryset=with_tone(base, soon_until=due_soon_until(today)),
+        request=request,
+        default_tab=default_tab,
+        default_year=default_year,
+        today=today,
+    )
+    qs = filterset.qs
+    sort = task_sort((data or {}).get("sort")) or default_task_sort(filterset.tab)
+    return TaskListing(filterset=filterset, tasks=sorted_tasks(qs, sort=sort), sort=sort)

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from criteria.selectors import scorable_criteria
@@ -16,6 +17,7 @@ from plans.models import Plan
 from plans.permissions import reach_q
 
 from .choices import Priority, TaskState
+from .filters import ALL_YEARS
 from .models import Task
 
 
@@ -43,13 +45,32 @@ class OneOfMany(forms.Select):
         return super().format_value(value) or [""]
 
 
-def dress_task_filters(filterset, *, user, with_plan: bool = True):
-    """The form of a `tasks.filters.TaskFilterSet` as the task lists draw it: a search box, single selects
-    with "all" first, the plans and units the user sees (read only when drawn). Sets `panel` (the bound
-    fields under "Bộ lọc") and `active_filters` (how many of them are set) on the form and returns it."""
+def year_choices(user, *, today, chosen=None) -> list[tuple[str, str]]:
+    """The deadline years a task list offers, latest first, after "every year": the years of the plans the
+    user sees and the one after each (a plan's last tasks fall due early the next year), this year and the
+    last, and the year asked for. One query, when the select is drawn."""
+    years = {today.year, today.year - 1}
+    for year in Plan.objects.visible_to(user).order_by().values_list("year", flat=True).distinct():
+        years |= {year, year + 1}
+    if isinstance(chosen, int):
+        years.add(chosen)
+    return [(ALL_YEARS, _("Tất cả các năm"))] + [(str(y), str(y)) for y in sorted(years, reverse=True)]
+
+
+def dress_task_filters(filterset, *, user, with_plan: bool = True, today=None):
+    """The form of a `tasks.filters.TaskFilterSet` as the task lists draw it: a search box, the deadline
+    year, single selects with "all" first, the plans and units the user sees (read only when drawn). Sets
+    `panel` (the bound fields under "Bộ lọc") and `active_filters` (how many of them are set) on the form
+    and returns it."""
     form = filterset.form
     everything = [("", _("Tất cả"))]
     fields = form.fields
+    today = today or timezone.localdate()
+    fields["year"].widget = forms.Select(
+        choices=lambda: year_choices(user, today=today, chosen=filterset.year),
+        attrs={"class": "yearpick"},
+    )
+    fields["year"].help_text = ""  # the API's description
     fields["q"].widget = forms.SearchInput(attrs={"placeholder": _("Tên nhiệm vụ…"), "maxlength": 100})
     fields["q"].help_text = ""  # the API's description
     fields["state"].widget = OneOfMany(choices=everything + list(TaskState.choices))

@@ -6,7 +6,9 @@ app_name = "tasks"
 
 urlpatterns = [
     path("my-tasks/", lists.my_tasks, name="mine"),
+    path("my-tasks/export.xlsx", lists.my_tasks_export, name="mine_export"),
     path("tasks/", lists.all_tasks, name="list"),
+    path("tasks/export.xlsx", lists.all_tasks_export, name="list_export"),
     path("tasks/lead-options/", edit.lead_options, name="lead_options"),
     path("tasks/<int:pk>/", detail.task_detail, name="detail"),
     path("tasks/<int:pk>/edit/", edit.task_edit, name="edit"),

@@ -337,6 +337,58 @@ def plan_export(*, plan, tasks, progress_rows, today: dt.date) -> bytes:
     return _to_bytes(wb)
 
 
+#: The task list's export ("Xuất Excel"): what the table view shows, with the unit's code beside its name.
+_LIST_COLUMNS = (
+    (gettext_noop("STT"), 6),
+    (gettext_noop("Mã đơn vị"), 12),
+    (gettext_noop("Đơn vị thực hiện"), 30),
+    (gettext_noop("Kế hoạch"), 16),
+    (gettext_noop("Tên nhiệm vụ"), 60),
+    (gettext_noop("Hạn hoàn thành"), 13),
+    (gettext_noop("Hạn thực tế"), 13),
+    (gettext_noop("Trạng thái"), 16),
+    (gettext_noop("Tình hình"), 20),
+    (gettext_noop("Tiến độ (%)"), 10),
+    (gettext_noop("Cán bộ chủ trì"), 22),
+)
+#: The most rows the task list's export writes: beyond it the page asks for narrower filters (a year, a
+#: unit, a state) rather than build a file no one can read whole.
+LIST_EXPORT_MAX_ROWS = 20_000
+
+
+def task_list_export(*, tasks, today: dt.date, scope: str, year) -> bytes:
+    """The tasks a task list shows (`filters.task_listing`: its filters, tab and order), annotated with
+    `tone`, one row each, and a sheet saying what they are: the list (`scope`), the deadline year (an int, or
+    None for every year) and the day the figures were read."""
+    wb = Workbook(write_only=True)
+    ws = _sheet_with_header(wb, _("Nhiệm vụ"), _LIST_COLUMNS)
+    tones = dict(TaskTone.choices)
+    n = 0
+    for n, task in enumerate(tasks, start=1):
+        row = [
+            n,
+            task.assignee_unit.code,
+            task.assignee_unit.name,
+            task.plan.number,
+            task.title,
+            _date_cell(ws, task.due_date),
+            _date_cell(ws, task.effective_due_date),
+            str(task.get_state_display()),
+            str(tones.get(task.tone, task.tone)),
+            task.shown_progress,
+            task.lead.display_name if task.lead_id else "",
+        ]
+        ws.append(text_row(ws, row))
+    info = wb.create_sheet(_("Thông tin")[:31])
+    info.column_dimensions["A"].width = 22
+    info.column_dimensions["B"].width = 40
+    info.append(text_row(info, [_("Danh sách"), scope]))
+    info.append(text_row(info, [_("Năm"), str(year) if year else _("Tất cả các năm")]))
+    info.append(text_row(info, [_("Số nhiệm vụ"), n]))
+    info.append([_("Số liệu đến ngày"), _date_cell(info, today)])
+    return _to_bytes(wb)
+
+
 def _sheet_with_header(wb: Workbook, title: str, columns):
     """A write-only sheet with the columns' widths and their translated headers, frozen below them."""
     ws = wb.create_sheet(title[:31])
