@@ -30,6 +30,8 @@ from ._common import require_appraiser
 SURVEY_SALT = "scoring.survey-preview"
 SURVEY_PREVIEW_MAX_AGE = 3600  # seconds between the preview and the confirmation
 SURVEY_PREVIEW_ROWS = 500  # rows shown in the preview (all of them are imported)
+#: The template's last column: the unit's name beside its code, for the reader only (the import ignores it).
+SURVEY_TEMPLATE_NAME_COLUMN = "unit_name"
 
 
 def _survey_csv(parsed) -> str:
@@ -135,7 +137,9 @@ def survey_import(request, set_id: int):
 @login_required
 @require_GET
 def survey_template(request, set_id: int):
-    """A CSV to fill in: the header, then one line per unit the appraiser scores and survey criterion."""
+    """A CSV to fill in: the header, then one line per unit the appraiser scores and survey criterion, the
+    unit's name in a last column for the person filling it in (`unit_name`: the import reads the first three
+    columns and ignores it, so the filled-in template and a file without it import alike)."""
     user = request.user
     cs = get_object_or_404(CriteriaSet, pk=set_id)
     require_appraiser(user)
@@ -148,15 +152,15 @@ def survey_template(request, set_id: int):
         Unit.objects.filter(kind=cs.unit_kind)
         .filter(permissions.appraised_units_q(user))
         .order_by("path")
-        .values_list("code", flat=True)[:5000]
+        .values_list("code", "name")[:5000]
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(services.SURVEY_HEADER)
-    for unit in units:
+    writer.writerow([*services.SURVEY_HEADER, SURVEY_TEMPLATE_NAME_COLUMN])
+    for unit_code, unit_name in units:
         for code in codes:
-            # A code is user text: one starting with "=" must open as text, not run as a formula.
-            writer.writerow([csv_text(unit), csv_text(code), ""])
+            # Codes and names are user text: one starting with "=" must open as text, not run as a formula.
+            writer.writerow([csv_text(unit_code), csv_text(code), "", csv_text(unit_name)])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dieu-tra-{cs.pk}.csv"'
     return response

@@ -121,15 +121,19 @@ def test_the_survey_template_csv_opens_formula_like_codes_as_text_and_reads_them
     """The survey template is a CSV: a spreadsheet program runs a field starting with =, +, - or @, so such
     a unit code gets a leading apostrophe; the filled-in template imports back onto the same unit."""
     bad = unit("=1+1", parent=world.city, name="Xã mới")
+    unit("X04", parent=world.city, name="@Xã lạ")
     cs = criteria_set_from(SET_2026)
     appraiser = user("thamdinh", memberships=[(world.province, "appraiser")])
     r = web.as_(appraiser).get(f"/appraisal/{cs.pk}/survey/template.csv")
     assert r.status_code == 200
     lines = r.content.decode("utf-8-sig").splitlines()
-    assert "'=1+1,3.1," in lines
-    assert not [line for line in lines if line.startswith(("=", "+", "-", "@"))]
+    assert "'=1+1,3.1,,Xã mới" in lines  # the unit's name last, for the reader
+    assert "X04,3.1,,'@Xã lạ" in lines  # a name is user text too
+    assert not [
+        field for line in lines for field in line.split(",") if field.startswith(("=", "+", "-", "@"))
+    ]
 
-    filled = "\n".join([lines[0], "'=1+1,3.1,12", "X01,3.1,9"]).encode()
+    filled = "\n".join([lines[0], "'=1+1,3.1,12,Xã mới", "X01,3.1,9"]).encode()
     upload = SimpleUploadedFile("dieu-tra.csv", filled)
     r = api.as_(appraiser).post(f"/api/criteria-sets/{cs.pk}/survey/", {"file": upload}, format="multipart")
     assert r.status_code == 200, r.json()
