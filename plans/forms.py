@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from criteria.selectors import criteria_set_list
+from org.fields import UnitChoiceField
 from org.models import Unit
 
 from .models import Plan
@@ -14,7 +15,7 @@ from .permissions import manageable_units
 
 
 class PlanForm(forms.Form):
-    owner_unit = forms.ModelChoiceField(label=_("Đơn vị ban hành"), queryset=Unit.objects.none())
+    owner_unit = UnitChoiceField(label=_("Đơn vị ban hành"), queryset=Unit.objects.none())
     number = forms.CharField(label=_("Số hiệu"), max_length=64, help_text=_("Ví dụ: 36/KH-UBND"))
     title = forms.CharField(label=_("Trích yếu"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from criteria.selectors import scorable_criteria
-from org.fields import CommaDecimalField
+from org.fields import CommaDecimalField, UnitChoiceField, unit_label
 from org.models import Unit
 from plans.models import Plan
 from plans.permissions import reach_q
@@ -80,7 +80,7 @@ def dress_task_filters(filterset, *, user, with_plan: bool = True, today=None):
     if units.count() <= UNIT_SELECT_LIMIT:
         codes = units.order_by("path").values_list("code", "name")
         fields["unit"].widget = forms.Select(
-            choices=lambda: everything + [(code, f"{name} ({code})") for code, name in codes]
+            choices=lambda: everything + [(code, unit_label(code, name)) for code, name in codes]
         )
     else:
         fields["unit"].widget = forms.TextInput(attrs={"placeholder": _("Mã đơn vị"), "maxlength": 32})
@@ -172,7 +172,7 @@ class ParentChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj) -> str:
         unit = obj.assignee_unit
-        return f"{obj.title[:90]} — {unit.name} ({unit.code})"
+        return f"{obj.title[:90]} — {unit_label(unit.code, unit.name)}"
 
 
 class TaskForm(forms.Form):
@@ -182,7 +182,7 @@ class TaskForm(forms.Form):
     description = forms.CharField(
         label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
     )
-    assignee_unit = forms.ModelChoiceField(label=_("Đơn vị thực hiện"), queryset=Unit.objects.none())
+    assignee_unit = UnitChoiceField(label=_("Đơn vị thực hiện"), queryset=Unit.objects.none())
     lead = forms.ModelChoiceField(
         label=_("Cán bộ chủ trì"),
         queryset=get_user_model().objects.none(),

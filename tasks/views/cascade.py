@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from org.fields import UnitMultipleChoiceField
 from org.models import Unit, UnitKind
 from plans.permissions import reach_q
 
@@ -24,7 +25,7 @@ class CascadeForm(forms.Form):
     unit_kind = forms.ChoiceField(
         label=gettext_lazy("Mọi đơn vị cấp"), choices=[("", "—"), *UnitKind.choices], required=False
     )
-    units = forms.ModelMultipleChoiceField(
+    units = UnitMultipleChoiceField(
         label=gettext_lazy("Hoặc các đơn vị"),
         queryset=Unit.objects.none(),
         required=False,
