@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from org.web import whole_number
 from plans.search import folded_contains
@@ -79,6 +80,7 @@ class YearField(forms.CharField):
         return year
 
 
+@extend_schema_field({"type": "string", "pattern": r"^(all|[0-9]{4})$", "example": "2026"})
 class YearFilter(django_filters.Filter):
     field_class = YearField
 

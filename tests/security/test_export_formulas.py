@@ -139,3 +139,10 @@ def test_the_survey_template_csv_opens_formula_like_codes_as_text_and_reads_them
     assert r.status_code == 200, r.json()
     assert set(SurveyResult.objects.values_list("unit__code", "points")) == {("=1+1", 12), ("X01", 9)}
     assert SurveyResult.objects.get(unit=bad).points == 12
+
+
+def test_the_task_list_export_keeps_titles_units_and_leads_as_text(hostile, web):
+    """ "Xuất Excel" of the task list writes the same user text as text."""
+    r = web.as_(hostile.city_leader).get("/tasks/export.xlsx", {"tab": "all", "year": "all"})
+    assert r.status_code == 200
+    assert_text(r.content, TITLE, UNIT_NAME, LEAD_NAME)
