@@ -24,7 +24,7 @@ from .. import xlsx
 from ..choices import TaskTone
 from ..filters import ALL_YEARS, BUCKET_LABELS, task_listing
 from ..forms import dress_task_filters
-from ..selectors import BUCKETS, TaskSort, bucket_counts, due_soon_until, my_task_list, task_list
+from ..selectors import BUCKETS, TaskSort, bucket_counts, due_soon_until, my_task_list, task_list, task_sort
 
 #: The ways a list is drawn (`?view=`): cards, the default, or the table.
 VIEWS = ("cards", "table")
@@ -72,6 +72,7 @@ def task_rows(
         filterset.untabbed, user=request.user, today=today, soon_until=due_soon_until(today), buckets=tabs
     )
     view = request.GET.get("view")
+    asked = task_sort(request.GET.get("sort"))
     return {
         "filter_form": form,
         "tab": tab,
@@ -81,8 +82,9 @@ def task_rows(
         "tone_labels": dict(TaskTone.choices),
         "view": view if view in VIEWS else VIEWS[0],
         "sort": listing.sort,
-        # The sort the query asked for, kept by the filter form (a default order is not written down).
-        "sort_param": request.GET.get("sort", "") if listing.sort else "",
+        # The sort the query asked for, kept by the filter form (a default order, or a sort that is not
+        # one, is not written down).
+        "sort_param": asked.param if asked else "",
         "sort_columns": sort_columns(listing.sort),
     }
 

@@ -117,6 +117,7 @@ def test_a_sort_outside_the_whitelist_is_the_default_order(world, web, table, so
     default = _rows(_get(client, "view=table&tab=all"))
     r = client.get("/tasks/", {"view": "table", "tab": "all", "sort": sort})
     assert r.status_code == 200
+    assert '<input type="hidden" name="sort" value="" form="task-filters">' in r.content.decode()
     assert _rows(r.content.decode()) == default
     deadlines = [_deadline(c) for c in _cells(r.content.decode(), "deadline")]
     assert deadlines == sorted(deadlines)
@@ -130,6 +131,15 @@ def test_the_sort_survives_tabs_and_pager_links_and_the_filter_form(world, web, 
     assert tab_links and all("sort=-progress" in link and "view=table" in link for link in tab_links)
     assert '<input type="hidden" name="sort" value="-progress" form="task-filters">' in html
     assert '<input type="hidden" name="view" value="table" form="task-filters">' in html
+    # htmx asks for the results alone (a header, a tab, the pager): the table, the hidden fields with it.
+    r = web.as_(world.city_leader).get(
+        "/tasks/?view=table&tab=all&sort=unit", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="task-results"
+    )
+    fragment = r.content.decode()
+    assert "<html" not in fragment and 'class="tasktable"' in fragment
+    assert 'class="col-unit" aria-sort="ascending"' in fragment
+    assert '<input type="hidden" name="sort" value="unit" form="task-filters">' in fragment
+    assert "HX-Target" in r["Vary"]
 
 
 def test_the_task_list_opens_on_this_years_deadlines_and_offers_the_others(world, web, api, table):
