@@ -134,6 +134,7 @@ def page_calls(s) -> dict[str, list[tuple[str, str, dict | None]]]:
             ("get", f"/plans/{p}/", None),
             ("get", f"/plans/{p}/edit/", None),
             ("get", f"/plans/{p}/export.xlsx", None),
+            ("get", f"/plans/{p}/report.pdf", None),
             ("get", f"/plans/{p}/import/", None),
             ("get", f"/plans/{p}/import/template.xlsx", None),
             ("get", f"/plans/{p}/tasks/new/", None),
@@ -142,6 +143,7 @@ def page_calls(s) -> dict[str, list[tuple[str, str, dict | None]]]:
         ],
         "breakdown": [
             ("get", f"/ranking/{s['set']}/units/{s['unit']}/", None),
+            ("get", f"/ranking/{s['set']}/units/{s['unit']}/report.pdf", None),
             ("get", f"/appraisal/{s['set']}/units/{s['unit']}/", None),
         ],
         "notification": [("post", f"/notifications/{s['notification']}/read/", None)],
