@@ -107,6 +107,7 @@ def test_the_plan_report_has_the_header_the_number_the_units_and_their_counts(pl
     ):
         assert expected in text, expected
     # By unit: assigned, in progress, submitted, returned, approved, total, overdue, percent done.
+    assert re.search(rf"Số liệu lúc \d\d:\d\d ngày {today:%d/%m/%Y}", text)
     assert "Phường Đồng Tâm 0 1 1 0 1 3 1 33,3" in text
     assert "Xã Tân Thịnh 1 0 0 0 0 1 0 0,0" in text
     assert "Tổng cộng 1 1 1 0 1 4 1 25,0" in text
