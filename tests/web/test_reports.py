@@ -247,8 +247,9 @@ def test_the_breakdown_report_is_for_those_who_see_the_breakdown(scored, web):
     assert official.get(reverse("scoring:breakdown", args=[cs.pk, w.other_commune.pk])).status_code == 404
     assert official.get(theirs).status_code == 404
     # The city's leader sees both wards.
-    text = pdf_text(download(web.as_(w.city_leader), theirs).content)[1]
-    assert "XÃ TÂN THỊNH" in text and "Tổng điểm 10,00 / 95,00" in text
+    text = pdf_text(download(web.as_(w.city_leader), theirs, **EN).content)[1]
+    # Vietnamese, and Vietnamese numbers, for an English reader too: an official document.
+    assert "XÃ TÂN THỊNH" in text and "Tổng điểm 10,00 / 95,00" in text and "Kết quả tạm tính" in text
     assert web.as_(w.stranger).get(mine).status_code == 404
 
 
