@@ -147,6 +147,26 @@ def test_the_plan_report_shows_a_reader_only_what_the_plan_page_shows_them(plan_
     assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
 
 
+def test_a_long_plan_report_runs_over_pages_with_the_table_header_on_each(plan_world, web):
+    from tasks.services.bulk import tasks_create_bulk
+
+    w = plan_world
+    due = timezone.localdate() + dt.timedelta(days=30)
+    rows = [
+        {"title": f"Rà soát thủ tục số {i:02d}", "assignee_unit": w.commune, "due_date": due}
+        for i in range(70)
+    ]
+    tasks_create_bulk(actor=w.city_leader, plan=w.plan, rows=rows, assign=True)
+    r = download(web.as_(w.city_leader), reverse("plans:report_pdf", args=[w.plan.pk]))
+    pages, text = pdf_text(r.content)
+    assert pages >= 2
+    assert f"{pages}/{pages}" in text
+    # The task table's header row repeats on each page it runs over (the units' table fits on page 1).
+    assert text.count("Đơn vị thực hiện") == pages
+    assert all(f"Rà soát thủ tục số {i:02d}" in text for i in range(70))
+    assert "Phường Đồng Tâm 70 1 1 0 1 73 1 1,4" in text
+
+
 def test_the_plan_report_takes_as_many_queries_for_many_tasks_and_units_as_for_a_few(plan_world, web):
     w = plan_world
     client = web.as_(w.city_leader)
