@@ -1,12 +1,13 @@
 from django.urls import path, re_path
 
-from .views import cascade, detail, edit, evidence, extensions, lists
+from .views import calendar, cascade, detail, edit, evidence, extensions, lists
 
 app_name = "tasks"
 
 urlpatterns = [
     path("my-tasks/", lists.my_tasks, name="mine"),
     path("tasks/", lists.all_tasks, name="list"),
+    path("calendar/", calendar.task_calendar, name="calendar"),
     path("tasks/lead-options/", edit.lead_options, name="lead_options"),
     path("tasks/<int:pk>/", detail.task_detail, name="detail"),
     path("tasks/<int:pk>/edit/", edit.task_edit, name="edit"),
