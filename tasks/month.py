@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import holidays
 
 from org.calendar import WorkingCalendar
 
@@ -45,6 +48,22 @@ def month_shift(first: dt.date, months: int) -> dt.date:
 def month_key(first: dt.date) -> str:
     """The `?month=` value of a month."""
     return f"{first.year:04d}-{first.month:02d}"
+
+
+#: The `holidays` package's language for each language of the site (its default follows the process locale).
+_HOLIDAY_LANGUAGES = {"vi": "vi", "en": "en_US"}
+
+
+@functools.lru_cache(maxsize=32)
+def _holiday_names(year: int, language: str) -> dict[dt.date, str]:
+    return dict(holidays.country_holidays("VN", years=year, language=language))
+
+
+def holiday_name_in(language: str | None):
+    """`day -> name or None`: Vietnam's public holidays named in the site's `language` (Vietnamese unless
+    English), for the grid's labels; whether a day is worked is still the working calendar's to say."""
+    code = _HOLIDAY_LANGUAGES.get((language or "vi").split("-")[0], "vi")
+    return lambda day: _holiday_names(day.year, code).get(day)
 
 
 @dataclass
@@ -91,11 +110,19 @@ def grid_span(first: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def month_grid(
-    first: dt.date, *, today: dt.date, working: WorkingCalendar, tasks: Iterable = (), due=None
+    first: dt.date,
+    *,
+    today: dt.date,
+    working: WorkingCalendar,
+    tasks: Iterable = (),
+    due=None,
+    holiday_name=None,
 ) -> Month:
     """The Monday-first weeks of the month starting `first`, each day marked and carrying the `tasks` due on
-    it (`due(task)` gives a task's day; by default its `effective_due_date`), in the order given."""
+    it (`due(task)` gives a task's day; by default its `effective_due_date`), in the order given. Holidays
+    are named by `holiday_name(day)` (by default the working calendar's names)."""
     due = due or (lambda t: t.effective_due_date)
+    holiday_name = holiday_name or working.holiday_name
     by_day: dict[dt.date, list] = defaultdict(list)
     for task in tasks:
         by_day[due(task)].append(task)
@@ -109,7 +136,7 @@ def month_grid(
                     is_today=d == today,
                     is_weekend=d.weekday() >= 5,
                     is_working=working.is_working_day(d),
-                    holiday=working.holiday_name(d),
+                    holiday=holiday_name(d),
                     tasks=by_day.get(d, []),
                 )
                 for d in week

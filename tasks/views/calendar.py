@@ -8,13 +8,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from org.calendar import get_calendar
 
 from ..choices import TaskTone
-from ..month import grid_span, month_grid, month_key, month_shift, parse_month
+from ..month import grid_span, holiday_name_in, month_grid, month_key, month_shift, parse_month
 from ..selectors import tasks_due_between
 
 
@@ -26,7 +27,9 @@ def task_calendar(request):
     first, understood = parse_month(raw, today=today)
     start, end = grid_span(first)
     tasks = list(tasks_due_between(user=request.user, first=start, last=end, today=today))
-    month = month_grid(first, today=today, working=get_calendar(), tasks=tasks)
+    month = month_grid(
+        first, today=today, working=get_calendar(), tasks=tasks, holiday_name=holiday_name_in(get_language())
+    )
     context = {
         "month": month,
         "bad_month": None if understood else raw,

@@ -157,3 +157,14 @@ def test_the_month_is_one_query_for_its_tasks(world, web, django_assert_max_num_
 def test_the_calendar_needs_a_sign_in(client):
     r = client.get("/calendar/")
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+@pytest.mark.django_db
+def test_holidays_are_marked_and_named_in_the_page_s_language(world, web, settings):
+    new_year = dt.date(_today().year + 1, 1, 1)
+    client = web.as_(world.official)
+    cell = _day_cell(client.get(f"/calendar/?month={month_key(new_year)}").content.decode(), new_year)
+    assert "holiday" in cell.split('"')[1] and "Tết Dương lịch" in cell
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    cell = _day_cell(client.get(f"/calendar/?month={month_key(new_year)}").content.decode(), new_year)
+    assert "New Year" in cell
