@@ -26,7 +26,15 @@ from .policy import InvalidPolicy, ReminderPolicy
 
 log = logging.getLogger(__name__)
 
-EVENT_KINDS = ("assigned", "submitted", "returned", "approved", "extension_requested", "extension_decided")
+EVENT_KINDS = (
+    "assigned",
+    "submitted",
+    "returned",
+    "approved",
+    "extension_requested",
+    "extension_decided",
+    "mentioned",  # named with @username in a comment on the task (keyed by the comment's event)
+)
 # The assessment round's notices (SPEC §3a): they carry `criteria_set` and `unit` instead of `task`.
 ROUND_DUE_KINDS = ("self_assessment_due", "explanation_due")
 ROUND_KINDS = (*ROUND_DUE_KINDS, "results_published")
@@ -45,6 +53,7 @@ KIND_LABELS = {
     "approved": _("Được duyệt"),
     "extension_requested": _("Đề nghị gia hạn"),
     "extension_decided": _("Quyết định gia hạn"),
+    "mentioned": _("Được nhắc đến trong ý kiến"),
     "self_assessment_due": _("Nhắc hạn tự đánh giá"),
     "explanation_due": _("Nhắc hạn giải trình"),
     "results_published": _("Công bố kết quả đánh giá"),
