@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import calendar, cascade, detail, edit, evidence, extensions, lists
+from .views import calendar, cascade, comments, detail, edit, evidence, extensions, lists
 
 app_name = "tasks"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("tasks/<int:pk>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("tasks/<int:pk>/evidence/<int:eid>/download/", evidence.evidence_download, name="evidence_download"),
     path("tasks/<int:pk>/evidence/<int:eid>/delete/", evidence.evidence_delete, name="evidence_delete"),
+    path("tasks/<int:pk>/comments/", comments.comment_add, name="comment_add"),
     path("tasks/<int:pk>/extensions/", extensions.extension_request, name="extension_request"),
     path("tasks/<int:pk>/extensions/<int:xid>/decide/", extensions.extension_decide, name="extension_decide"),
     re_path(
