@@ -62,7 +62,7 @@ def test_the_people_named_who_see_the_task_are_told_and_nobody_else(world, queue
     assert n.task_id == task.pk and n.plan_id == task.plan_id
     assert n.title == "Official nhắc đến bạn trong ý kiến trao đổi: Rà soát TTHC"
     summary = in_app_summary(n.body, about_task=True)
-    assert "Người viết: Official" in summary and "Ý kiến: “@leader @colleague" in summary
+    assert summary.splitlines()[-1] == "Ý kiến: “@leader @colleague @stranger @other xin cho ý kiến”"
     assert "http" not in summary and "http" in n.body  # the e-mail has the link, the app its button
     assert n.get_kind_display() == "Được nhắc đến trong ý kiến"
 
@@ -112,6 +112,15 @@ def test_the_author_is_not_told_of_their_own_mention(world, queue):
     comment(queue, world.official, task, "@official tự nhắc, @leader")
     queue.run()
     assert mentioned() == ["leader"]
+
+
+def test_a_long_comment_is_quoted_short(world, queue):
+    task = world.task("in_progress")
+    queue.clear()
+    comment(queue, world.official, task, "@leader " + "số liệu " * 100)
+    queue.run()
+    quote = in_app_summary(Notification.objects.get(kind="mentioned").body, about_task=True).splitlines()[-1]
+    assert quote.startswith("Ý kiến: “@leader số liệu") and quote.endswith("…”") and len(quote) < 180
 
 
 def test_a_comment_without_mentions_tells_no_one(world, queue):
