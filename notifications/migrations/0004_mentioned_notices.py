@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('criteria', '0004_owner_classes_adjustments'),
-        ('notifications', '0002_round_notices'),
+        ('notifications', '0003_calendar_feed_token'),
         ('org', '0005_audit_round_actions'),
         ('plans', '0003_unaccent_search'),
         ('tasks', '0007_task_comments'),
