@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "config.ops.middleware.PrometheusAfterMiddleware",
     # Last: turns a sign-in refused for too many failures into the lockout answer (config.auth).
     "axes.middleware.AxesMiddleware",
 ]

@@ -21,7 +21,7 @@ from tests import factories
 from tests.faults.conftest import broker_at
 from tests.polling import wait_for
 
-from .conftest import closed_port
+from .conftest import closed_port, scrape
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +125,34 @@ def test_an_unreachable_broker_is_unhealthy_not_a_server_error(settings):
     raw = response.content.decode() + text.content.decode()
     assert str(port) not in raw and "127.0.0.1" not in raw and "Traceback" not in raw
     assert text_status == 503 and f"{BROKER}: Unavailable: broker unreachable" in text.content.decode()
+
+
+def test_the_demos_file_system_broker_is_healthy(tmp_path):
+    """`make run` has no Redis: Celery's file-system broker (settings without REDIS_URL) passes the check,
+    and its queue length is counted from its message files."""
+    folders = {name: tmp_path / name for name in ("queue", "processed", "control")}
+    for folder in folders.values():
+        folder.mkdir()
+    options = {
+        "data_folder_in": str(folders["queue"]),
+        "data_folder_out": str(folders["queue"]),
+        "processed_folder": str(folders["processed"]),
+        "control_folder": str(folders["control"]),
+        "store_processed": False,
+    }
+    both_beats()
+    old_options = app.conf.broker_transport_options
+    app.conf.broker_transport_options = options
+    try:
+        with broker_at("filesystem://localhost/"):
+            status, response = health("/health/?format=json")
+            app.send_task("ops.beat_heartbeat")
+            queued = scrape()[("reform_celery_queue_length", (("queue", app.conf.task_default_queue),))]
+    finally:
+        app.conf.broker_transport_options = old_options
+    assert status == 200 and response.json()[BROKER] == "OK"
+    assert queued == 1
+    assert len(list(folders["queue"].iterdir())) == 1
 
 
 def _close_db(**kwargs):

@@ -133,3 +133,10 @@ def test_the_job_ages_and_the_recompute_histogram():
     job = (("job", "scoring.recompute_units"),)
     assert samples[("reform_score_recompute_seconds_count", job)] == 3
     assert samples[("reform_score_recompute_seconds_sum", job)] == pytest.approx(2.7)
+
+
+def test_a_malformed_content_length_is_counted_as_no_body_not_a_server_error():
+    response = Client().generic("POST", "/health/live/", b"", CONTENT_LENGTH="lots")
+    assert response.status_code == 405  # the health views answer GET only; the request metrics did not fail
+    samples = scrape()
+    assert samples[("django_http_requests_body_total_bytes_count", ())] >= 1
