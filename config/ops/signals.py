@@ -32,6 +32,7 @@ TIMED_JOBS = frozenset(
 REQUEST_ID_HEADER = "request_id"
 
 _started: dict[str, float] = {}  # task id → monotonic start, for the timed jobs running in this process
+_outer: dict[str, dict] = {}  # task id → the log context before the job (a job run inside a request or a job)
 
 
 def _task_name(sender) -> str:
@@ -49,6 +50,8 @@ def _carry_request_id(sender=None, headers=None, **kwargs):
 @task_prerun.connect(weak=False)
 def _job_started(sender=None, task_id=None, task=None, **kwargs):
     """Bind the job's own ids (and the request id it carries) to every log line it writes."""
+    if task_id:
+        _outer[task_id] = structlog.contextvars.get_contextvars()
     structlog.contextvars.clear_contextvars()
     context = {"task_name": _task_name(sender), "task_id": task_id}
     request_id = getattr(getattr(task, "request", None), REQUEST_ID_HEADER, None)
@@ -69,6 +72,7 @@ def _job_finished(sender=None, task_id=None, state=None, **kwargs):
         log.warning("could not record the duration of %s", _task_name(sender), exc_info=True)
     finally:
         structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(**(_outer.pop(task_id, None) or {}))
 
 
 @task_success.connect(weak=False)
