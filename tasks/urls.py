@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import calendar, cascade, comments, detail, edit, evidence, extensions, lists
+from .views import calendar, cascade, comments, detail, edit, evidence, extensions, lists, series
 
 app_name = "tasks"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", detail.task_detail, name="detail"),
     path("tasks/<int:pk>/edit/", edit.task_edit, name="edit"),
     path("tasks/<int:pk>/cascade/", cascade.task_cascade, name="cascade"),
+    path("tasks/<int:pk>/split/", edit.task_split, name="split"),
     path("tasks/<int:pk>/progress/", detail.task_progress, name="progress"),
     path("tasks/<int:pk>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("tasks/<int:pk>/evidence/<int:eid>/download/", evidence.evidence_download, name="evidence_download"),
@@ -25,4 +26,8 @@ urlpatterns = [
         name="transition",
     ),
     path("plans/<int:plan_pk>/tasks/new/", edit.task_create, name="create"),
+    path("series/<int:pk>/", series.series_detail, name="series_detail"),
+    path("series/<int:pk>/pause/", series.series_pause, {"paused": True}, name="series_pause"),
+    path("series/<int:pk>/resume/", series.series_pause, {"paused": False}, name="series_resume"),
+    path("series/<int:pk>/skip/", series.series_skip, name="series_skip"),
 ]

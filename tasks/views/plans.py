@@ -33,7 +33,7 @@ from plans.selectors import plan_audit_entries
 from .. import reports, services, xlsx
 from ..choices import TaskState
 from ..forms import ImportForm
-from ..models import Task
+from ..models import Task, TaskSeries
 from ..permissions import can_add_task
 from ..selectors import due_soon_until, plan_progress_by_unit, progress_totals, task_list, with_tone
 from .common import STATE_ERRORS, TASK_CHANGED, get_plan, post_or_plan_page, require
@@ -212,6 +212,7 @@ def plan_detail(request, pk: int):
         # The plan's own audit trail, for those who run it (the owner side).
         context["plan_history"] = plan_audit_entries(plan) if context["can_manage"] else None
         context["print_head"] = _print_head(plan, context["today"])
+        context["series_count"] = TaskSeries.objects.filter(plan=plan).count()
     return render_list(request, "plans/plan_detail.html", context)
 
 
