@@ -10,6 +10,7 @@
 - `cascade`: a task issued to many units (one copy each), and a received task split into sub-tasks;
 - `recurrence`: recurring series (a template with a schedule, `tasks.schedule`) and the job creating their
   occurrences in bulk;
+- `multi`: one task given to several units at once from the task form (a copy per unit);
 - `bulk`: many tasks of a plan at once (`tasks_create_bulk`: the import, cascades, recurring series), every
   row checked in one pass, one history row per task and one outbox event per batch;
 - `comments`: comments on a task (ý kiến trao đổi) and the `@mentions` in them;
@@ -37,6 +38,7 @@ from .deadlines import effective_due_date, tasks_refresh_effective_due_dates
 from .evidence import EVIDENCE_STATES, evidence_add, evidence_delete, task_report_progress
 from .extensions import extension_decide, extension_request
 from .imports import tasks_import_xlsx
+from .multi import tasks_create_for_units
 from .recurrence import (
     series_create,
     series_due_occurrences,
@@ -97,6 +99,7 @@ __all__ = [
     "task_update",
     "tasks_assign_drafts",
     "tasks_create_bulk",
+    "tasks_create_for_units",
     "tasks_import_xlsx",
     "tasks_refresh_effective_due_dates",
     "validate_task_links",

@@ -104,6 +104,8 @@ def _offers(user, task, pending) -> dict:
         "can_request_extension": permissions.can_request_extension(user, task, pending=pending),
         "can_decide_extension": permissions.can_decide_extension(user, task, pending=pending),
         "can_comment": permissions.can_comment(user, task),
+        # A received task, split by its unit's leaders into sub-tasks for their officials (one level).
+        "can_split": task.parent_id is None and services.can_split(user, task),
     }
 
 
@@ -141,7 +143,12 @@ def task_context(request, task, **forms) -> dict:
     # History rows and comments in one timeline, newest first, paged in SQL (two reads for the page's rows).
     history = paginate(request, task_timeline(task), per_page=20, param="history")
     history.object_list = timeline_entries(history.object_list)
-    subtasks = task.subtasks.all().visible_to(user).order_by("effective_due_date", "id")[:50]
+    subtasks = (
+        task.subtasks.all()
+        .visible_to(user)
+        .select_related("assignee_unit", "lead")
+        .order_by("effective_due_date", "id")[:50]
+    )
     return {
         "task": task,
         "tone": task_tone(task, today=today, soon_until=due_soon_until(today)),
