@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from org.web import add_service_errors
+from org.web import add_service_errors, is_htmx
 from plans.models import Plan
 
 from .. import permissions, services
@@ -43,6 +43,12 @@ def _preview(form, today) -> list:
     except (ValueError, TypeError) as exc:
         form.add_error("rrule", _("Không đọc được quy tắc RRULE: %(error)s.") % {"error": exc})
         return []
+
+
+def _status(request, form) -> int:
+    """A refused form answers 400; but the live preview (htmx, on each change) is swapped in only from a
+    200, so that it can say what to fix."""
+    return 400 if form.errors and not is_htmx(request) else 200
 
 
 def _save(form, call):
@@ -92,7 +98,7 @@ def series_create(request, pk: int):
             if series is not None:
                 messages.success(request, _("Đã tạo nhiệm vụ định kỳ “%(title)s”.") % {"title": series.title})
                 return redirect("tasks:series_detail", pk=series.pk)
-    status = 400 if form.errors else 200
+    status = _status(request, form)
     context = {"plan": plan, "form": form, "series": None, "preview": preview}
     return render(request, "tasks/series_form.html", context, status=status)
 
@@ -139,7 +145,7 @@ def series_detail(request, pk: int):
         "can_manage": can_manage,
         "task_count": Task.objects.filter(series=series).count(),
     }
-    status = 400 if form is not None and form.errors else 200
+    status = _status(request, form) if form is not None else 200
     return render(request, "tasks/series_detail.html", context, status=status)
 
 

@@ -189,3 +189,23 @@ def test_a_unit_out_of_reach_is_refused_by_the_service_on_the_form(world, web):
     )
     assert r.status_code == 400 and 'id="id_assignee_units_error"' in _html(r)
     assert not TaskSeries.objects.exists()
+
+
+def test_the_live_preview_redraws_on_each_change_and_says_what_to_fix(world, web):
+    client = web.as_(world.city_leader)
+    url = f"/plans/{world.plan.pk}/series/new/"
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    r = client.post(
+        url, {**_form(world, schedule="rrule", rrule="FREQ=MONTHLY;BYMONTHDAY=10"), "preview": "1"}, **htmx
+    )
+    html = _html(r)
+    assert r.status_code == 200 and 'id="series-preview"' in html
+    cal = get_calendar()
+    today = timezone.localdate()
+    first = dt.date(today.year, today.month, 10)
+    if first < today:
+        first = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 10)
+    assert cal.next_working_day(first).strftime("%d/%m/%Y") in html
+    r = client.post(url, {**_form(world, schedule="rrule", rrule="FREQ=SOMETIMES"), "preview": "1"}, **htmx)
+    assert r.status_code == 200 and "Sửa các lỗi được đánh dấu ở trên" in _html(r)
+    assert not TaskSeries.objects.exists()
