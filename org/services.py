@@ -204,14 +204,15 @@ def _import_plan(actor, rows: dict, existing: dict[str, Unit]) -> _ImportPlan:
     levels, cycle = _levels(rows)
     # The parent of every unit the file touches, as it will be: the file's word, else the stored parent.
     ancestor_ids = {int(p) for u in existing.values() for p in u.path.strip("/").split("/") if p}
-    stored = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)} if ancestor_ids else {}
-    stored_code = {pk: u.code for pk, u in stored.items()}
+    stored = list(Unit.objects.filter(pk__in=ancestor_ids)) if ancestor_ids else []
+    code_of = {u.pk: u.code for u in stored}
+    by_code = {u.code: u for u in stored} | existing
 
     def parent_of(code: str) -> str | None:
         if code in rows:
             return rows[code][1]["parent_code"] or None
-        unit = existing.get(code) or next((u for u in stored.values() if u.code == code), None)
-        return stored_code.get(unit.parent_id) if unit is not None and unit.parent_id else None
+        unit = by_code.get(code)
+        return code_of.get(unit.parent_id) if unit is not None and unit.parent_id else None
 
     looped = set(cycle)
     for code in rows:
@@ -233,11 +234,8 @@ def _import_plan(actor, rows: dict, existing: dict[str, Unit]) -> _ImportPlan:
 
     def final_path(code: str) -> str:
         if code not in final_paths:
-            if code in existing and code not in rows:
+            if code not in rows:  # a parent the file does not touch (every other one is checked above)
                 final_paths[code] = existing[code].path
-            elif code not in rows:
-                unit = next((u for u in stored.values() if u.code == code), None)
-                final_paths[code] = unit.path if unit is not None else f"/{code}/"
             else:
                 parent = rows[code][1]["parent_code"]
                 own = existing[code].pk if code in existing else f"new-{code}"
