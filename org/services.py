@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .audit import audit_record, changes_between, snapshot
+from .audit import Entry, audit_record, audit_record_many, changes_between, snapshot
 from .calendar import calendar_changed
 from .models import AuditAction, CalendarDay, Membership, Role, Unit, UnitKind, User
 from .permissions import can_administer, can_edit_unit, can_place_unit_under
@@ -106,8 +106,11 @@ class ImportResult:
 @transaction.atomic
 def units_import_csv(*, actor=None, data: bytes, max_rows: int = 20000) -> ImportResult:
     """Import units from CSV (code, name, kind, parent_code). Rows may come in any order; a parent may be an
-    existing unit or a row of the file. Any bad row refuses the whole file (nothing is written). Each row
-    is created or changed as `unit_create`/`unit_update` do, with the same rights for `actor`."""
+    existing unit or a row of the file. Every row is checked first, in one pass, with the rights
+    `unit_create`/`unit_update` ask of `actor`; any bad row refuses the whole file with every row's error
+    (nothing is written). Then the writes are in bulk: new units created level by level of the tree (a
+    few queries per level, not per row), changed units updated together, unchanged units left alone; a
+    unit moved under another parent rewrites its subtree's paths (one update per moved unit)."""
     rows, errors = _csv_rows(data, max_rows)
     existing = {
         u.code: u
@@ -120,7 +123,8 @@ def units_import_csv(*, actor=None, data: bytes, max_rows: int = 20000) -> Impor
     ]
     if errors:
         raise ValidationError({"file": errors})
-    return _write_units(actor, rows, existing)
+    plan = _import_plan(actor, rows, existing)
+    return _write_units(actor, rows, existing, plan)
 
 
 _CSV_HEADER = {"code", "name", "kind", "parent_code"}
@@ -171,58 +175,163 @@ def _csv_rows(data: bytes, max_rows: int) -> tuple[dict[str, tuple[int, dict]], 
     return rows, errors
 
 
-def _write_unit(actor, row: dict, unit: Unit | None, parent: Unit | None) -> Unit:
-    if unit is None:
-        return unit_create(actor=actor, code=row["code"], name=row["name"], kind=row["kind"], parent=parent)
-    return unit_update(actor=actor, unit=unit, name=row["name"], kind=row["kind"], parent=parent)
+@dataclass
+class _ImportPlan:
+    """What an import will do, worked out before anything is written."""
+
+    levels: list[list[str]]  # the file's codes, parents before children
+    created: set[str]
+    changed: set[str]  # existing units whose name, kind or parent the file changes
+    moved: set[str]  # of those, the ones under another parent
+    unchanged: set[str]
 
 
-def _write_units(actor, rows: dict, existing: dict[str, Unit]) -> ImportResult:
-    """Write parents before their children (the file may list them in any order)."""
-    created = updated = unchanged = 0
-    done: dict[str, Unit] = {}
-    pending = dict(rows)
+def _levels(rows: dict) -> tuple[list[list[str]], list[str]]:
+    """The file's codes by level (a row after the row of its parent) and the codes caught in a cycle."""
+    levels, pending = [], set(rows)
     while pending:
-        ready = [
-            c
-            for c, (_n, row) in pending.items()
-            if not (row["parent_code"] in rows and row["parent_code"] not in done)
-        ]
+        ready = sorted(c for c in pending if rows[c][1]["parent_code"] not in pending)
         if not ready:
-            cycle = ", ".join(f"row {lineno} ({code})" for code, (lineno, _r) in sorted(pending.items()))
-            raise ValidationError({"file": [f"parent cycle among units: {cycle}"]})
-        for code in ready:
-            lineno, row = pending.pop(code)
-            pc = row["parent_code"]
-            parent = (done.get(pc) or existing.get(pc)) if pc else None
-            unit = existing.get(code)
-            if unit is not None and _unchanged(unit, row, parent):
-                if actor is not None and not can_edit_unit(actor, unit):
-                    denied = _("Chỉ quản trị viên của đơn vị cấp trên mới sửa được đơn vị này.")
-                    raise ValidationError({"file": [f"row {lineno}: {denied}"]})
-                done[code] = unit
-                unchanged += 1
-                continue
-            try:
-                done[code] = _write_unit(actor, row, existing.get(code), parent)
-            except ValidationError as exc:  # e.g. moving an existing unit under its own sub-unit
-                raise ValidationError({"file": [f"row {lineno}: {m}" for m in exc.messages]}) from exc
-            except PermissionDenied as exc:
-                raise ValidationError({"file": [f"row {lineno}: {exc}"]}) from exc
-            if code in existing:
-                updated += 1
+            return levels, sorted(pending)
+        levels.append(ready)
+        pending.difference_update(ready)
+    return levels, []
+
+
+def _import_plan(actor, rows: dict, existing: dict[str, Unit]) -> _ImportPlan:
+    """Check every row against the tree the file would make (cycles through existing units, the actor's
+    rights) and say what is created, changed and left alone; every row's error at once."""
+    levels, cycle = _levels(rows)
+    # The parent of every unit the file touches, as it will be: the file's word, else the stored parent.
+    ancestor_ids = {int(p) for u in existing.values() for p in u.path.strip("/").split("/") if p}
+    stored = list(Unit.objects.filter(pk__in=ancestor_ids)) if ancestor_ids else []
+    code_of = {u.pk: u.code for u in stored}
+    by_code = {u.code: u for u in stored} | existing
+
+    def parent_of(code: str) -> str | None:
+        if code in rows:
+            return rows[code][1]["parent_code"] or None
+        unit = by_code.get(code)
+        return code_of.get(unit.parent_id) if unit is not None and unit.parent_id else None
+
+    looped = set(cycle)
+    for code in rows:
+        if code in looped or code not in existing:
+            continue  # only a stored unit's new parent can close a loop through units not in the file
+        seen, up = {code}, parent_of(code)
+        while up is not None and up not in seen:
+            seen.add(up)
+            up = parent_of(up)
+        if up == code:
+            looped.add(code)
+    errors = []
+    if looped:
+        cycle_rows = ", ".join(f"row {rows[c][0]} ({c})" for c in sorted(looped, key=lambda c: rows[c][0]))
+        errors.append(f"parent cycle among units: {cycle_rows}")
+
+    # The path each unit will have, for the rights (a new unit's own id is not known yet: its code stands).
+    final_paths: dict[str, str] = {}
+
+    def final_path(code: str) -> str:
+        if code not in final_paths:
+            if code not in rows:  # a parent the file does not touch (every other one is checked above)
+                final_paths[code] = existing[code].path
             else:
-                created += 1
-    return ImportResult(created=created, updated=updated, unchanged=unchanged)
+                parent = rows[code][1]["parent_code"]
+                own = existing[code].pk if code in existing else f"new-{code}"
+                final_paths[code] = (final_path(parent) if parent else "/") + f"{own}/"
+        return final_paths[code]
+
+    created, changed, moved, unchanged = set(), set(), set(), set()
+    for code, (lineno, row) in sorted(rows.items(), key=lambda item: item[1][0]):
+        unit = existing.get(code)
+        pc = row["parent_code"]
+        if unit is None:
+            created.add(code)
+        else:
+            parent_id = (existing[pc].pk if pc in existing else None) if pc else None
+            same_parent = (pc in existing or not pc) and unit.parent_id == parent_id
+            if unit.name == row["name"] and unit.kind == row["kind"] and same_parent:
+                unchanged.add(code)
+            else:
+                changed.add(code)
+                if not same_parent:
+                    moved.add(code)
+        if actor is None or code in looped:
+            continue
+        if unit is not None and not can_edit_unit(actor, unit):
+            denied = _("Chỉ quản trị viên của đơn vị cấp trên mới sửa được đơn vị này.")
+            errors.append(f"row {lineno}: {denied}")
+        elif (unit is None or code in moved) and not can_place_unit_under(
+            actor, Unit(path=final_path(pc)) if pc else None
+        ):
+            errors.append(f"row {lineno}: {_('Chọn đơn vị cấp trên thuộc phạm vi bạn quản trị.')}")
+    if errors:
+        raise ValidationError({"file": errors})
+    return _ImportPlan(levels=levels, created=created, changed=changed, moved=moved, unchanged=unchanged)
 
 
-def _unchanged(unit: Unit, row: dict, parent: Unit | None) -> bool:
-    """Does the row say what the unit already is (name, kind, parent)? Then it is not saved again."""
-    return (
-        unit.name == row["name"]
-        and unit.kind == row["kind"]
-        and unit.parent_id == (parent.pk if parent is not None else None)
-    )
+def _write_units(actor, rows: dict, existing: dict[str, Unit], plan: _ImportPlan) -> ImportResult:
+    """Write what `plan` says, level by level: a level's new units in one insert (then their paths in one
+    update), its moved units' subtrees re-pathed; the changed units' fields in one update at the end."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Substr
+
+    units = dict(existing)  # code -> unit, the new ones added as they are created
+    paths = {code: u.path for code, u in existing.items()}
+    before = {code: snapshot(existing[code], _UNIT_AUDITED) for code in plan.changed}
+    for level in plan.levels:
+        moved = [c for c in level if c in plan.moved]
+        for code in moved:
+            unit, pc = units[code], rows[code][1]["parent_code"]
+            old = paths[code]
+            new = (paths[pc] if pc else "/") + f"{unit.pk}/"
+            Unit.objects.filter(path__startswith=old).update(
+                path=Concat(Value(new), Substr(F("path"), len(old) + 1))
+            )
+        if moved:  # a move changes the paths below it: read the ones this import still builds on
+            paths.update(Unit.objects.filter(code__in=list(paths)).values_list("code", "path"))
+        new_units = []
+        for code in level:
+            if code not in plan.created:
+                continue
+            row = rows[code][1]
+            unit = Unit(code=code, name=row["name"], kind=row["kind"], parent=units.get(row["parent_code"]))
+            unit.full_clean(exclude=["path", "parent"], validate_unique=False, validate_constraints=False)
+            new_units.append(unit)
+        if new_units:
+            Unit.objects.bulk_create(new_units, batch_size=1000)
+            for unit in new_units:
+                pc = rows[unit.code][1]["parent_code"]
+                unit.path = (paths[pc] if pc else "/") + f"{unit.pk}/"
+                paths[unit.code] = unit.path
+                units[unit.code] = unit
+            Unit.objects.bulk_update(new_units, ["path"], batch_size=1000)
+    changed = []
+    for code in sorted(plan.changed):
+        unit, row = units[code], rows[code][1]
+        unit.name, unit.kind = row["name"], row["kind"]
+        unit.parent = units.get(row["parent_code"]) if row["parent_code"] else None
+        unit.path = paths[code]
+        unit.full_clean(exclude=["path", "parent"], validate_unique=False, validate_constraints=False)
+        changed.append(unit)
+    if changed:
+        Unit.objects.bulk_update(changed, ["name", "kind", "parent"], batch_size=1000)
+    entries = [
+        Entry(
+            AuditAction.UNIT_CREATED,
+            units[c],
+            units[c],
+            changes_between({}, snapshot(units[c], _UNIT_AUDITED)),
+        )
+        for c in sorted(plan.created)
+    ] + [
+        Entry(AuditAction.UNIT_CHANGED, u, u, changes_between(before[u.code], snapshot(u, _UNIT_AUDITED)))
+        for u in changed
+    ]
+    if entries:
+        audit_record_many(actor=actor, entries=entries)
+    return ImportResult(created=len(plan.created), updated=len(plan.changed), unchanged=len(plan.unchanged))
 
 
 @transaction.atomic

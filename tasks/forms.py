@@ -11,14 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from criteria.selectors import scorable_criteria
-from org.fields import CommaDecimalField, UnitChoiceField, unit_label
-from org.models import Unit
+from org.fields import CommaDecimalField, UnitChoiceField, UnitMultipleChoiceField, unit_label
+from org.models import Unit, UnitKind
 from plans.models import Plan
 from plans.permissions import reach_q
 
+from . import schedule as sched
 from .choices import Priority, TaskState
 from .filters import ALL_YEARS
-from .models import Task
+from .models import COMMENT_MAX_LENGTH, Schedule, Task, TaskSeries
 
 
 class DateInput(forms.DateInput):
@@ -201,12 +202,29 @@ class TaskForm(forms.Form):
     priority = forms.ChoiceField(label=_("Mức ưu tiên"), choices=Priority.choices, initial=Priority.NORMAL)
     criterion_code = forms.ChoiceField(label=_("Tiêu chí"), required=False)
     parent = ParentChoiceField(label=_("Nhiệm vụ cha"), queryset=Task.objects.none(), required=False)
+    assignee_units = UnitMultipleChoiceField(
+        label=_("Hoặc giao cho nhiều đơn vị"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "Chọn nhiều đơn vị (Ctrl/⌘ + bấm): mỗi đơn vị nhận một bản của nhiệm vụ, cùng lúc, không có cán "
+            "bộ chủ trì (lãnh đạo từng đơn vị tự phân công)."
+        ),
+    )
 
     def __init__(self, *args, user, plan: Plan, task: Task | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
         units = Unit.objects.visible_to(user).filter(reach_q(plan)).order_by("path")
         self.fields["assignee_unit"].queryset = units
+        if task is None:
+            # Any unit the user sees is read, so one outside the plan's reach gets the service's answer by
+            # name; only the ones in reach are offered.
+            unit_choices(self.fields["assignee_units"], user=user, plan=plan)
+            self.fields["assignee_unit"].required = False
+        else:
+            del self.fields["assignee_units"]
         self.fields["assignee_unit"].widget.attrs.update({"data-lead-options": "1"})
         unit_id = self.data.get("assignee_unit") if self.is_bound else None
         if not unit_id and task is not None:
@@ -237,13 +255,44 @@ class TaskForm(forms.Form):
         start, due = data.get("start_date"), data.get("due_date")
         if start and due and start > due:
             self.add_error("due_date", _("Hạn hoàn thành phải sau ngày bắt đầu."))
+        many = data.get("assignee_units")
+        single = data.get("assignee_unit") or "assignee_unit" in self.errors
+        if "assignee_units" in self.fields and not many and not single:
+            self.add_error("assignee_unit", _("Chọn đơn vị thực hiện, hoặc nhiều đơn vị ở dưới."))
+        if many and data.get("lead"):
+            self.add_error("lead", _("Khi giao cho nhiều đơn vị, để trống cán bộ chủ trì."))
         return data
+
+    @property
+    def many_units(self) -> list[Unit]:
+        """The units ticked under "Hoặc giao cho nhiều đơn vị" (with the single one, if also chosen)."""
+        many = list(self.cleaned_data.get("assignee_units") or ())
+        one = self.cleaned_data.get("assignee_unit")
+        if many and one is not None and one not in many:
+            many.insert(0, one)
+        return many
 
     def service_fields(self) -> dict:
         d = dict(self.cleaned_data)
+        d.pop("assignee_units", None)
         d.setdefault("criterion_code", "")
         d["criterion_code"] = d.get("criterion_code") or ""
         return d
+
+    def many_fields(self) -> dict:
+        """The fields `tasks_create_for_units` takes (no unit, no lead)."""
+        d = self.service_fields()
+        d.pop("assignee_unit", None)
+        d.pop("lead", None)
+        return d
+
+
+def unit_choices(field, *, user, plan: Plan) -> None:
+    """A multiple unit picker: reads every unit the user sees (so the service, not the form, refuses one
+    outside the plan's reach, by name), offers those in the plan's reach, "name (code)"."""
+    field.queryset = Unit.objects.visible_to(user).order_by("path")
+    reached = Unit.objects.visible_to(user).filter(reach_q(plan)).order_by("path").only("pk", "code", "name")
+    field.widget.choices = [(u.pk, unit_label(u.code, u.name)) for u in reached]
 
 
 def lead_choices(unit_id):
@@ -281,3 +330,162 @@ class ImportForm(forms.Form):
                 _("Tệp quá lớn (tối đa %(mb)d MB).") % {"mb": settings.TASK_IMPORT_MAX_BYTES // (1024 * 1024)}
             )
         return f
+
+
+class CommentForm(forms.Form):
+    """A comment on the task page (ý kiến trao đổi); `@username` mentions are found by the service."""
+
+    body = forms.CharField(
+        label=_("Ý kiến trao đổi"),
+        max_length=COMMENT_MAX_LENGTH,
+        help_text=_("Gõ @tên đăng nhập để nhắc và báo cho người đó (nếu họ xem được nhiệm vụ)."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Hãy nhập nội dung ý kiến.")},
+    )
+
+
+class SeriesForm(forms.Form):
+    """A recurring task (Nhiệm vụ định kỳ): what each occurrence is, for whom, and when. Parses and checks
+    the input (the rule, the dates) so the preview can be drawn; `tasks.services.recurrence` decides."""
+
+    title = forms.CharField(label=_("Tên nhiệm vụ"), max_length=500)
+    description = forms.CharField(
+        label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10000
+    )
+    assignee_units = UnitMultipleChoiceField(
+        label=_("Đơn vị thực hiện"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Mỗi đơn vị nhận một nhiệm vụ mỗi kỳ (Ctrl/⌘ + bấm để chọn nhiều)."),
+    )
+    unit_kind = forms.ChoiceField(
+        label=_("Hoặc mọi đơn vị cấp"),
+        required=False,
+        choices=[("", _("— Không —")), *UnitKind.choices],
+        help_text=_("Mọi đơn vị cấp này trong phạm vi kế hoạch, tính lại ở mỗi kỳ."),
+    )
+    schedule = forms.ChoiceField(label=_("Lịch"), choices=Schedule.choices, initial=Schedule.QUARTERLY)
+    rrule = forms.CharField(
+        label=_("Quy tắc RRULE"),
+        required=False,
+        max_length=500,
+        help_text=_("Chỉ khi chọn lịch RFC 5545, ví dụ FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=10."),
+    )
+    due_day = forms.IntegerField(
+        label=_("Hạn: ngày trong tháng cuối của kỳ"),
+        required=False,
+        min_value=1,
+        max_value=31,
+        help_text=_(
+            "Ví dụ 5: ngày 5 của tháng cuối kỳ (quý I: 05/03). Để trống: ngày cuối kỳ (kỳ báo cáo CCHC: ngày "
+            "chốt số liệu 14). Hạn rơi vào ngày nghỉ được chuyển sang ngày làm việc kế tiếp."
+        ),
+    )
+    lead_days = forms.IntegerField(
+        label=_("Giao trước (ngày làm việc)"),
+        min_value=0,
+        max_value=120,
+        initial=10,
+        help_text=_("Mỗi kỳ, nhiệm vụ được giao ngần ấy ngày làm việc trước hạn."),
+    )
+    starts_on = forms.DateField(label=_("Từ ngày"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Đến ngày"), required=False, widget=DateInput())
+    priority = forms.ChoiceField(label=_("Mức ưu tiên"), choices=Priority.choices, initial=Priority.NORMAL)
+    criterion_code = forms.ChoiceField(label=_("Tiêu chí"), required=False)
+
+    #: The fields the services take besides the units (`tasks.services.recurrence.SERIES_FIELDS`).
+    SERVICE_FIELDS = (
+        "title",
+        "description",
+        "criterion_code",
+        "priority",
+        "unit_kind",
+        "schedule",
+        "rrule",
+        "due_day",
+        "lead_days",
+        "starts_on",
+        "ends_on",
+    )
+
+    def __init__(self, *args, user, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        unit_choices(self.fields["assignee_units"], user=user, plan=plan)
+        criteria = []
+        if plan.criteria_set_id:
+            criteria = list(scorable_criteria(criteria_set=plan.criteria_set).values_list("code", "title"))
+        if criteria:
+            self.fields["criterion_code"].choices = [("", _("— Không gắn tiêu chí —"))] + [
+                (code, f"{code} — {title[:90]}") for code, title in criteria
+            ]
+        else:
+            del self.fields["criterion_code"]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", _("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
+        if "assignee_units" not in self.errors and bool(data.get("assignee_units")) == bool(
+            data.get("unit_kind")
+        ):
+            self.add_error("assignee_units", _("Chọn các đơn vị thực hiện hoặc một cấp đơn vị."))
+        if data.get("schedule") == Schedule.RRULE and start:
+            try:
+                sched.parse_rrule(data.get("rrule") or "", start)
+            except (ValueError, TypeError) as exc:
+                self.add_error("rrule", _("Không đọc được quy tắc RRULE: %(error)s.") % {"error": exc})
+        elif data.get("schedule"):
+            data["rrule"] = ""  # a rule only means something for the RFC 5545 schedule
+        return data
+
+    def service_fields(self) -> dict:
+        d = self.cleaned_data
+        fields = {name: d.get(name) for name in self.SERVICE_FIELDS if name in self.fields}
+        for name in ("description", "criterion_code", "unit_kind", "rrule"):
+            fields[name] = fields.get(name) or ""
+        fields["title"] = " ".join(fields["title"].split())
+        return fields
+
+    def units(self) -> list[Unit]:
+        return list(self.cleaned_data.get("assignee_units") or ())
+
+    def unsaved(self) -> TaskSeries:
+        """The series the form describes, unsaved: what the preview reads."""
+        fields = self.service_fields()
+        return TaskSeries(plan=self.plan, **fields)
+
+
+class SkipForm(forms.Form):
+    period = forms.CharField(max_length=32)
+    skip = forms.BooleanField(required=False)
+
+
+class SplitRowForm(forms.Form):
+    """One sub-task of a received task, for one of the unit's officials; a row left without a title is
+    not a sub-task."""
+
+    title = forms.CharField(label=_("Việc"), max_length=500, required=False)
+    lead = forms.ModelChoiceField(
+        label=_("Cán bộ chủ trì"), queryset=get_user_model().objects.none(), required=False
+    )
+    due_date = forms.DateField(label=_("Hạn"), required=False, widget=DateInput())
+
+    def __init__(self, *args, unit_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = lead_choices(unit_id)
+        self.fields["lead"].empty_label = _("— Cả đơn vị —")
+
+
+SplitFormSet = forms.formset_factory(SplitRowForm, extra=3, max_num=50, validate_max=True)
+
+
+def split_rows(formset) -> list[dict]:
+    """The formset's filled rows as `task_split` takes them."""
+    return [
+        {k: v for k, v in f.cleaned_data.items() if v not in (None, "")}
+        for f in formset.forms
+        if f.cleaned_data.get("title", "").strip()
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from org.selectors import user_has_role, user_is_member
 from plans.models import PlanState
-from plans.permissions import can_manage_plan
+from plans.permissions import can_manage_plan, plan_reaches
 
 from .choices import (
     EVIDENCE_STATES,
@@ -19,6 +19,7 @@ from .choices import (
     FROZEN_STATES,
     PROGRESS_STATES,
     TaskAction,
+    TaskState,
 )
 
 
@@ -32,14 +33,37 @@ def is_assignee_member(task, user) -> bool:
     return user_is_member(user, task.assignee_unit)
 
 
+def is_split_subtask(task) -> bool:
+    """A sub-task a unit made for its officials by splitting a task it received (`task_split`): it belongs
+    to the same unit as its parent and carries no criterion code (the received task is what is scored)."""
+    return (
+        task.parent_id is not None
+        and not task.criterion_code
+        and task.parent.assignee_unit_id == task.assignee_unit_id
+    )
+
+
+def is_split_leader(task, user) -> bool:
+    """The leaders of the unit that split a received task (those `can_split` names: its leaders, or a
+    leader above it) approve, return, cancel and reopen the sub-tasks they made: the unit's own work for
+    its own officials, which the plan's owner need not review one by one."""
+    return is_split_subtask(task) and user_has_role(user, "leader", task.assignee_unit)
+
+
+def is_owner_or_split_leader(task, user) -> bool:
+    """Leaders of the plan's owner unit decide on every task; on a split sub-task, so do the leaders of the
+    unit that split it."""
+    return is_owner_leader(task, user) or is_split_leader(task, user)
+
+
 TRANSITION_RULES = {
     TaskAction.ASSIGN: is_owner_leader,
     TaskAction.START: is_assignee_member,
     TaskAction.SUBMIT: is_assignee_member,
-    TaskAction.APPROVE: is_owner_leader,
-    TaskAction.RETURN: is_owner_leader,
-    TaskAction.CANCEL: is_owner_leader,
-    TaskAction.REOPEN: is_owner_leader,
+    TaskAction.APPROVE: is_owner_or_split_leader,
+    TaskAction.RETURN: is_owner_or_split_leader,
+    TaskAction.CANCEL: is_owner_or_split_leader,
+    TaskAction.REOPEN: is_owner_or_split_leader,
 }
 
 
@@ -92,7 +116,37 @@ def can_decide_extension(user, task, *, pending) -> bool:
     return pending is not None and is_owner_leader(task, user)
 
 
+#: A cancelled task takes no more comments: it is closed for everyone (its reason is in the history), and
+#: nobody would be told to act on it. An approved task still does: a question after approval is how a
+#: reopening starts, and the leader who approved it is who is asked.
+COMMENT_CLOSED_STATES = (TaskState.CANCELLED,)
+
+
+def can_comment(user, task) -> bool:
+    """Write a comment (ý kiến trao đổi): anyone who can see the task (`Task.objects.visible_to`: the
+    assignee unit's members and the owner unit's, their ancestors' leaders and officials, superusers),
+    whatever their role, on a task that is not cancelled. Seeing is all it takes: a comment changes
+    nothing of the task, and who may be asked a question is who follows the task."""
+    from .models import Task  # the models import this module for the transitions' permissions
+
+    if task.state in COMMENT_CLOSED_STATES or not user.is_authenticated:
+        return False
+    return Task.objects.visible_to(user).filter(pk=task.pk).exists()
+
+
 def can_add_task(user, plan) -> bool:
     """Add tasks to a plan (one by one or from a file): a leader of its owner unit, until the plan closes
     (the question `plans.services.plan_check_open` answers for the services)."""
     return plan.state != PlanState.CLOSED and can_manage_plan(user, plan)
+
+
+def can_assign_to(user, plan, unit) -> bool:
+    """Give a task of `plan` to `unit`: a leader who may add tasks to the plan, and only to a unit the plan
+    reaches (SPEC §1: no unit pushes tasks onto a unit it does not govern)."""
+    return can_add_task(user, plan) and plan_reaches(plan, unit)
+
+
+def can_manage_series(user, series) -> bool:
+    """Change, pause, resume or skip an occurrence of a recurring series: a leader of its plan's owner unit
+    (what `tasks.services.recurrence` checks), until the plan closes."""
+    return series.plan.state != PlanState.CLOSED and can_manage_plan(user, series.plan)

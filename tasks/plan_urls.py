@@ -3,7 +3,7 @@ they show tasks, and plans may not import tasks."""
 
 from django.urls import path
 
-from .views import plans
+from .views import plans, series
 
 app_name = "plans"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("<int:pk>/import/", plans.plan_import, name="import"),
     path("<int:pk>/import/template.xlsx", plans.plan_import_template, name="import_template"),
     path("<int:pk>/export.xlsx", plans.plan_export, name="export"),
+    path("<int:pk>/report.pdf", plans.plan_report_pdf, name="report_pdf"),
+    path("<int:pk>/series/", series.series_list, name="series"),
+    path("<int:pk>/series/new/", series.series_create, name="series_create"),
 ]

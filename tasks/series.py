@@ -3,6 +3,9 @@ creates as ordinary tasks (`tasks.services.recurrence`, the pure schedule in `ta
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -80,3 +83,69 @@ class TaskSeries(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def unit_kind_label(self) -> str:
+        """The unit kind's name, for "every unit of this kind" (empty when the series names its units)."""
+        from org.models import UnitKind
+
+        return str(UnitKind(self.unit_kind).label) if self.unit_kind in UnitKind.values else ""
+
+    # --- What the pages show (the schedule's own code computes it) -------------------------------------
+
+    def upcoming(self, today: dt.date, *, count: int = 6, calendar=None) -> list[UpcomingOccurrence]:
+        """The next `count` occurrences due from `today` (or from the start, if later), each due on its
+        working day (`tasks.schedule.occurrences`), skipped ones included and marked. A preview for a series
+        not yet saved as well: only its fields are read. Raises ValueError for a rule that cannot be read."""
+        from org.calendar import get_calendar
+
+        from . import schedule as sched
+
+        calendar = calendar or get_calendar()
+        start = max(self.starts_on, today)
+        skipped = set(self.skipped or ())
+        found: list[sched.Occurrence] = []
+        # Look a year ahead, then further for sparse rules (a yearly schedule, an RRULE every few years).
+        for years in (1, 3, 10):
+            found = sched.occurrences(
+                schedule=self.schedule,
+                due_day=self.due_day,
+                lead_days=self.lead_days,
+                starts_on=start,
+                ends_on=self.ends_on,
+                until=start + dt.timedelta(days=366 * years),
+                calendar=calendar,
+                rrule_text=self.rrule,
+            )
+            if len(found) >= count:
+                break
+        return [
+            UpcomingOccurrence(
+                key=o.key,
+                due=o.due,
+                create_on=o.create_on,
+                period_first=o.period.first,
+                period_last=o.period.last,
+                rule_date=sched.rule_date(o.period, self.schedule, self.due_day),
+                skipped=o.key in skipped,
+            )
+            for o in found[:count]
+        ]
+
+
+@dataclass(frozen=True)
+class UpcomingOccurrence:
+    """One coming occurrence of a series as a page lists it: its period, the date the due-day rule gives,
+    the working day it is due (later when the rule's date is a day off), the day it is created."""
+
+    key: str
+    due: dt.date
+    create_on: dt.date
+    period_first: dt.date
+    period_last: dt.date
+    rule_date: dt.date
+    skipped: bool = False
+
+    @property
+    def moved(self) -> bool:
+        return self.rule_date != self.due

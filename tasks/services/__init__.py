@@ -10,8 +10,10 @@
 - `cascade`: a task issued to many units (one copy each), and a received task split into sub-tasks;
 - `recurrence`: recurring series (a template with a schedule, `tasks.schedule`) and the job creating their
   occurrences in bulk;
+- `multi`: one task given to several units at once from the task form (a copy per unit);
 - `bulk`: many tasks of a plan at once (`tasks_create_bulk`: the import, cascades, recurring series), every
   row checked in one pass, one history row per task and one outbox event per batch;
+- `comments`: comments on a task (ý kiến trao đổi) and the `@mentions` in them;
 - `common`: the row lock, the history row (`_log`), the announcement (`_announce`), `TaskTransitionError`.
 
 Callers import the services from here. To patch one in a test, patch the module that defines and calls
@@ -21,6 +23,7 @@ package changes nobody's globals.
 
 from .bulk import BulkResult, tasks_create_bulk
 from .cascade import CascadeResult, can_split, task_cascade, task_split
+from .comments import CommentAdded, task_comment_add
 from .common import TaskTransitionError
 from .crud import (
     ASSIGNEE_OUT_OF_REACH,
@@ -35,6 +38,7 @@ from .deadlines import effective_due_date, tasks_refresh_effective_due_dates
 from .evidence import EVIDENCE_STATES, evidence_add, evidence_delete, task_report_progress
 from .extensions import extension_decide, extension_request
 from .imports import tasks_import_xlsx
+from .multi import tasks_create_for_units
 from .recurrence import (
     series_create,
     series_due_occurrences,
@@ -60,6 +64,7 @@ __all__ = [
     "ASSIGNEE_OUT_OF_REACH",
     "BulkResult",
     "CascadeResult",
+    "CommentAdded",
     "can_split",
     "task_cascade",
     "task_split",
@@ -84,6 +89,7 @@ __all__ = [
     "task_approve",
     "task_assign",
     "task_cancel",
+    "task_comment_add",
     "task_create",
     "task_reopen",
     "task_report_progress",
@@ -93,6 +99,7 @@ __all__ = [
     "task_update",
     "tasks_assign_drafts",
     "tasks_create_bulk",
+    "tasks_create_for_units",
     "tasks_import_xlsx",
     "tasks_refresh_effective_due_dates",
     "validate_task_links",

@@ -14,8 +14,9 @@ from rest_framework.test import APIClient
 
 from org import services
 from org.management.commands.import_units import Command as ImportUnits
-from org.models import Membership, Role, Unit, UnitKind, User
+from org.models import AuditAction, AuditEntry, Membership, Role, Unit, UnitKind, User
 from tests import factories
+from tests.factories import user
 
 pytestmark = pytest.mark.django_db
 
@@ -516,3 +517,59 @@ def test_an_admin_of_one_subtree_cannot_reach_into_another(world, api):
         format="json",
     )
     assert r.status_code == 201
+
+
+# ---- units_import_csv in bulk (issue 15) ---------------------------------------------------------------
+
+
+def _communes(n: int, parent: str = "C01", prefix: str = "N") -> list[str]:
+    return [f"{prefix}{i:04d},Xã số {i},commune,{parent}" for i in range(n)]
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_import_creates_new_units_in_a_constant_number_of_queries(world, n, django_assert_max_num_queries):
+    """A district and its communes (two levels of new units): the same few queries for 10 rows as for 100."""
+    data = csv_bytes("D50,Huyện Mới,district,P01", *_communes(n, parent="D50"))
+    with django_assert_max_num_queries(12):
+        result = services.units_import_csv(data=data)
+    assert (result.created, result.updated, result.unchanged) == (n + 1, 0, 0)
+    assert Unit.objects.filter(parent__code="D50").count() == n
+    assert_paths_consistent()
+    # One audit row per new unit, written with them.
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.UNIT_CREATED, subject_repr__contains="Xã số").count()
+        == n
+    )
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_import_updates_changed_units_in_bulk_and_skips_unchanged(world, n, django_assert_max_num_queries):
+    services.units_import_csv(data=csv_bytes(*_communes(n)))
+    renamed = [row.replace("Xã số", "Phường số") if i % 2 else row for i, row in enumerate(_communes(n))]
+    with django_assert_max_num_queries(10):
+        result = services.units_import_csv(data=csv_bytes(*renamed))
+    assert (result.created, result.updated, result.unchanged) == (0, n // 2, n - n // 2)
+    assert Unit.objects.filter(name__startswith="Phường số").count() == n // 2
+    assert AuditEntry.objects.filter(action=AuditAction.UNIT_CHANGED).count() == n // 2
+
+
+def test_import_refuses_every_row_the_actor_may_not_write_and_writes_nothing(world):
+    """A city admin: rows under the city are theirs; a row under another district, and a change of their own
+    unit, are refused with their row numbers, all at once."""
+    admin = user("cityadmin", memberships=[(world.city, "admin")])
+    data = csv_bytes(
+        "X60,Xã Mới,commune,C01",  # row 2: fine
+        "X61,Xã Khác,commune,C02",  # row 3: under Lục Yên, not theirs
+        "C01,Thành phố đổi tên,district,P01",  # row 4: their own unit
+        "X62,Xã Con,commune,X60",  # row 5: under a new unit of theirs: fine
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.units_import_csv(actor=admin, data=data)
+    text = " ".join(exc.value.message_dict["file"])
+    assert "row 3" in text and "row 4" in text and "row 2" not in text and "row 5" not in text
+    assert not Unit.objects.filter(code__in=["X60", "X61", "X62"]).exists()
+    ok = services.units_import_csv(
+        actor=admin, data=csv_bytes("X60,Xã Mới,commune,C01", "X62,Xã Con,commune,X60")
+    )
+    assert ok.created == 2
+    assert_paths_consistent()
