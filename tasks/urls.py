@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
-from .views import cascade, detail, edit, evidence, extensions, lists
+from .views import cascade, detail, edit, evidence, extensions, inbox, lists
 
 app_name = "tasks"
 
 urlpatterns = [
     path("my-tasks/", lists.my_tasks, name="mine"),
+    path("inbox/", inbox.inbox, name="inbox"),
     path("tasks/", lists.all_tasks, name="list"),
     path("tasks/lead-options/", edit.lead_options, name="lead_options"),
     path("tasks/<int:pk>/", detail.task_detail, name="detail"),
