@@ -1,4 +1,4 @@
-"""The approval inbox (Chờ tôi duyệt), a leader's landing page: the submitted tasks they may approve and the
+"""The approval inbox (Việc chờ duyệt), a leader's landing page: the submitted tasks they may approve and the
 extension requests they may decide, in one list, most urgent first; ticked items are approved or returned
 (rejected) at once with one reason, or one row by its own buttons. Every item goes through the bulk
 services (`tasks.services.decisions`), which apply the single step's rule to each and say what they

@@ -47,7 +47,7 @@ def test_a_leader_approves_two_at_once_then_returns_one_with_a_reason(inbox, bro
 
     page = browse(world.city_leader)
     assert page.url.endswith("/inbox/")  # the leader's landing page
-    expect(page.get_by_role("heading", level=1)).to_have_text("Chờ tôi duyệt")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Việc chờ duyệt")
     expect(page.locator(".nav-inbox .count")).to_have_text("4")
     expect(page.locator("ul.inbox-list > li")).to_have_count(4)
     shot(page, "inbox")

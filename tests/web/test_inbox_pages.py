@@ -65,7 +65,7 @@ def test_the_inbox_lists_tasks_and_requests_in_one_list_with_what_a_leader_needs
     assert "1 tài liệu kiểm chứng" in html
     assert f'name="extension" value="{ext.pk}"' in html and f'name="task" value="{a.pk}"' in html
     # The top menu counts what waits.
-    assert 'class="nav-inbox"' in html and 'Chờ tôi duyệt <span class="count">4</span>' in html
+    assert 'class="nav-inbox"' in html and 'Việc chờ duyệt <span class="count">4</span>' in html
 
 
 def test_the_menu_link_is_for_leaders_only_and_an_officials_inbox_is_empty(world, web, waiting):
@@ -171,3 +171,32 @@ def test_odd_input_is_a_readable_400_never_a_500(world, web, waiting, body):
     html = _html(r)
     assert 'class="alert alert-error"' in html
     assert any(m in html for m in ("Mã không hợp lệ.", "Hãy bấm Duyệt hoặc Trả lại.")), html[:300]
+
+
+def test_the_page_reads_the_same_number_of_queries_for_two_items_or_twelve(world, web):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = web.as_(world.city_leader)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/inbox/").status_code == 200
+        return len(ctx.captured_queries)
+
+    tasks = [world.task("in_progress", title=f"Gia hạn {i}", lead=world.official) for i in range(6)]
+    for t in tasks[:1]:
+        services.extension_request(
+            actor=world.official, task=t, requested_due_date=t.due_date + dt.timedelta(days=9), reason="Chờ"
+        )
+    world.task("submitted", title="Trình 0", lead=world.official)
+    queries()  # the first request also fills the process's caches (the working calendar)
+    few = queries()
+    for t in tasks[1:]:
+        services.extension_request(
+            actor=world.official, task=t, requested_due_date=t.due_date + dt.timedelta(days=9), reason="Chờ"
+        )
+    for i in range(5):
+        world.task("submitted", title=f"Trình {i + 1}", lead=world.official)
+    assert _html(client.get("/inbox/")).count('name="extension"') == 6
+    assert queries() == few
