@@ -62,7 +62,9 @@ def _submitted_in_plans_of(paths: list[str]) -> Q:
 
 def _plans_owned_under(paths: list[str]):
     """The ids of the plans owned by the units at `paths` or under them: a list, or a subquery when longer
-    than `PLAN_IDS_INLINE_MAX`."""
+    than `PLAN_IDS_INLINE_MAX`. No paths: no plan."""
+    if not paths:
+        return []
     owned = Q()
     for path in paths:
         owned |= Q(owner_unit__path__startswith=path)
@@ -245,27 +247,34 @@ def progress_totals(rows: list[StatusCounts]) -> StatusCounts:
 # --- The approval inbox -------------------------------------------------------------------------------------
 
 
-def _led_paths(user) -> list[str]:
-    return [path for _u, path, role in user_memberships(user) if role == "leader"]
+#: `_decidable_plans` for a superuser: every plan.
+ALL_PLANS = None
 
 
-def awaiting_my_decision_extensions(*, user):
+def _decidable_plans(user):
+    """The plans whose tasks and requests the user decides (`permissions.is_owner_leader`: owned by a unit
+    they lead or one under it), as `_plans_owned_under` gives them; `ALL_PLANS` for a superuser."""
+    if user.is_superuser:
+        return ALL_PLANS
+    return _plans_owned_under([path for _u, path, role in user_memberships(user) if role == "leader"])
+
+
+def awaiting_my_decision_extensions(*, user, plans=...):
     """Pending extension requests the user may decide (`permissions.can_decide_extension`: a leader of the
-    plan's owner unit or above it), on tasks they see."""
+    plan's owner unit or above it), on tasks they see. `plans`: `_decidable_plans(user)`, if already read."""
+    plans = _decidable_plans(user) if plans is ... else plans
     qs = Extension.objects.filter(
         state=ExtensionState.PENDING, task__in=Task.objects.visible_to(user).values("pk")
     )
-    if user.is_superuser:
-        return qs
-    paths = _led_paths(user)
-    if not paths:
-        return qs.none()
-    return qs.filter(task__plan_id__in=_plans_owned_under(paths))
+    return qs if plans is ALL_PLANS else qs.filter(task__plan_id__in=plans)
 
 
-def awaiting_my_approval_tasks(*, user):
-    """Submitted tasks the user may approve or return, among those they see."""
-    return Task.objects.visible_to(user).filter(awaiting_my_approval_q(user))
+def awaiting_my_approval_tasks(*, user, plans=...):
+    """Submitted tasks the user may approve or return, among those they see (`awaiting_my_approval_q`).
+    `plans`: `_decidable_plans(user)`, if already read."""
+    plans = _decidable_plans(user) if plans is ... else plans
+    qs = Task.objects.visible_to(user).filter(state=TaskState.SUBMITTED)
+    return qs if plans is ALL_PLANS else qs.filter(plan_id__in=plans)
 
 
 #: How the inbox orders its items: the most urgent (the earliest deadline, overdue first) or the newest.
@@ -275,10 +284,11 @@ INBOX_SORTS = ("urgent", "newest")
 def inbox_rows(*, user, sort: str = "urgent"):
     """The approval inbox as ONE list: submitted tasks awaiting the user's approval and pending extension
     requests awaiting their decision, as rows of `kind` ("task" or "extension"), `item_id`, `task_ref`,
-    `at` (submitted or asked) and `due` (the task's effective due date). One query (a UNION), which pages:
-    `inbox_items` then reads a page's objects."""
+    `at` (submitted or asked) and `due` (the task's effective due date). One query (a UNION, after the
+    ids of the plans the user decides), which pages: `inbox_items` then reads a page's objects."""
+    plans = _decidable_plans(user)  # read once for both halves
     tasks = (
-        awaiting_my_approval_tasks(user=user)
+        awaiting_my_approval_tasks(user=user, plans=plans)
         .order_by()
         .annotate(
             kind=Value("task", output_field=models.CharField()),
@@ -290,7 +300,7 @@ def inbox_rows(*, user, sort: str = "urgent"):
         .values_list("kind", "item_id", "task_ref", "at", "due")
     )
     extensions = (
-        awaiting_my_decision_extensions(user=user)
+        awaiting_my_decision_extensions(user=user, plans=plans)
         .order_by()
         .annotate(
             kind=Value("extension", output_field=models.CharField()),
