@@ -65,7 +65,7 @@ def test_the_inbox_lists_tasks_and_requests_in_one_list_with_what_a_leader_needs
     assert "1 tài liệu kiểm chứng" in html
     assert f'name="extension" value="{ext.pk}"' in html and f'name="task" value="{a.pk}"' in html
     # The top menu counts what waits.
-    assert 'class="nav-inbox"' in html and 'Việc chờ duyệt <span class="count">4</span>' in html
+    assert 'class="nav-inbox"' in html and 'Chờ duyệt <span class="count">4</span>' in html
 
 
 def test_the_menu_link_is_for_leaders_only_and_an_officials_inbox_is_empty(world, web, waiting):
