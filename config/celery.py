@@ -13,3 +13,17 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
+
+
+if os.environ.get("LOG_FORMAT") == "json":
+    from celery.signals import setup_logging
+
+    @setup_logging.connect(weak=False)
+    def _django_logging(**kwargs):
+        """With JSON logs the workers and the beat log through the settings' LOGGING (config.ops.logs), as
+        the web does, instead of Celery's own format."""
+        import logging.config
+
+        from django.conf import settings
+
+        logging.config.dictConfig(settings.LOGGING)

@@ -7,6 +7,8 @@ eta, no countdown): each job scans the database rows that are the queue.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
+    # config.ops: the beat's heartbeat (read by /health/ and /metrics).
+    "ops-beat-heartbeat": {"task": "ops.beat_heartbeat", "schedule": 60.0},
     # tasks: re-send task events the outbox still holds (broker down, process killed).
     "tasks-outbox-sweep": {"task": "tasks.outbox_dispatch_pending", "schedule": 60.0},
     # tasks: the recurring series' occurrences due to be created (idempotent: one per series, period, unit).

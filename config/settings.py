@@ -11,6 +11,9 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from config.ops.logs import logging_config
+from config.ops.sentry import sentry_init
+
 env = environ.Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +40,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    # Operations (config.ops): /health/ and /metrics.
+    "health_check",
+    "django_prometheus",
     "org",
     "criteria",
     "plans",
@@ -47,6 +53,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer carries X-Request-ID, every log line of the request its id (config.ops.request_id).
+    "config.ops.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RejectNullBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,6 +74,7 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.ops.middleware.PrometheusAfterMiddleware",
     # Last: turns a sign-in refused for too many failures into the lockout answer (config.auth).
     "axes.middleware.AxesMiddleware",
 ]
@@ -109,6 +119,11 @@ else:
         # and that compiling costs seconds; these short OLTP queries never win it back (benchmarks/).
         _options = DATABASES["default"].setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# Query counts and durations for /metrics (django-prometheus wraps the same driver; METRICS_DATABASE=0: off).
+if env.bool("METRICS_DATABASE", default=True):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+        "django.db.backends.", "django_prometheus.db.backends.", 1
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
@@ -255,20 +270,21 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        # PDF documents (org.documents): WeasyPrint logs each rendering step and fontTools each font subset
-        # at INFO; a refused or missing resource is still a WARNING/ERROR.
-        "weasyprint.progress": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# Logs (config.ops.logs): LOG_FORMAT=console (default: `make run`) or json (docker-compose, production), one
+# line per record with the request id (X-Request-ID) or the Celery job's ids bound to it. LOG_REQUESTS: a
+# line per request (method, path, status, duration), on by default with JSON (gunicorn's access log is off).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=LOG_FORMAT == "json")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+
+# Health (config.ops.health): /health/ fails when the reminder cycle (every 15 minutes) or the beat's
+# heartbeat (every minute) last completed longer ago than these many seconds.
+HEALTH_REMINDER_CYCLE_MAX_AGE = env.int("HEALTH_REMINDER_CYCLE_MAX_AGE", default=45 * 60)
+HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=5 * 60)
+# Metrics (config.ops.metrics): /metrics answers clients from these addresses or networks, and any client
+# sending "Authorization: Bearer <METRICS_TOKEN>" when that is set; everyone else gets 403.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Login throttling (django-axes): 5 failed sign-ins for one username from one address lock that pair out
 # for 15 minutes, on the sign-in page (a message on the page) and POST /api/auth/token/ (429 JSON).
@@ -313,6 +329,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+    # Probes and the metrics scraper talk plain HTTP to the web process itself, not through the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
@@ -324,3 +342,13 @@ if not DEBUG:
 TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
 if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Sentry (config.ops.sentry): errors of the web and the Celery jobs go to SENTRY_DSN when it is set; nothing
+# is sent, nothing is loaded, without it. No personal data (send_default_pii off).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENABLED = sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default=""),
+    release=env.str("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)

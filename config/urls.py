@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from config import views
 from config.auth import TokenLogoutView, TokenView
+from config.ops.metrics import metrics_view
 from notifications.api.views import NotificationViewSet
 from org.api.views import UnitViewSet, UserViewSet
 from plans.api.views import PlanViewSet
@@ -45,6 +46,9 @@ api_urls = [
 ]
 
 urlpatterns = [
+    # Operations (config.ops): health probes without sign-in, metrics for allowed addresses or a token.
+    path("health/", include("config.ops.health")),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_urls)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

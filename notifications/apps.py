@@ -7,4 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Thông báo, nhắc việc")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (task event notices, round notices)
+        from . import (
+            receivers,  # noqa: F401  (task event notices, round notices)
+            signin,  # noqa: F401  (the deadline summary at sign-in)
+        )

@@ -26,7 +26,15 @@ from .policy import InvalidPolicy, ReminderPolicy
 
 log = logging.getLogger(__name__)
 
-EVENT_KINDS = ("assigned", "submitted", "returned", "approved", "extension_requested", "extension_decided")
+EVENT_KINDS = (
+    "assigned",
+    "submitted",
+    "returned",
+    "approved",
+    "extension_requested",
+    "extension_decided",
+    "mentioned",  # named with @username in a comment on the task (keyed by the comment's event)
+)
 # The assessment round's notices (SPEC §3a): they carry `criteria_set` and `unit` instead of `task`.
 ROUND_DUE_KINDS = ("self_assessment_due", "explanation_due")
 ROUND_KINDS = (*ROUND_DUE_KINDS, "results_published")
@@ -45,6 +53,7 @@ KIND_LABELS = {
     "approved": _("Được duyệt"),
     "extension_requested": _("Đề nghị gia hạn"),
     "extension_decided": _("Quyết định gia hạn"),
+    "mentioned": _("Được nhắc đến trong ý kiến"),
     "self_assessment_due": _("Nhắc hạn tự đánh giá"),
     "explanation_due": _("Nhắc hạn giải trình"),
     "results_published": _("Công bố kết quả đánh giá"),
@@ -399,3 +408,38 @@ class Delivery(Sendable):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} — {self.notification}"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar feed address (the deadlines of their open tasks as iCalendar), which Outlook
+    and phone calendars subscribe to without a session. Revoking gives a new token: the old address answers
+    404 from then on.
+
+    The token is stored as it is, unique, rather than hashed: it only ever reads deadlines that the same
+    database holds in clear, so someone reading this table learns nothing the task table does not tell them,
+    and keeping it lets the user see and copy their address again (a second phone, a new Outlook) instead of
+    having to revoke it and break the calendars already subscribed. 32 random bytes (`secrets`), 256 bits:
+    not guessable, and looked up by the unique index in one query."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("người dùng"),
+    )
+    token = models.CharField(_("mã bí mật"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lịch hạn nhiệm vụ (iCal)")
+        verbose_name_plural = _("lịch hạn nhiệm vụ (iCal)")
+        constraints = [
+            # Long enough to be unguessable whatever writes the row.
+            models.CheckConstraint(
+                condition=Q(token__regex=r"^[A-Za-z0-9_-]{43,64}$"), name="notifications_feed_token_strong"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -58,3 +58,20 @@ def reminder_policies() -> tuple[ReminderPolicy, dict[int, ReminderPolicy]]:
         except InvalidPolicy as exc:
             log.error("the reminder policy of plan %s is invalid, using the global one: %s", row.plan_id, exc)
     return base, overrides
+
+
+def calendar_feed_get(*, user):
+    """The user's calendar feed (secret address), or None when they have not made one."""
+    from .models import CalendarFeed
+
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def calendar_feed_by_token(token: str):
+    """The feed a secret address names, with its user (one query by the unique index), or None: unknown,
+    revoked, or its user deactivated."""
+    from .models import CalendarFeed
+
+    if not token or len(token) > 64:
+        return None
+    return CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()

@@ -163,6 +163,27 @@ def notice_text(
         return title[:500], _lines(task, "", extra)
 
 
+#: How much of a comment a "mentioned" notice quotes: enough to know what is asked, the rest is on the page.
+MENTION_EXCERPT = 160
+
+
+def mention_text(task: TaskInfo, language: str, *, actor: str, excerpt: str) -> tuple[str, str]:
+    """(title, body) of the notice that `actor` mentioned the recipient in a comment on `task`: short, the
+    title saying who wrote, the body the start of what they wrote (the app shows it with its "Mở nhiệm vụ"
+    button; the e-mail adds the task's lines and its link)."""
+    words = " ".join(excerpt.split())
+    if len(words) > MENTION_EXCERPT:
+        words = words[: MENTION_EXCERPT - 1].rstrip() + "…"
+    with translation.override(language or "vi"):
+        if actor:
+            head = _("%(name)s nhắc đến bạn trong ý kiến trao đổi") % {"name": actor}
+        else:
+            head = _("Bạn được nhắc đến trong ý kiến trao đổi")
+        # The title names who wrote: the body adds only what they wrote (the task's lines are the e-mail's).
+        title = f"{head}: {task.title}"
+        return title[:500], _lines(task, "", [_("Ý kiến: “%(text)s”") % {"text": words}])
+
+
 @dataclass(frozen=True)
 class RoundInfo:
     """What a round notice's text needs to know about the set and the unit (gathered in bulk)."""

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .models import EmailMode, Notification
 from .texts import in_app_summary
+from .views_feed import feed_urls
 
 
 @login_required
@@ -77,4 +78,6 @@ def preferences(request):
         services.preference_set(user=request.user, email_mode=form.cleaned_data["email_mode"])
         messages.success(request, _("Đã lưu tùy chọn thông báo."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form, "current": current})
+    feed = selectors.calendar_feed_get(user=request.user)
+    context = {"form": form, "current": current, "calendar_feed": feed, "feed_urls": feed_urls(feed)}
+    return render(request, "notifications/preferences.html", context)

@@ -8,7 +8,13 @@ app_name = "scoring"
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("ranking/", ranking.ranking, name="ranking"),
+    path("ranking/report.pdf", ranking.ranking_pdf, name="ranking_pdf"),
     path("ranking/<int:set_id>/units/<int:unit_id>/", breakdown.unit_breakdown, name="breakdown"),
+    path(
+        "ranking/<int:set_id>/units/<int:unit_id>/report.pdf",
+        breakdown.unit_breakdown_pdf,
+        name="breakdown_pdf",
+    ),
     path("ranking/<int:set_id>/published/<int:version>.xlsx", ranking.published_xlsx, name="published_xlsx"),
     path("ranking/<int:set_id>/published/<int:version>.pdf", ranking.published_pdf, name="published_pdf"),
     path("appraisal/", appraisal.appraisal_index, name="appraisal"),

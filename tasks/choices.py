@@ -93,3 +93,6 @@ class TaskAction(models.TextChoices):
     # says which), and effective due dates moved by a change of the working-day calendar.
     EVIDENCE = "evidence", _("Tài liệu kiểm chứng")
     CALENDAR = "calendar", _("Hạn thực tế")
+    # A comment (ý kiến trao đổi, `TaskComment`) was written: the comment is its own record in the task's
+    # timeline, so this is an outbox event only (the notices of the people it mentions).
+    COMMENT = "comment", _("Ý kiến trao đổi")

@@ -50,6 +50,8 @@ class TaskChange:
     # is the first of them, `assignee_unit_id` and `other_unit_ids` every unit concerned). Empty for the
     # event of one task.
     task_ids: tuple[int, ...] = ()
+    # The comment (`TaskComment`) of a `comment` event: the notices of its mentions read it. None otherwise.
+    comment_id: int | None = None
     # The outbox row id: receivers use it as the idempotency key of what they create for this event.
     event_id: int | None = field(default=None, compare=False)
 
@@ -60,6 +62,8 @@ class TaskChange:
             data["task_ids"] = list(self.task_ids)
         else:  # the payload of one task's event, as it always was
             del data["task_ids"]
+        if self.comment_id is None:
+            del data["comment_id"]
         return data
 
     @property

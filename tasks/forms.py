@@ -17,7 +17,7 @@ from plans.models import Plan
 from plans.permissions import reach_q
 
 from .choices import Priority, TaskState
-from .models import Task
+from .models import COMMENT_MAX_LENGTH, Task
 
 
 class DateInput(forms.DateInput):
@@ -319,3 +319,15 @@ class ImportForm(forms.Form):
                 _("Tệp quá lớn (tối đa %(mb)d MB).") % {"mb": settings.TASK_IMPORT_MAX_BYTES // (1024 * 1024)}
             )
         return f
+
+
+class CommentForm(forms.Form):
+    """A comment on the task page (ý kiến trao đổi); `@username` mentions are found by the service."""
+
+    body = forms.CharField(
+        label=_("Ý kiến trao đổi"),
+        max_length=COMMENT_MAX_LENGTH,
+        help_text=_("Gõ @tên đăng nhập để nhắc và báo cho người đó (nếu họ xem được nhiệm vụ)."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Hãy nhập nội dung ý kiến.")},
+    )

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -21,6 +23,7 @@ from org.scoping import ScopedQuerySet, subtree_q
 # The vocabularies and the status rule live in `choices` and `status`; importable from here as before.
 from .choices import DUE_STATES, ExtensionState, Priority, TaskAction, TaskState, TaskStatus
 from .choices import OPEN_STATES as OPEN_STATES
+from .mentions import render_mentions
 from .permissions import transition_permission
 from .status import overdue_q, status_parts, task_status
 from .status import status_conditions as status_conditions
@@ -342,6 +345,59 @@ class TaskEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action}"
+
+
+#: The longest comment (ý kiến trao đổi) accepted, in characters: a message, not a report (a report is
+#: evidence). The service, the form, the API and a check constraint all hold it.
+COMMENT_MAX_LENGTH = 4000
+
+
+class TaskComment(AppendOnlyModel):
+    """A comment on a task (ý kiến trao đổi), shown with the history in the task's timeline. Written by
+    anyone who can see the task (`tasks.permissions.can_comment`, through `tasks.services.task_comment_add`);
+    `mentions` are the users its `@username`s named who can see the task, and were told. Append-only like
+    the history it sits in: what was said stays said."""
+
+    append_only_message = "Task comments are append-only."
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người viết"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(_("nội dung"), max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("người được nhắc đến"), blank=True, related_name="+"
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ý kiến trao đổi")
+        verbose_name_plural = _("ý kiến trao đổi")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["task", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThanOrEqual(Length("body"), 1),
+                    LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
+                ),
+                name="tasks_taskcomment_body_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d/%m/%Y %H:%M} {self.body[:40]}"
+
+    def body_html(self):
+        """The body as the timeline shows it: escaped, with the mentions that reached someone highlighted
+        (`mentions` prefetched: no query per comment)."""
+        return render_mentions(self.body, {u.username.lower(): u.display_name for u in self.mentions.all()})
 
 
 class Outbox(models.Model):

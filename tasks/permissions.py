@@ -19,6 +19,7 @@ from .choices import (
     FROZEN_STATES,
     PROGRESS_STATES,
     TaskAction,
+    TaskState,
 )
 
 
@@ -98,6 +99,24 @@ def can_decide_any(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         user.is_superuser or "leader" in user_roles(user)
     )
+
+
+#: A cancelled task takes no more comments: it is closed for everyone (its reason is in the history), and
+#: nobody would be told to act on it. An approved task still does: a question after approval is how a
+#: reopening starts, and the leader who approved it is who is asked.
+COMMENT_CLOSED_STATES = (TaskState.CANCELLED,)
+
+
+def can_comment(user, task) -> bool:
+    """Write a comment (ý kiến trao đổi): anyone who can see the task (`Task.objects.visible_to`: the
+    assignee unit's members and the owner unit's, their ancestors' leaders and officials, superusers),
+    whatever their role, on a task that is not cancelled. Seeing is all it takes: a comment changes
+    nothing of the task, and who may be asked a question is who follows the task."""
+    from .models import Task  # the models import this module for the transitions' permissions
+
+    if task.state in COMMENT_CLOSED_STATES or not user.is_authenticated:
+        return False
+    return Task.objects.visible_to(user).filter(pk=task.pk).exists()
 
 
 def can_add_task(user, plan) -> bool:

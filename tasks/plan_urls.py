@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/import/", plans.plan_import, name="import"),
     path("<int:pk>/import/template.xlsx", plans.plan_import_template, name="import_template"),
     path("<int:pk>/export.xlsx", plans.plan_export, name="export"),
+    path("<int:pk>/report.pdf", plans.plan_report_pdf, name="report_pdf"),
 ]

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from org.calendar import get_calendar
+from org.models import User
 from org.selectors import user_memberships
 from plans.models import Plan
 
 from .choices import OPEN_STATES, ExtensionState, TaskState, TaskStatus, TaskTone
-from .models import Extension, Task
+from .models import Extension, Task, TaskComment, TaskEvent
 from .status import overdue_q
 
 
@@ -242,6 +244,95 @@ def plan_progress_by_unit(*, user, plan, today: dt.date | None = None) -> list[U
 def progress_totals(rows: list[StatusCounts]) -> StatusCounts:
     """The sum of `plan_progress_by_unit` rows."""
     return sum(rows, StatusCounts())
+
+
+def tasks_due_between(*, user, first: dt.date, last: dt.date, today: dt.date | None = None):
+    """The tasks the user sees whose effective due date lies in [first, last], cancelled ones left out (they
+    have no deadline any more), with their status and tone, by deadline: the deadline calendar's one query."""
+    today = today or timezone.localdate()
+    qs = (
+        Task.objects.visible_to(user)
+        .filter(effective_due_date__gte=first, effective_due_date__lte=last)
+        .exclude(state=TaskState.CANCELLED)
+        .select_related("plan", "assignee_unit")
+        .with_status(today)
+        .order_by("effective_due_date", "id")
+    )
+    return with_tone(qs, soon_until=due_soon_until(today))
+
+
+# --- A task's timeline and who may be mentioned in its comments --------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a task's timeline: a history row (`event`) or a comment (`comment`), newest first."""
+
+    at: dt.datetime
+    event: TaskEvent | None = None
+    comment: TaskComment | None = None
+
+    @property
+    def is_comment(self) -> bool:
+        return self.comment is not None
+
+
+def task_timeline(task: Task):
+    """The task's history rows and comments as one list, newest first, for a paginator: a UNION of the two
+    tables' (kind, id, time), ordered and sliced in SQL. `timeline_entries(page.object_list)` then reads the
+    rows of one page (two queries, whatever the page's size)."""
+    events = (
+        TaskEvent.objects.filter(task=task)
+        .annotate(entry_kind=Value("event"), entry_id=F("id"), entry_at=F("at"))
+        .values_list("entry_kind", "entry_id", "entry_at")
+    )
+    comments = (
+        TaskComment.objects.filter(task=task)
+        .annotate(entry_kind=Value("comment"), entry_id=F("id"), entry_at=F("created_at"))
+        .values_list("entry_kind", "entry_id", "entry_at")
+    )
+    return events.union(comments, all=True).order_by("-entry_at", "-entry_id")
+
+
+def timeline_entries(rows) -> list[TimelineEntry]:
+    """The entries of (kind, id, time) rows from `task_timeline`, in their order, with who wrote or did
+    each and whom a comment mentions."""
+    rows = list(rows)
+    event_ids = [pk for kind, pk, _at in rows if kind == "event"]
+    comment_ids = [pk for kind, pk, _at in rows if kind == "comment"]
+    events = TaskEvent.objects.select_related("actor").in_bulk(event_ids) if event_ids else {}
+    comments = (
+        TaskComment.objects.select_related("author").prefetch_related("mentions").in_bulk(comment_ids)
+        if comment_ids
+        else {}
+    )
+    entries = []
+    for kind, pk, at in rows:
+        if kind == "comment" and pk in comments:
+            entries.append(TimelineEntry(at=at, comment=comments[pk]))
+        elif kind == "event" and pk in events:
+            entries.append(TimelineEntry(at=at, event=events[pk]))
+    return entries
+
+
+def task_viewers_named(task: Task, usernames) -> list[User]:
+    """The active users whose username is one of `usernames` (compared without case) and who can see
+    `task`, in one query. The same rule as `Task.objects.visible_to` (SPEC §1), asked the other way round:
+    a superuser, or a member of a unit on the path to the plan's owner unit, or, once the task is no longer
+    a draft, on the path to its assignee unit."""
+    wanted = sorted({name.lower() for name in usernames})
+    if not wanted:
+        return []
+    unit_ids = set(task.plan.owner_unit.ancestor_ids())
+    if task.state != TaskState.DRAFT:
+        unit_ids |= set(task.assignee_unit.ancestor_ids())
+    return list(
+        User.objects.annotate(username_lower=Lower("username"))
+        .filter(username_lower__in=wanted, is_active=True)
+        .filter(Q(is_superuser=True) | Q(memberships__unit_id__in=unit_ids))
+        .distinct()
+        .order_by("id")
+    )
 
 
 # --- The approval inbox -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import cascade, detail, edit, evidence, extensions, inbox, lists
+from .views import calendar, cascade, comments, detail, edit, evidence, extensions, inbox, lists
 
 app_name = "tasks"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("my-tasks/", lists.my_tasks, name="mine"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("tasks/", lists.all_tasks, name="list"),
+    path("calendar/", calendar.task_calendar, name="calendar"),
     path("tasks/lead-options/", edit.lead_options, name="lead_options"),
     path("tasks/<int:pk>/", detail.task_detail, name="detail"),
     path("tasks/<int:pk>/edit/", edit.task_edit, name="edit"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("tasks/<int:pk>/evidence/", evidence.evidence_upload, name="evidence_upload"),
     path("tasks/<int:pk>/evidence/<int:eid>/download/", evidence.evidence_download, name="evidence_download"),
     path("tasks/<int:pk>/evidence/<int:eid>/delete/", evidence.evidence_delete, name="evidence_delete"),
+    path("tasks/<int:pk>/comments/", comments.comment_add, name="comment_add"),
     path("tasks/<int:pk>/extensions/", extensions.extension_request, name="extension_request"),
     path("tasks/<int:pk>/extensions/<int:xid>/decide/", extensions.extension_decide, name="extension_decide"),
     re_path(

@@ -29,6 +29,7 @@ from .delivery import (
     deliveries_send,
 )
 from .digests import DIGEST_AT, digests_send
+from .feeds import calendar_feed_delete, calendar_feed_reset
 from .notices import NOTICE_KINDS, notices_for_event
 from .planning import CHUNK_SIZE, PlanResult, reminders_plan, reminders_plan_chunks, reminders_plan_tasks
 from .reading import (
@@ -50,6 +51,8 @@ __all__ = [
     "Planned",
     "SendResult",
     "backoff",
+    "calendar_feed_delete",
+    "calendar_feed_reset",
     "deliveries_requeue_stuck",
     "deliveries_send",
     "digests_send",

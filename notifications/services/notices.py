@@ -1,5 +1,5 @@
 """The immediate notice of a task event (assigned, submitted, returned, approved, extension asked or
-decided), at most once per (event, recipient, kind)."""
+decided, mentioned in a comment), at most once per (event, recipient, kind)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.utils import timezone
 from org.models import User
 from tasks.choices import TaskAction
 from tasks.events import TaskChange
-from tasks.models import Task, TaskEvent
+from tasks.models import Task, TaskComment, TaskEvent
 
 from ..models import Notification
-from ..texts import notice_text
+from ..texts import mention_text, notice_text
 from .common import _TASK_FIELDS, Planned, _batched, _People, _task_info
 from .delivery import _deliveries_create
 from .ledger import EVENT_LEDGER, ledger_insert
@@ -27,6 +27,7 @@ NOTICE_KINDS = {
     TaskAction.APPROVE: "approved",
     TaskAction.EXTENSION_REQUESTED: "extension_requested",
     TaskAction.EXTENSION_DECIDED: "extension_decided",
+    TaskAction.COMMENT: "mentioned",
 }
 # Who gets each notice: the task's people (lead, else the assignee unit's officials) or the owner unit's
 # leaders.
@@ -46,6 +47,8 @@ def notices_for_event(*, change: TaskChange, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     if change.is_batch:
         return _batch_notices(kind, change=change, now=now)
+    if kind == "mentioned":
+        return _mention_notices(change=change, now=now)
     task = (
         Task.objects.select_related("plan", "assignee_unit")
         .filter(pk=change.task_id)
@@ -196,3 +199,48 @@ def _new_due(kind: str, data: dict) -> dt.date | None:
     if kind == "extension_requested" and data.get("requested_due_date"):
         return dt.date.fromisoformat(data["requested_due_date"])
     return None
+
+
+def _mention_notices(*, change: TaskChange, now: dt.datetime) -> list[Planned]:
+    """The "mentioned" notice of a comment to each active user it mentions (the users `@named` in it who
+    could see the task when it was written, `TaskComment.mentions`), but its author, planned through the
+    ledger keyed by the comment's event: a retried job creates nothing."""
+    if change.comment_id is None:
+        return []
+    comment = (
+        TaskComment.objects.filter(pk=change.comment_id, task_id=change.task_id)
+        .select_related("author")
+        .first()
+    )
+    task = Task.objects.filter(pk=change.task_id).values(*_TASK_FIELDS).first()
+    if comment is None or task is None:
+        return []
+    recipients = dict(
+        comment.mentions.filter(is_active=True).exclude(pk=comment.author_id).values_list("pk", "language")
+    )
+    if not recipients:
+        return []
+    info = _task_info(task)
+    author = comment.author.display_name if comment.author else ""
+    texts: dict[str, tuple[str, str]] = {}
+    ledger = []
+    for user_id in sorted(recipients):
+        language = recipients[user_id] or "vi"
+        if language not in texts:
+            texts[language] = mention_text(info, language, actor=author, excerpt=comment.body)
+        title, body = texts[language]
+        ledger.append(
+            (
+                user_id,
+                "mentioned",
+                task["id"],
+                task["plan_id"],
+                title,
+                body,
+                task["effective_due_date"],
+                change.event_id,
+            )
+        )
+    created = ledger_insert(ledger, now, EVENT_LEDGER)
+    _deliveries_create([(n["id"], n["recipient_id"]) for n in created], now=now)
+    return [Planned(notification_id=n.pop("id"), **n) for n in created]

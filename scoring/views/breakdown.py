@@ -1,7 +1,8 @@
 """A unit's score breakdown: criterion by criterion, the automatic and appraised points, the reason, the
 points lost and still to win, and the tasks behind them; from it, its leader creates the improvement plan
 (kế hoạch khắc phục) in one step. The XLSX score sheets of many units are the API's export
-(`scoring.api.views`, `scoring.xlsx`)."""
+(`scoring.api.views`, `scoring.xlsx`); the page's printed report is `unit_breakdown_pdf`
+(`scoring.reports`)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from criteria.models import CriteriaSet
+from org.documents import PDF_CONTENT_TYPE
 from org.models import Unit
 from org.web import add_service_errors
 from tasks.choices import TaskStatus, TaskTone
 
-from .. import permissions, selectors, services
+from .. import permissions, reports, selectors, services
 from ..models import UnitScore
 
 #: How a linked task's scoring status is coloured, in the tones of the task lists.
@@ -119,3 +121,23 @@ def _improvement_plan(request, form: ImprovementPlanForm, cs: CriteriaSet, unit:
     except ValidationError as exc:
         add_service_errors(form, exc)
     return None
+
+
+@login_required
+@require_GET
+def unit_breakdown_pdf(request, set_id: int, unit_id: int):
+    """In báo cáo (PDF): the breakdown as an official report, for the same users as the page (404 for the
+    others: `permissions.can_see_breakdown`)."""
+    cs = get_object_or_404(CriteriaSet, pk=set_id)
+    unit = _unit_or_404(request.user, cs, unit_id)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    bd = selectors.breakdown(criteria_set=cs, unit=unit, today=today)
+    peers = UnitScore.objects.filter(criteria_set=cs, parent_unit_id=unit.parent_id).count()
+    content = reports.breakdown_pdf(
+        bd=bd, peers=peers, published=selectors.is_published(cs), today=today, now=now
+    )
+    response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{reports.breakdown_filename(cs, unit, today)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

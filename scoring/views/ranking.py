@@ -3,7 +3,8 @@ the link to its XLSX export. Every signed-in user sees it; a unit's name links t
 user may see that. Once the set's results are published, the table is the published version (the latest,
 or an older one picked with `?version=`) under the decision that announced it; before, the live scores. A
 published version's exports (the council's XLSX, the decision's annex as PDF) are public to signed-in users
-too, as the published tables are (SPEC §1)."""
+too, as the published tables are (SPEC §1); before publication, the table's printed report is the live
+one, marked provisional (`ranking_pdf`, `scoring.reports`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -22,7 +23,7 @@ from org.documents import PDF_CONTENT_TYPE
 from org.models import Unit
 from org.selectors import user_memberships
 
-from .. import exports, jobs, permissions, selectors
+from .. import exports, jobs, permissions, reports, selectors
 from ..models import PublishedResult, UnitScore
 from ..xlsx import XLSX_CONTENT_TYPE
 from ._common import int_param, optional_url, past_sets, set_param, svg_number
@@ -106,14 +107,13 @@ def _version(request, versions: list[PublishedResult]) -> PublishedResult | None
     return found
 
 
-@login_required
-@require_GET
-def ranking(request):
-    """Xếp hạng: the PAR-index table of a criteria set and a peer group, with a chart and the export."""
+def _selection(request):
+    """What the page shows: the sets, the set (`?set=`, else the user's default), its peer groups, the
+    group (`?parent=`, else the user's own) and the user's units; None when there is no set at all."""
     user = request.user
     sets = list(criteria_selectors.criteria_set_list())
     if not sets:
-        return render(request, "scoring/ranking.html", {"sets": []})
+        return None
     asked = set_param(request, sets)
     members = _member_units(user)
     cs = asked or _default_set(sets, members, timezone.localdate())
@@ -121,10 +121,23 @@ def ranking(request):
     parent_id = int_param(request, "parent")
     if parent_id is None or parent_id not in {g.pk for g in groups}:
         parent_id = _default_group(cs, groups, members, user)
+    return sets, cs, groups, parent_id, members
+
+
+@login_required
+@require_GET
+def ranking(request):
+    """Xếp hạng: the PAR-index table of a criteria set and a peer group, with a chart and the export."""
+    user = request.user
+    selection = _selection(request)
+    if selection is None:
+        return render(request, "scoring/ranking.html", {"sets": []})
+    sets, cs, groups, parent_id, members = selection
     versions = selectors.published_results(cs)
     result = _version(request, versions)
     rows = _table(cs, parent_id, user, {u for u, _k, _p in members}, result)
     export = reverse("criteria-set-export", kwargs={"pk": cs.pk, "format": "xlsx"})
+    report = f"{reverse('scoring:ranking_pdf')}?set={cs.pk}"
     return render(
         request,
         "scoring/ranking.html",
@@ -136,6 +149,7 @@ def ranking(request):
             "rows": rows,
             "bars": _bar_rows(rows),
             "export_url": f"{export}?parent={parent_id}" if parent_id else export,
+            "report_url": f"{report}&parent={parent_id}" if parent_id else report,
             "rnd": selectors.round_read(cs),
             "result": result,
             "versions": versions,
@@ -144,6 +158,31 @@ def ranking(request):
             "show_class": bool(cs.classes) or any(r.class_label for r in rows),
         },
     )
+
+
+@login_required
+@require_GET
+def ranking_pdf(request):
+    """In báo cáo (PDF): the table the page shows (same `set` and `parent`, same defaults) as an official
+    report. Before publication the live scores, marked "Kết quả tạm tính" with the moment of the figures;
+    once published, the published version's own document (the decision's annex) instead. Public to
+    signed-in users, as the page."""
+    selection = _selection(request)
+    if selection is None:
+        raise Http404
+    _sets, cs, groups, parent_id, _members = selection
+    result = _version(request, selectors.published_results(cs))
+    if result is not None:
+        return redirect("scoring:published_pdf", cs.pk, result.version)
+    cs = CriteriaSet.objects.select_related("owner_unit__parent").get(pk=cs.pk)
+    rows = list(selectors.ranking(criteria_set=cs, parent_unit=parent_id))
+    if parent_id is None:
+        rows = [r for r in rows if r.parent_unit_id is None]
+    parent = next((g for g in groups if g.pk == parent_id), None)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    content = reports.ranking_pdf(cs=cs, parent=parent, rows=rows, today=today, now=now)
+    return _download(content, PDF_CONTENT_TYPE, reports.ranking_filename(cs, parent, today))
 
 
 # --- A published version's exports --------------------------------------------------------------------------

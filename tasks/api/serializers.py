@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from org.models import Unit, User
 from plans.models import Plan
-from tasks.models import Evidence, Extension, Priority, Task, TaskEvent
+from tasks.models import COMMENT_MAX_LENGTH, Evidence, Extension, Priority, Task, TaskComment, TaskEvent
 from tasks.services import ASSIGNEE_OUT_OF_REACH, BULK_MAX, LEAD_NOT_MEMBER
 
 #: Read-only fields the state machine's steps set (and the computed status), last in a task's answer.
@@ -235,3 +235,35 @@ class SplitSerializer(serializers.Serializer):
     """`POST /api/tasks/{id}/split/`: the assignee unit's leaders split a received task into sub-tasks."""
 
     subtasks = SplitRowSerializer(many=True, allow_empty=False, max_length=200)
+
+
+class TaskCommentSerializer(serializers.ModelSerializer):
+    """A comment of `GET/POST /api/tasks/{id}/comments/`: who wrote it, when, and the usernames of the people
+    its `@mentions` reached."""
+
+    author = serializers.StringRelatedField()
+    author_id = serializers.IntegerField(read_only=True, allow_null=True)
+    mentions = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+
+    class Meta:
+        model = TaskComment
+        fields = ["id", "task", "author", "author_id", "body", "created_at", "mentions"]
+        read_only_fields = fields
+
+
+class TaskCommentCreateSerializer(serializers.Serializer):
+    """`POST /api/tasks/{id}/comments/`: the text; `@username` mentions in it notify the people named who can
+    see the task."""
+
+    body = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=True)
+
+
+class TaskCommentAddedSerializer(TaskCommentSerializer):
+    """The comment written, and the `@names` in it that reached no one (no account of that name, or one that
+    cannot see the task: the answer does not say which)."""
+
+    not_notified = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(TaskCommentSerializer.Meta):
+        fields = [*TaskCommentSerializer.Meta.fields, "not_notified"]
+        read_only_fields = fields

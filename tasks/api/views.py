@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from tasks import services
 from tasks.files import evidence_file_response
 from tasks.filters import TaskFilterSet
-from tasks.models import Evidence, Extension, Task
+from tasks.models import Evidence, Extension, Task, TaskComment
 from tasks.selectors import task_list
 
 from .serializers import (
@@ -22,6 +22,9 @@ from .serializers import (
     ProgressSerializer,
     ReasonSerializer,
     SplitSerializer,
+    TaskCommentAddedSerializer,
+    TaskCommentCreateSerializer,
+    TaskCommentSerializer,
     TaskEventSerializer,
     TaskSerializer,
     TaskUpdateSerializer,
@@ -181,6 +184,46 @@ class TaskViewSet(viewsets.ModelViewSet):
         events = task.events.select_related("actor").order_by("at", "id")
         page = self.paginate_queryset(events)
         return self.get_paginated_response(TaskEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The task's comments (ý kiến trao đổi), oldest first",
+        responses={200: TaskCommentSerializer(many=True), 404: OpenApiResponse(description="Not visible")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Write a comment; its @username mentions notify those named who can see the task",
+        request=TaskCommentCreateSerializer,
+        responses={
+            201: TaskCommentAddedSerializer,
+            400: OpenApiResponse(description='{"body": ["reason"]}: empty or too long'),
+            403: OpenApiResponse(description="Not allowed to comment"),
+            404: OpenApiResponse(description="Not visible"),
+            409: OpenApiResponse(description="The task is cancelled"),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
+    def comments(self, request, pk=None, **kwargs):
+        task = self.get_object()
+        if request.method == "POST":
+            body = TaskCommentCreateSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            added = services.task_comment_add(actor=request.user, task=task, body=body.validated_data["body"])
+            comment = (
+                TaskComment.objects.select_related("author")
+                .prefetch_related("mentions")
+                .get(pk=added.comment.pk)
+            )
+            comment.not_notified = list(added.not_notified)
+            return Response(TaskCommentAddedSerializer(comment).data, status=201)
+        comments = (
+            TaskComment.objects.filter(task=task)
+            .select_related("author")
+            .prefetch_related("mentions")
+            .order_by("created_at", "id")
+        )
+        page = self.paginate_queryset(comments)
+        return self.get_paginated_response(TaskCommentSerializer(page, many=True).data)
 
 
 class _TaskChildMixin:

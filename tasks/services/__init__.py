@@ -14,6 +14,7 @@
   occurrences in bulk;
 - `bulk`: many tasks of a plan at once (`tasks_create_bulk`: the import, cascades, recurring series), every
   row checked in one pass, one history row per task and one outbox event per batch;
+- `comments`: comments on a task (ý kiến trao đổi) and the `@mentions` in them;
 - `common`: the row lock, the history row (`_log`), the announcement (`_announce`), `TaskTransitionError`.
 
 Callers import the services from here. To patch one in a test, patch the module that defines and calls
@@ -23,6 +24,7 @@ package changes nobody's globals.
 
 from .bulk import BulkResult, tasks_create_bulk
 from .cascade import CascadeResult, can_split, task_cascade, task_split
+from .comments import CommentAdded, task_comment_add
 from .common import TaskTransitionError
 from .crud import (
     ASSIGNEE_OUT_OF_REACH,
@@ -76,6 +78,7 @@ __all__ = [
     "tasks_return_bulk",
     "BulkResult",
     "CascadeResult",
+    "CommentAdded",
     "can_split",
     "task_cascade",
     "task_split",
@@ -100,6 +103,7 @@ __all__ = [
     "task_approve",
     "task_assign",
     "task_cancel",
+    "task_comment_add",
     "task_create",
     "task_reopen",
     "task_report_progress",

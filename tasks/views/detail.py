@@ -22,8 +22,15 @@ from plans.models import PlanState
 from .. import permissions, services
 from ..choices import ExtensionState, TaskAction, TaskState, TaskTone
 from ..events import task_viewed_send
-from ..forms import EvidenceForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReasonForm
-from ..selectors import due_soon_until, task_tone
+from ..forms import (
+    CommentForm,
+    EvidenceForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressForm,
+    ReasonForm,
+)
+from ..selectors import due_soon_until, task_timeline, task_tone, timeline_entries
 from .common import STATE_ERRORS, TASK_CHANGED, back, get_task, post_or_task_page
 
 # The steps' buttons, in the order they are shown, under the steps' names (`TaskAction`'s labels).
@@ -96,6 +103,7 @@ def _offers(user, task, pending) -> dict:
         "can_upload": permissions.can_change_evidence(user, task),
         "can_request_extension": permissions.can_request_extension(user, task, pending=pending),
         "can_decide_extension": permissions.can_decide_extension(user, task, pending=pending),
+        "can_comment": permissions.can_comment(user, task),
     }
 
 
@@ -106,6 +114,7 @@ def _forms(task, forms: dict) -> dict:
         "evidence_form": forms.get("evidence_form") or EvidenceForm(),
         "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
         "decision_form": forms.get("decision_form") or ExtensionDecisionForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(),
         "open_action": forms.get("open_action", ""),
     }
 
@@ -129,7 +138,9 @@ def task_context(request, task, **forms) -> dict:
     evidence = list(task.evidence.select_related("uploaded_by").order_by("uploaded_at", "id"))
     extensions = list(task.extensions.select_related("requested_by", "decided_by").order_by("-requested_at"))
     pending = next((x for x in extensions if x.state == ExtensionState.PENDING), None)
-    events = task.events.select_related("actor").order_by("-at", "-id")
+    # History rows and comments in one timeline, newest first, paged in SQL (two reads for the page's rows).
+    history = paginate(request, task_timeline(task), per_page=20, param="history")
+    history.object_list = timeline_entries(history.object_list)
     subtasks = task.subtasks.all().visible_to(user).order_by("effective_due_date", "id")[:50]
     return {
         "task": task,
@@ -141,7 +152,7 @@ def task_context(request, task, **forms) -> dict:
         "evidence": evidence,
         "extensions": extensions,
         "pending_extension": pending,
-        "history": paginate(request, events, per_page=20, param="history"),
+        "history": history,
         "history_labels": HISTORY_LABELS,
         **_dates(task),
         "subtasks": subtasks if task.parent_id is None else [],

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_fsm import ConcurrentTransition
 
-from org.documents import vn_date_line, vn_place_name
+from org.documents import PDF_CONTENT_TYPE, vn_date_line, vn_place_name
 from org.models import Unit
 from org.web import add_service_errors, paginate
 from plans import services as plan_services
@@ -30,7 +30,7 @@ from plans.models import Plan
 from plans.permissions import can_create_plan, can_edit_plan, can_manage_plan
 from plans.selectors import plan_audit_entries
 
-from .. import services, xlsx
+from .. import reports, services, xlsx
 from ..choices import TaskState
 from ..forms import ImportForm
 from ..models import Task
@@ -301,3 +301,21 @@ def plan_export(request, pk: int):
     progress = plan_progress_by_unit(user=request.user, plan=plan, today=today)
     data = xlsx.plan_export(plan=plan, tasks=tasks, progress_rows=progress, today=today)
     return _xlsx_response(data, f"tien-do-{_plan_slug(plan)}-{today:%Y%m%d}.xlsx")
+
+
+# --- The printed report -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def plan_report_pdf(request, pk: int):
+    """In báo cáo (PDF): the plan's progress report (`tasks.reports`), for whoever may see the plan (404
+    otherwise, through `Plan.objects.visible_to`), counting only the tasks they may see."""
+    plan = get_plan(request, pk)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    content = reports.plan_progress_pdf(user=request.user, plan=plan, today=today, now=now)
+    response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{reports.report_filename(plan, today)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

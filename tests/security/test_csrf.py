@@ -44,7 +44,7 @@ def concrete_urls(ids: dict[str, int]) -> list[str]:
             base = re.sub(r"\(\?P<pk>[^)]*\)", str(ids["pk"]), route.lstrip("^").rstrip("$"))
             urls += ["/" + re.sub(r"\(\?P<action>[^)]*\)", a, base) for a in TRANSITION_ACTIONS]
             continue
-        url = re.sub(r"<int:(\w+)>", lambda m: str(ids[m.group(1)]), route)
+        url = re.sub(r"<(?:int|slug):(\w+)>", lambda m: str(ids[m.group(1)]), route)
         assert "<" not in url, f"a converter the test does not fill: {route}"
         urls.append("/" + url)
     return urls
@@ -84,6 +84,8 @@ def scene(world):
         # comes before the view looks anything up.
         "version": 1,
         "evidence_id": 1,
+        # The calendar feed's secret address (GET only: a POST is refused by the CSRF check all the same).
+        "token": "x" * 43,
     }
     return task, ids, notification
 

@@ -14,7 +14,7 @@ from criteria.services import criteria_set_import
 from notifications.models import Notification
 from scoring.services import scores_recompute
 from tasks import services
-from tasks.models import Evidence, Extension, Task, TaskEvent
+from tasks.models import Evidence, Extension, Task, TaskComment, TaskEvent
 from tasks.permissions import can_decide_any
 from tests.factories import bound_plan, pdf_file, user
 
@@ -51,6 +51,7 @@ def scene(world):
     extension = services.extension_request(
         actor=world.official, task=task, requested_due_date=dt.date(2026, 12, 30), reason="Chờ số liệu"
     )
+    services.task_comment_add(actor=world.official, task=task, body="Ý kiến nội bộ của phường")
     scores_recompute(criteria_set=cs)
     notification = Notification.objects.create(
         recipient=world.official,
@@ -85,6 +86,8 @@ def api_calls(s) -> dict[str, list[tuple[str, str, dict | None]]]:
             ("get", f"/api/tasks/{t}/", None),
             ("patch", f"/api/tasks/{t}/", {"title": "Đổi"}),
             ("get", f"/api/tasks/{t}/history/", None),
+            ("get", f"/api/tasks/{t}/comments/", None),
+            ("post", f"/api/tasks/{t}/comments/", {"body": "Chen ngang @official"}),
             ("post", f"/api/tasks/{t}/progress/", {"progress": 40}),
             ("get", f"/api/tasks/{t}/extensions/", None),
             ("get", f"/api/tasks/{t}/extensions/{x}/", None),
@@ -121,6 +124,7 @@ def page_calls(s) -> dict[str, list[tuple[str, str, dict | None]]]:
             ("get", f"/tasks/{t}/edit/", None),
             ("post", f"/tasks/{t}/edit/", {"title": "Đổi"}),
             ("post", f"/tasks/{t}/progress/", {"progress": "40"}),
+            ("post", f"/tasks/{t}/comments/", {"body": "Chen ngang @official"}),
             ("post", f"/tasks/{t}/approve/", {"approve-reason": ""}),
             ("post", f"/tasks/{t}/cancel/", {"cancel-reason": "x"}),
             ("post", f"/tasks/{t}/extensions/", {"requested_due_date": "2027-01-10", "reason": "x"}),
@@ -135,6 +139,7 @@ def page_calls(s) -> dict[str, list[tuple[str, str, dict | None]]]:
             ("get", f"/plans/{p}/", None),
             ("get", f"/plans/{p}/edit/", None),
             ("get", f"/plans/{p}/export.xlsx", None),
+            ("get", f"/plans/{p}/report.pdf", None),
             ("get", f"/plans/{p}/import/", None),
             ("get", f"/plans/{p}/import/template.xlsx", None),
             ("get", f"/plans/{p}/tasks/new/", None),
@@ -143,6 +148,7 @@ def page_calls(s) -> dict[str, list[tuple[str, str, dict | None]]]:
         ],
         "breakdown": [
             ("get", f"/ranking/{s['set']}/units/{s['unit']}/", None),
+            ("get", f"/ranking/{s['set']}/units/{s['unit']}/report.pdf", None),
             ("get", f"/appraisal/{s['set']}/units/{s['unit']}/", None),
         ],
         "notification": [("post", f"/notifications/{s['notification']}/read/", None)],
@@ -174,6 +180,7 @@ def snapshot(s):
         list(Evidence.objects.values_list("pk", flat=True)),
         list(Extension.objects.values_list("state", flat=True)),
         TaskEvent.objects.count(),
+        list(TaskComment.objects.values_list("body", flat=True)),
         Notification.objects.filter(read_at__isnull=False).count(),
     )
 
