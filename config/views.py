@@ -9,12 +9,15 @@ from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 
+from tasks.permissions import can_decide_any
+
 log = logging.getLogger(__name__)
 
 
 @login_required
 def home(request):
-    return redirect("tasks:mine")
+    """A leader lands on the approval inbox (what waits for their decision), anyone else on their tasks."""
+    return redirect("tasks:inbox" if can_decide_any(request.user) else "tasks:mine")
 
 
 def _message(exception) -> str:

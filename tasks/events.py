@@ -94,6 +94,19 @@ def task_event_after_commit(change: TaskChange) -> None:
     transaction.on_commit(lambda: dispatch(row.pk))
 
 
+def task_events_after_commit(changes: list[TaskChange]) -> None:
+    """`task_event_after_commit` for many changes at once (a bulk approval): the outbox rows written in one
+    insert, each dispatched after commit as one task's event, exactly as if the tasks were acted on one by
+    one (the receivers see nothing new)."""
+    from .models import Outbox
+
+    if not changes:
+        return
+    rows = Outbox.objects.bulk_create([Outbox(payload=change.as_dict()) for change in changes])
+    for row in rows:
+        transaction.on_commit(lambda pk=row.pk: dispatch(pk))
+
+
 def dispatch(outbox_id: int) -> bool:
     """Send one outbox row to every receiver; delete it when all succeeded. True when delivered."""
     from .models import Outbox

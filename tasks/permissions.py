@@ -9,7 +9,7 @@ form or a button; the services check both halves (403, then 409) and have the la
 
 from __future__ import annotations
 
-from org.selectors import user_has_role, user_is_member
+from org.selectors import user_has_role, user_is_member, user_roles
 from plans.models import PlanState
 from plans.permissions import can_manage_plan, plan_reaches
 
@@ -114,6 +114,14 @@ def can_request_extension(user, task, *, pending) -> bool:
 def can_decide_extension(user, task, *, pending) -> bool:
     """Approve or reject the pending request: a leader of the owner unit."""
     return pending is not None and is_owner_leader(task, user)
+
+
+def can_decide_any(user) -> bool:
+    """Someone tasks and extension requests may wait for: a leader of some unit (or a superuser). The approval
+    inbox is their landing page; whether they may decide a given item is still `is_owner_leader`'s."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.is_superuser or "leader" in user_roles(user)
+    )
 
 
 #: A cancelled task takes no more comments: it is closed for everyone (its reason is in the history), and

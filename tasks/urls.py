@@ -1,12 +1,13 @@
 from django.urls import path, re_path
 
-from .views import calendar, cascade, comments, detail, edit, evidence, extensions, lists, series
+from .views import calendar, cascade, comments, detail, edit, evidence, extensions, inbox, lists, series
 
 app_name = "tasks"
 
 urlpatterns = [
     path("my-tasks/", lists.my_tasks, name="mine"),
     path("my-tasks/export.xlsx", lists.my_tasks_export, name="mine_export"),
+    path("inbox/", inbox.inbox, name="inbox"),
     path("tasks/", lists.all_tasks, name="list"),
     path("tasks/export.xlsx", lists.all_tasks_export, name="list_export"),
     path("calendar/", calendar.task_calendar, name="calendar"),

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from org.models import Unit, User
 from plans.models import Plan
 from tasks.models import COMMENT_MAX_LENGTH, Evidence, Extension, Priority, Task, TaskComment, TaskEvent
-from tasks.services import ASSIGNEE_OUT_OF_REACH, LEAD_NOT_MEMBER
+from tasks.services import ASSIGNEE_OUT_OF_REACH, BULK_MAX, LEAD_NOT_MEMBER
 
 #: Read-only fields the state machine's steps set (and the computed status), last in a task's answer.
 _SET_BY_THE_STEPS = (
@@ -83,6 +83,40 @@ class TaskUpdateSerializer(TaskSerializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class BulkApproveSerializer(serializers.Serializer):
+    """`POST /api/tasks/bulk-approve/`: the ids of the submitted tasks to approve."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        max_length=BULK_MAX,
+        help_text=f"Task ids, at most {BULK_MAX}.",
+    )
+
+
+class BulkReturnSerializer(BulkApproveSerializer):
+    """`POST /api/tasks/bulk-return/`: the ids of the submitted tasks to return, with one reason for all."""
+
+    reason = serializers.CharField(max_length=4000, help_text="Why they are returned (required).")
+
+
+class RefusalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.ChoiceField(
+        choices=["not_found", "forbidden", "conflict", "invalid"],
+        help_text="not_found: no such task among those you see; forbidden: not yours to decide; "
+        "conflict: not in a state that allows it (e.g. approved meanwhile); invalid: bad input.",
+    )
+    reason = serializers.CharField(source="message")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    """What a bulk decision did: the tasks done, and each refused with its reason (the others still done)."""
+
+    done = serializers.ListField(child=serializers.IntegerField(), source="done_ids")
+    refused = RefusalSerializer(many=True)
 
 
 class ProgressSerializer(serializers.Serializer):

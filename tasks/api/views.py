@@ -12,6 +12,9 @@ from tasks.models import Evidence, Extension, Task, TaskComment
 from tasks.selectors import task_list
 
 from .serializers import (
+    BulkApproveSerializer,
+    BulkResultSerializer,
+    BulkReturnSerializer,
     CascadeResultSerializer,
     CascadeSerializer,
     EvidenceSerializer,
@@ -102,6 +105,43 @@ class TaskViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None, **kwargs):
         return self._transition(request, "reopen")
+
+    @extend_schema(
+        request=BulkApproveSerializer,
+        responses={
+            200: BulkResultSerializer,
+            400: OpenApiResponse(description="Bad input: {field: [message]}"),
+            403: OpenApiResponse(description="The caller leads no unit: they may approve nothing"),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-approve", filter_backends=[])
+    def bulk_approve(self, request, **kwargs):
+        """Approve many submitted tasks at once, each by the rule of `approve`; a task that cannot be
+        approved (not yours, not submitted any more, not found) is listed in `refused` with its reason and
+        the others are still approved."""
+        body = BulkApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.tasks_approve_bulk(actor=request.user, task_ids=body.validated_data["ids"])
+        return Response(BulkResultSerializer(result).data)
+
+    @extend_schema(
+        request=BulkReturnSerializer,
+        responses={
+            200: BulkResultSerializer,
+            400: OpenApiResponse(description="Bad input: {field: [message]} (no ids, no reason)"),
+            403: OpenApiResponse(description="The caller leads no unit: they may return nothing"),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-return", filter_backends=[])
+    def bulk_return(self, request, **kwargs):
+        """Return many submitted tasks at once with one reason, each by the rule of `return`; refusals as
+        for `bulk-approve`."""
+        body = BulkReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.tasks_return_bulk(
+            actor=request.user, task_ids=body.validated_data["ids"], reason=body.validated_data["reason"]
+        )
+        return Response(BulkResultSerializer(result).data)
 
     @extend_schema(request=ProgressSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])

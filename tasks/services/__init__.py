@@ -5,6 +5,8 @@
 - `transitions`: the steps of the state machine (`TRANSITIONS` by action) and assigning a plan's drafts;
 - `evidence`: what the assignee unit reports: progress and evidence files;
 - `extensions`: asking for and deciding a later due date;
+- `decisions`: a leader's decisions on many items at once (the approval inbox): approve or return tasks,
+  decide extension requests, each by the single step's rule, refusals reported per item;
 - `deadlines`: effective due dates, and refreshing them when the calendar changes;
 - `imports`: a plan's tasks from an XLSX file;
 - `cascade`: a task issued to many units (one copy each), and a received task split into sub-tasks;
@@ -35,6 +37,14 @@ from .crud import (
     validate_task_links,
 )
 from .deadlines import effective_due_date, tasks_refresh_effective_due_dates
+from .decisions import (
+    BULK_MAX,
+    Decisions,
+    Refusal,
+    extensions_decide_bulk,
+    tasks_approve_bulk,
+    tasks_return_bulk,
+)
 from .evidence import EVIDENCE_STATES, evidence_add, evidence_delete, task_report_progress
 from .extensions import extension_decide, extension_request
 from .imports import tasks_import_xlsx
@@ -62,6 +72,12 @@ from .transitions import (
 
 __all__ = [
     "ASSIGNEE_OUT_OF_REACH",
+    "BULK_MAX",
+    "Decisions",
+    "Refusal",
+    "extensions_decide_bulk",
+    "tasks_approve_bulk",
+    "tasks_return_bulk",
     "BulkResult",
     "CascadeResult",
     "CommentAdded",

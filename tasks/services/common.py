@@ -4,7 +4,7 @@ error of a step that the task's state does not allow."""
 from __future__ import annotations
 
 from ..choices import TaskAction
-from ..events import TaskChange, task_event_after_commit
+from ..events import TaskChange, task_event_after_commit, task_events_after_commit
 from ..models import Task, TaskEvent
 
 
@@ -62,7 +62,14 @@ def _announce(task: Task, action: TaskAction, actor, *, affects_score: bool, oth
 
 
 def tasks_log_bulk(
-    tasks: list[Task], *, action: TaskAction, actor, now, data: dict | None = None, from_state: str = ""
+    tasks: list[Task],
+    *,
+    action: TaskAction,
+    actor,
+    now,
+    data: dict | None = None,
+    from_state: str = "",
+    reason: str = "",
 ) -> None:
     """One history row per task, in bulk (the batch's transaction)."""
     actor_id = actor.pk if actor is not None and actor.pk else None
@@ -73,6 +80,7 @@ def tasks_log_bulk(
                 action=action,
                 actor_id=actor_id,
                 at=now,
+                reason=reason,
                 from_state=from_state,
                 to_state=t.state,
                 data={**(data or {}), **({"source": t.source_id} if t.source_id else {})},
@@ -99,4 +107,24 @@ def tasks_announce_bulk(tasks: list[Task], *, plan_id: int, action: TaskAction, 
             other_unit_ids=tuple(units[1:]),
             task_ids=tuple(t.pk for t in tasks),
         )
+    )
+
+
+def tasks_announce_each(tasks: list[Task], *, action: TaskAction, actor, affects_score: bool) -> None:
+    """One outbox event per task (`_announce`'s), written in one insert: for a step taken on many tasks at
+    once whose notices are per event (an approval may happen again after a reopen, so it has no batch
+    notice: `notifications.services.notices.BATCH_KINDS`)."""
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    task_events_after_commit(
+        [
+            TaskChange(
+                task_id=t.pk,
+                action=action,
+                plan_id=t.plan_id,
+                assignee_unit_id=t.assignee_unit_id,
+                actor_id=actor_id,
+                affects_score=affects_score,
+            )
+            for t in tasks
+        ]
     )

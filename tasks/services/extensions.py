@@ -58,15 +58,14 @@ def extension_request(*, actor, task: Task, requested_due_date: dt.date, reason:
     return ext
 
 
-@transaction.atomic
-def extension_decide(*, actor, extension: Extension, approve: bool, note: str = "", now=None) -> Extension:
-    """A leader of the owner unit approves (the due date moves) or rejects an extension request."""
-    now = now or timezone.now()
-    task = _lock(extension.task)
-    ext = Extension.objects.select_for_update().get(pk=extension.pk)
+def check_decision(*, actor, task: Task, extension: Extension, approve: bool, note: str = "") -> str:
+    """The rules of deciding a request, on its task read with the plan's owner unit: a leader of the owner
+    unit (PermissionDenied), a request still pending and, to approve, a task whose deadline may still move
+    (TaskTransitionError), a reason to reject (ValidationError). Returns the note, trimmed. The one check of
+    a decision, taken alone or in bulk (`tasks.services.decisions`)."""
     if not is_owner_leader(task, actor):
         raise PermissionDenied(_("Chỉ lãnh đạo đơn vị ban hành kế hoạch được quyết định gia hạn."))
-    if ext.state != ExtensionState.PENDING:
+    if extension.state != ExtensionState.PENDING:
         raise TaskTransitionError(_("Đề nghị này đã được quyết định."))
     if approve and task.state not in (*OPEN_STATES, TaskState.SUBMITTED):
         # Moving the deadline of a finished task would rewrite whether it was done on time.
@@ -74,10 +73,18 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
             _("Nhiệm vụ đang ở trạng thái “%(state)s”: không thể đổi hạn hoàn thành nữa.")
             % {"state": task.get_state_display()}
         )
-    if not approve and not (note or "").strip():
+    note = (note or "").strip()
+    if not approve and not note:
         raise ValidationError({"reason": [_("Cần nêu lý do khi từ chối đề nghị.")]})
+    return note
+
+
+def apply_decision(*, actor, task: Task, extension: Extension, approve: bool, note: str, now) -> dict:
+    """Write a checked decision: the request, the task's due date when approved, the history row. Returns
+    the history row's data; the caller announces the change."""
+    ext = extension
     ext.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
-    ext.decided_by, ext.decided_at, ext.decision_note = actor, now, (note or "").strip()
+    ext.decided_by, ext.decided_at, ext.decision_note = actor, now, note
     ext.save()
     data = {"extension": ext.pk, "approved": approve}
     if approve:
@@ -85,6 +92,17 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
         task.due_date = ext.requested_due_date
         task.effective_due_date = effective_due_date(task.due_date)
         task.save(update_fields=["due_date", "effective_due_date", "updated_at"])
-    _log(task, action=TaskAction.EXTENSION_DECIDED, actor=actor, now=now, reason=ext.decision_note, data=data)
+    _log(task, action=TaskAction.EXTENSION_DECIDED, actor=actor, now=now, reason=note, data=data)
+    return data
+
+
+@transaction.atomic
+def extension_decide(*, actor, extension: Extension, approve: bool, note: str = "", now=None) -> Extension:
+    """A leader of the owner unit approves (the due date moves) or rejects an extension request."""
+    now = now or timezone.now()
+    task = _lock(extension.task)
+    ext = Extension.objects.select_for_update().get(pk=extension.pk)
+    note = check_decision(actor=actor, task=task, extension=ext, approve=approve, note=note)
+    apply_decision(actor=actor, task=task, extension=ext, approve=approve, note=note, now=now)
     _announce(task, TaskAction.EXTENSION_DECIDED, actor, affects_score=approve)
     return ext

@@ -24,17 +24,20 @@ SCORED_ACTIONS = frozenset(
 )
 
 
-def _transition(
-    *, actor, task: Task, action: TaskAction, now=None, reason: str = "", require_reason=False, before=None
-) -> Task:
-    now = now or timezone.now()
-    task = _lock(task)
+def _step_method(task: Task, action: TaskAction):
+    return getattr(task, "return_" if action == TaskAction.RETURN else action)
+
+
+def check_step(*, actor, task: Task, action: TaskAction, reason: str = "", require_reason=False) -> str:
+    """The rules of a step, on a task read with its plan's owner unit and its assignee unit: the actor's
+    right (PermissionDenied, 403), the state (TaskTransitionError, 409), the reason where one is needed
+    (ValidationError, 400). Returns the reason, trimmed. The one check of a step, taken alone or in bulk
+    (`tasks.services.decisions`)."""
     if not can_transition(actor, task, action):
         raise PermissionDenied(
             _("Bạn không được thực hiện thao tác “%(action)s” với nhiệm vụ này.") % {"action": action}
         )
-    method = getattr(task, "return_" if action == TaskAction.RETURN else action)
-    if not can_proceed(method):
+    if not can_proceed(_step_method(task, action)):
         raise TaskTransitionError(
             _("Không thể thực hiện thao tác “%(action)s” với nhiệm vụ đang ở trạng thái “%(state)s”.")
             % {"action": action, "state": task.get_state_display()}
@@ -42,14 +45,35 @@ def _transition(
     reason = (reason or "").strip()
     if require_reason and not reason:
         raise ValidationError({"reason": [_("Cần nêu lý do.")]})
+    return reason
+
+
+def take_step(task: Task, action: TaskAction) -> str:
+    """Take the transition (fields only, nothing saved); returns the state it left."""
+    from_state = task.state
+    _step_method(task, action)()
+    return from_state
+
+
+def _transition(
+    *, actor, task: Task, action: TaskAction, now=None, reason: str = "", require_reason=False, before=None
+) -> Task:
+    now = now or timezone.now()
+    task = _lock(task)
+    reason = check_step(actor=actor, task=task, action=action, reason=reason, require_reason=require_reason)
     if before:
         before(task)
-    from_state = task.state
-    method()
+    from_state = take_step(task, action)
     task.save()
     _log(task, action=action, actor=actor, now=now, reason=reason, from_state=from_state, to_state=task.state)
     _announce(task, action, actor, affects_score=action in SCORED_ACTIONS)
     return task
+
+
+def mark_approved(task: Task, now) -> None:
+    """What approving sets besides the state: the moment, and the progress (approval says it is done)."""
+    task.approved_at = now
+    task.progress = 100
 
 
 @transaction.atomic
@@ -94,13 +118,13 @@ def task_submit(*, actor, task: Task, reason: str = "", now=None) -> Task:
 def task_approve(*, actor, task: Task, reason: str = "", now=None) -> Task:
     """Approve a submitted task; its evidence is frozen from now on."""
     now = now or timezone.now()
-
-    def check(t: Task) -> None:
-        t.approved_at = now
-        t.progress = 100
-
     return _transition(
-        actor=actor, task=task, action=TaskAction.APPROVE, now=now, reason=reason, before=check
+        actor=actor,
+        task=task,
+        action=TaskAction.APPROVE,
+        now=now,
+        reason=reason,
+        before=lambda t: mark_approved(t, now),
     )
 
 

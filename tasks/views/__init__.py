@@ -9,6 +9,8 @@ asks `tasks.permissions` and `plans.permissions` what to offer. A task or plan t
 - `extensions`: ask for a later due date, decide on it;
 - `calendar`: the month calendar of deadlines (the grid itself is `tasks.month`, pure);
 - `comments`: write a comment (ý kiến trao đổi) with `@mentions`, into the task's timeline;
+- `inbox`: the approval inbox (a leader's landing page): submitted tasks and extension requests waiting
+  for the user, decided in bulk or row by row through `tasks.services.decisions`;
 - `edit`: the task form (add a task to a plan, change one) and the lead options it loads;
 - `plans`: every plan page: the list, create, edit, issue and close, the plan page, the XLSX import and
   export, assigning the drafts; URLs in `tasks/plan_urls.py` (namespace `plans`);

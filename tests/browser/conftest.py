@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -73,7 +74,8 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.press("input[name=password]", "Enter")
-    page.wait_for_url("**/my-tasks/")
+    # Home: a leader lands on the approval inbox, anyone else on their tasks.
+    page.wait_for_url(re.compile(r"/(my-tasks|inbox)/$"))
 
 
 def shot(page, name: str) -> Path:

@@ -138,6 +138,8 @@ def test_a_task_import_with_a_bad_row_is_refused_with_the_row_number(scenario, b
 
 def test_the_english_switch_translates_the_page(scenario, browse):
     page = browse(scenario.world.city_leader)
+    assert page.url.endswith("/inbox/")  # a leader lands on the approval inbox
+    page.goto("/my-tasks/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Việc của tôi")
     page.get_by_role("button", name="EN").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")

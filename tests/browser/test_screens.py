@@ -64,7 +64,10 @@ def test_each_role_clicks_through_its_pages(scenario, browse, role, viewport):
     tour = Tour(browse(who, viewport=viewport), role, viewport)
     page = tour.page
 
-    tour.see("my-tasks", "Việc của tôi")  # where signing in lands
+    if leads:  # a leader lands on the approval inbox, and goes on to their tasks from the menu
+        tour.see("inbox", "Việc chờ duyệt")
+        tour.menu("Việc của tôi")
+    tour.see("my-tasks", "Việc của tôi")  # where signing in lands (an official)
     tour.menu("Nhiệm vụ")
     tour.see("tasks", "Tất cả nhiệm vụ")
     page.locator("#main").get_by_role("link", name=OVERDUE_TASK).first.click()
@@ -96,7 +99,7 @@ def test_each_role_clicks_through_its_pages(scenario, browse, role, viewport):
     expected += ["notifications", "preferences"]
     assert set(tour.seen) == {
         *expected,
-        *(["dashboard"] if leads else []),
+        *(["dashboard", "inbox"] if leads else []),
         *(["appraisal"] if role == "appraiser" else []),
     }
 

@@ -227,3 +227,31 @@ def test_remind_reads_a_bare_date_as_that_days_8_oclock_cycle():
     out = StringIO()
     call_command("remind", "--at", "2026-12-07T09:30", "--dry-run", stdout=out)
     assert "Cycle at 2026-12-07 09:30" in out.getvalue()
+
+
+def test_a_bulk_approval_and_return_tell_each_tasks_people_as_the_single_steps_do(world, queue):
+    """The approval inbox's bulk decisions write one event per task (in one insert): each task's people
+    get the notice one approval or one return gives, with the one reason."""
+    approved = [world.task("submitted", due=DUE, lead=world.official, title=f"Duyệt {i}") for i in range(2)]
+    returned = world.task("submitted", due=DUE, lead=world.colleague, title="Trả lại")
+    queue.run()
+    earlier = list(Outbox.objects.values_list("pk", flat=True))  # the set-up's, never dispatched here
+    queue.act(task_services.tasks_approve_bulk, actor=world.city_leader, task_ids=[t.pk for t in approved])
+    queue.act(
+        task_services.tasks_return_bulk,
+        actor=world.city_leader,
+        task_ids=[returned.pk],
+        reason="Thiếu phụ lục",
+    )
+    assert len(queue) == 3  # one job per task, as for three single steps
+    queue.run()
+    assert sorted(
+        Notification.objects.filter(kind="approved").values_list("task__title", "recipient__username")
+    ) == [
+        ("Duyệt 0", "official"),
+        ("Duyệt 1", "official"),
+    ]
+    notice = Notification.objects.get(kind="returned")
+    assert notice.recipient == world.colleague and "Lý do, ý kiến: Thiếu phụ lục" in notice.body
+    # Every event of the bulk calls delivered, none left for the beat to resend.
+    assert not Outbox.objects.exclude(pk__in=earlier).exists()

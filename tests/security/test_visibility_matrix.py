@@ -15,6 +15,7 @@ from notifications.models import Notification
 from scoring.services import scores_recompute
 from tasks import services
 from tasks.models import Evidence, Extension, Task, TaskComment, TaskEvent
+from tasks.permissions import can_decide_any
 from tests.factories import bound_plan, pdf_file, user
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +250,58 @@ def test_the_people_it_belongs_to_do_see_it(world, api, scene, obj):
                 if who != "city_leader" and ("/edit/" in url or "/import" in url or "/tasks/new/" in url):
                     continue  # pages for the plan's leaders: 403 for the others, who do see the plan
                 assert page.get(url).status_code == 200, (who, url)
+
+
+# --- The bulk decisions (approval inbox): ids in a body, so no 404 per object; each must still tell and
+# touch nothing of another unit's task ----------------------------------------------------------------------
+
+
+def bulk_calls(s) -> list[tuple[str, str, dict]]:
+    t, x = s["task"], s["extension"]
+    return [
+        ("api", "/api/tasks/bulk-approve/", {"ids": [t]}),
+        ("api", "/api/tasks/bulk-return/", {"ids": [t], "reason": "lý do"}),
+        ("page", "/inbox/", {"action": "approve", "task": [t], "extension": [x]}),
+        ("page", "/inbox/", {"action": "return", "task": [t], "extension": [x], "reason": "lý do"}),
+        ("page", f"/inbox/?_={t}", {"action": f"approve:x{x}"}),
+    ]
+
+
+@pytest.mark.parametrize("who", STRANGERS["task"])
+def test_bulk_decisions_on_what_is_not_theirs_answer_like_an_id_that_does_not_exist(world, api, scene, who):
+    """Someone who leads nothing is refused as a whole (403, whatever the ids); a leader elsewhere gets
+    the item refused exactly as an id that exists nowhere. Nothing changes either way."""
+    user_ = getattr(world, who)
+    leads = can_decide_any(user_)
+    missing = {"ids": [10**12]}
+    before = snapshot(scene)
+    client = api.as_(user_)
+    page = Client()
+    page.force_login(user_)
+    for kind, url, body in bulk_calls(scene):
+        if kind == "api":
+            response = client.post(url, body, format="json")
+            control = client.post(url, {**body, **missing}, format="json")
+            if leads:
+                assert response.status_code == control.status_code == 200, (who, url, response.content)
+                assert [r["code"] for r in response.json()["refused"]] == ["not_found"]
+                assert response.json()["refused"][0]["reason"] == control.json()["refused"][0]["reason"]
+            else:
+                assert response.status_code == control.status_code == 403, (who, url)
+        else:
+            response = page.post(url, body, follow=True)
+            if leads:
+                html = response.content.decode()
+                assert response.status_code == 200 and scene["title"] not in html, (who, url)
+                assert "Không tìm thấy mục này, hoặc bạn không được xem." in html
+            else:
+                assert response.status_code == 403, (who, url)
+    assert scene["title"] not in page.get("/inbox/").content.decode()
+    assert snapshot(scene) == before
+
+
+def test_the_owner_leader_sees_both_items_in_the_inbox(world, scene):
+    page = Client()
+    page.force_login(world.city_leader)
+    html = page.get("/inbox/").content.decode()
+    assert scene["title"] in html and f'name="extension" value="{scene["extension"]}"' in html
