@@ -57,7 +57,9 @@ def test_a_mention_in_a_comment_reaches_the_leader_who_opens_the_task(ward, brow
     leader = browse(world.city_leader, viewport=viewport)
     unread = Notification.objects.filter(recipient=world.city_leader, read_at__isnull=True).count()
     expect(leader.locator(".bell .badge")).to_have_text(str(unread))
+    # The bell opens its menu of the latest notices; "Xem tất cả" opens the list.
     leader.locator(".bell").click()
+    leader.locator(".bell-all").click()
     leader.wait_for_url("**/notifications/")
     item = leader.locator(f"#notification-{n.pk}")
     expect(item).to_contain_text(f"{world.official.display_name} nhắc đến bạn")
