@@ -294,7 +294,7 @@ def test_mine(world, api, listing):
 
 def test_mine_for_a_leader_of_many_plans_reads_them_by_subquery(world, api, listing, monkeypatch):
     """Past PLAN_IDS_INLINE_MAX plans, the plan ids are not inlined: same tasks either way."""
-    monkeypatch.setattr(selectors, "PLAN_IDS_INLINE_MAX", 0)
+    monkeypatch.setattr(selectors.lists, "PLAN_IDS_INLINE_MAX", 0)
     assert ids(api.as_(world.city_leader), "mine=true") == {"B"}
 
 
