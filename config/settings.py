@@ -220,6 +220,9 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # The worker looks for a new message this often (kombu's default, 1 s, is one job a second: the
+        # demo's first minutes of recomputes would hold its notices back for minutes).
+        "polling_interval": 0.1,
     }
     for _d in ("queue", "processed", "control"):
         (_broker_dir / _d).mkdir(parents=True, exist_ok=True)

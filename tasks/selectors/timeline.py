@@ -33,11 +33,13 @@ def task_timeline(task: Task):
     rows of one page (two queries, whatever the page's size)."""
     events = (
         TaskEvent.objects.filter(task=task)
+        .order_by()  # no ORDER BY inside a compound statement (SQLite refuses it; the UNION orders)
         .annotate(entry_kind=Value("event"), entry_id=F("id"), entry_at=F("at"))
         .values_list("entry_kind", "entry_id", "entry_at")
     )
     comments = (
         TaskComment.objects.filter(task=task)
+        .order_by()
         .annotate(entry_kind=Value("comment"), entry_id=F("id"), entry_at=F("created_at"))
         .values_list("entry_kind", "entry_id", "entry_at")
     )
