@@ -247,6 +247,24 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 WEBHOOK_URL = env.str("WEBHOOK_URL", default="")  # notifications' chat-bridge channel; empty: off
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")  # HMAC-SHA256 key of X-Reform-Signature
 
+# Zalo Official Account template messages (ZNS), the notifications' Zalo channel: on when the app id and a
+# template are set. Templates: JSON, notice kind (or "default") → the pre-approved ZNS template id.
+ZALO_OA_APP_ID = env.str("ZALO_OA_APP_ID", default="")
+ZALO_OA_SECRET_KEY = env.str("ZALO_OA_SECRET_KEY", default="")
+ZALO_OA_ACCESS_TOKEN = env.str("ZALO_OA_ACCESS_TOKEN", default="")  # seeds the stored token row
+ZALO_OA_REFRESH_TOKEN = env.str("ZALO_OA_REFRESH_TOKEN", default="")
+ZALO_OA_TEMPLATES = env.json("ZALO_OA_TEMPLATES", default={})
+ZALO_OA_MESSAGE_URL = env.str(
+    "ZALO_OA_MESSAGE_URL", default="https://business.openapi.zalo.me/message/template"
+)
+ZALO_OA_TOKEN_URL = env.str("ZALO_OA_TOKEN_URL", default="https://oauth.zaloapp.com/v4/oa/access_token")
+# A brandname SMS gateway (JSON over HTTP, README "Zalo and SMS"): on when the URL is set.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_API_KEY = env.str("SMS_GATEWAY_API_KEY", default="")  # sent as `Authorization: Bearer …`
+SMS_GATEWAY_USER = env.str("SMS_GATEWAY_USER", default="")  # or HTTP basic authentication
+SMS_GATEWAY_PASSWORD = env.str("SMS_GATEWAY_PASSWORD", default="")
+SMS_GATEWAY_BRANDNAME = env.str("SMS_GATEWAY_BRANDNAME", default="")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "org.api.authentication.ExpiringTokenAuthentication",

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .links import absolute_url, round_path, round_url, task_path, task_url  # noqa: F401  (the notices' pages)
+from .phones import NORMALIZED_REGEX as PHONE_REGEX
 from .policy import InvalidPolicy, ReminderPolicy
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,11 @@ class NotificationPreference(models.Model):
     email_mode = models.CharField(
         _("nhận email"), max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE
     )
+    # The Zalo and SMS channels: each opted into by the user, both to this mobile number (`84xxxxxxxxx`,
+    # normalized by `phones.normalize_vn_mobile`).
+    phone = models.CharField(_("số điện thoại di động"), max_length=11, blank=True)
+    zalo_enabled = models.BooleanField(_("nhận qua Zalo"), default=False)
+    sms_enabled = models.BooleanField(_("nhận qua SMS"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -160,7 +166,15 @@ class NotificationPreference(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(email_mode__in=EmailMode.values), name="notifications_pref_mode_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=PHONE_REGEX), name="notifications_pref_phone_vn"
+            ),
+            # Opting into Zalo or SMS needs the number they go to.
+            models.CheckConstraint(
+                condition=~Q(phone="") | Q(zalo_enabled=False, sms_enabled=False),
+                name="notifications_pref_phone_for_opt_in",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -317,6 +331,8 @@ class Notification(models.Model):
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
+    ZALO = "zalo", _("Zalo (ZNS)")
+    SMS = "sms", _("SMS")
 
 
 class DeliveryState(models.TextChoices):
@@ -408,6 +424,30 @@ class Delivery(Sendable):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} — {self.notification}"
+
+
+class ZaloToken(models.Model):
+    """The Zalo Official Account's current tokens: one row. Zalo's refresh token is single-use (a refresh
+    returns a new pair and voids the old refresh token), so a refresh is done under this row's lock
+    (`select_for_update`): a second worker waiting on the lock finds the new token and uses it rather than
+    refreshing with a voided one. The first row is seeded from ZALO_OA_ACCESS_TOKEN and
+    ZALO_OA_REFRESH_TOKEN."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    access_token = models.TextField(_("access token"), blank=True)
+    refresh_token = models.TextField(_("refresh token"), blank=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("làm mới lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã truy cập Zalo OA")
+        verbose_name_plural = _("mã truy cập Zalo OA")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="notifications_zalo_token_one_row")]
+
+    def __str__(self) -> str:
+        if self.refreshed_at is None:
+            return "Zalo OA"
+        return f"Zalo OA ({self.refreshed_at:%d/%m/%Y %H:%M})"
 
 
 class CalendarFeed(models.Model):

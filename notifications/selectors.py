@@ -47,6 +47,22 @@ def email_modes(user_ids) -> dict[int, str]:
     return {uid: saved.get(uid, EmailMode.IMMEDIATE) for uid in user_ids}
 
 
+def phone_channel_users(user_ids) -> tuple[set[int], set[int]]:
+    """Of these users, those who opted into Zalo and those who opted into SMS (with a phone number)."""
+    rows = (
+        NotificationPreference.objects.filter(user_id__in=user_ids)
+        .exclude(phone="")
+        .values_list("user_id", "zalo_enabled", "sms_enabled")
+    )
+    zalo, sms = set(), set()
+    for user_id, wants_zalo, wants_sms in rows:
+        if wants_zalo:
+            zalo.add(user_id)
+        if wants_sms:
+            sms.add(user_id)
+    return zalo, sms
+
+
 def reminder_policies() -> tuple[ReminderPolicy, dict[int, ReminderPolicy]]:
     """The global policy and the per-plan ones (plan id → policy, over the global one). A row that does
     not validate (edited outside the admin) is logged and ignored, never a reason to send nothing."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .models import EmailMode, Notification
+from .phones import display_vn_mobile, normalize_vn_mobile
+from .services.delivery import sms_enabled, zalo_enabled
 from .texts import in_app_summary
 from .views_feed import feed_urls
 
@@ -68,16 +72,65 @@ class PreferenceForm(forms.Form):
     email_mode = forms.ChoiceField(
         label=gettext_lazy("Nhận thông báo qua email"), choices=EmailMode.choices, widget=forms.RadioSelect
     )
+    # The Zalo and SMS fields: only when one of those channels is configured (`phone_fields`).
+    phone = forms.CharField(
+        label=gettext_lazy("Số điện thoại di động"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("Ví dụ 0912 345 678 hoặc +84 912 345 678."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    zalo = forms.BooleanField(label=gettext_lazy("Nhận thông báo qua Zalo"), required=False)
+    sms = forms.BooleanField(label=gettext_lazy("Nhận thông báo qua SMS"), required=False)
+
+    def __init__(self, *args, zalo: bool, sms: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone_fields = zalo or sms
+        for name, on in (("zalo", zalo), ("sms", sms), ("phone", self.phone_fields)):
+            if not on:
+                del self.fields[name]
+
+    def clean_phone(self):
+        raw = self.cleaned_data.get("phone", "")
+        return normalize_vn_mobile(raw) if raw.strip() else ""
+
+    def clean(self):
+        data = super().clean()
+        wants = data.get("zalo") or data.get("sms")
+        if self.phone_fields and wants and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Cần số điện thoại di động để nhận thông báo qua Zalo hoặc SMS."))
+        return data
 
 
 @login_required
 def preferences(request):
     current = selectors.preference_get(user=request.user)
-    form = PreferenceForm(request.POST or None, initial={"email_mode": current.email_mode})
+    initial = {
+        "email_mode": current.email_mode,
+        "phone": display_vn_mobile(current.phone),
+        "zalo": current.zalo_enabled,
+        "sms": current.sms_enabled,
+    }
+    form = PreferenceForm(request.POST or None, initial=initial, zalo=zalo_enabled(), sms=sms_enabled())
     if request.method == "POST" and form.is_valid():
-        services.preference_set(user=request.user, email_mode=form.cleaned_data["email_mode"])
-        messages.success(request, _("Đã lưu tùy chọn thông báo."))
-        return redirect("notifications:preferences")
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.preference_set(user=request.user, email_mode=data["email_mode"])
+                if form.phone_fields:
+                    services.preference_phone_channels_set(
+                        user=request.user,
+                        phone=data.get("phone", ""),
+                        # A channel not offered keeps the user's choice.
+                        zalo=data["zalo"] if "zalo" in form.fields else current.zalo_enabled,
+                        sms=data["sms"] if "sms" in form.fields else current.sms_enabled,
+                    )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Đã lưu tùy chọn thông báo."))
+            return redirect("notifications:preferences")
     feed = selectors.calendar_feed_get(user=request.user)
     context = {"form": form, "current": current, "calendar_feed": feed, "feed_urls": feed_urls(feed)}
     return render(request, "notifications/preferences.html", context)

@@ -31,6 +31,7 @@ from .delivery import (
 from .digests import DIGEST_AT, digests_send
 from .feeds import calendar_feed_delete, calendar_feed_reset
 from .notices import NOTICE_KINDS, notices_for_event
+from .phone_channels import preference_phone_channels_set
 from .planning import CHUNK_SIZE, PlanResult, reminders_plan, reminders_plan_chunks, reminders_plan_tasks
 from .reading import (
     notification_mark_read,
@@ -39,6 +40,7 @@ from .reading import (
     preference_set,
 )
 from .rounds import round_deadlines_plan, round_published_notify
+from .zalo import zalo_token_current, zalo_token_refresh
 
 __all__ = [
     "BACKOFF",
@@ -60,10 +62,13 @@ __all__ = [
     "notification_mark_read",
     "notifications_mark_all_read",
     "notifications_mark_task_read",
+    "preference_phone_channels_set",
     "preference_set",
     "reminders_plan",
     "reminders_plan_chunks",
     "reminders_plan_tasks",
     "round_deadlines_plan",
     "round_published_notify",
+    "zalo_token_current",
+    "zalo_token_refresh",
 ]

@@ -17,8 +17,9 @@ from django.utils import timezone
 from org.models import User
 
 from .. import channels, selectors
-from ..models import Channel, Delivery, DeliveryState, Digest, EmailMode
+from ..models import Channel, Delivery, DeliveryState, Digest, EmailMode, Notification, NotificationPreference
 from ..texts import digest_text
+from .zalo import zalo_token_current, zalo_token_refresh
 
 # The logger the one-module services had: log configuration and readers keep finding it.
 log = logging.getLogger("notifications.services")
@@ -35,18 +36,64 @@ BACKOFF = (
     dt.timedelta(hours=1),
     dt.timedelta(hours=3),
 )
+# A throttled send (a gateway's rate limit or quota, HTTP 429) waits this long and does not use up an
+# attempt: it is not the message's failure, and a daily quota can take hours to come back.
+THROTTLED_WAIT = dt.timedelta(minutes=15)
+
+
+def zalo_template_id(kind: str) -> str:
+    """The pre-approved ZNS template for a notice kind: ZALO_OA_TEMPLATES[kind], the before-due reminders
+    (`due_<n>`) under "due", else "default"; "" when none (no Zalo message is planned for that kind)."""
+    templates = settings.ZALO_OA_TEMPLATES or {}
+    family = "due" if kind.startswith("due_") else kind
+    return str(templates.get(kind) or templates.get(family) or templates.get("default") or "")
+
+
+def zalo_enabled() -> bool:
+    return bool(settings.ZALO_OA_APP_ID and settings.ZALO_OA_TEMPLATES)
+
+
+def sms_enabled() -> bool:
+    return bool(settings.SMS_GATEWAY_URL)
 
 
 def _deliveries_create(notifications: list[tuple[int, int]], *, now: dt.datetime) -> None:
     """The channel rows of newly created notifications: email now, held for the digest, or none, by each
-    recipient's preference; the webhook when one is configured."""
+    recipient's preference; the webhook when one is configured; Zalo and SMS for the recipients who opted
+    into them with a phone number, when the channel is configured (Zalo: and the kind has a template)."""
     if not notifications:
         return
     user_ids = {u for _, u in notifications}
     modes = selectors.email_modes(user_ids)
     with_email = set(User.objects.filter(pk__in=user_ids).exclude(email="").values_list("pk", flat=True))
+    zalo_users, sms_users = set(), set()
+    if zalo_enabled() or sms_enabled():
+        zalo_users, sms_users = selectors.phone_channel_users(user_ids)
+        zalo_users = zalo_users if zalo_enabled() else set()
+        sms_users = sms_users if sms_enabled() else set()
+    kinds = {}
+    if zalo_users:
+        kinds = dict(
+            Notification.objects.filter(pk__in=[n for n, u in notifications if u in zalo_users]).values_list(
+                "pk", "kind"
+            )
+        )
     rows = []
     for notification_id, user_id in notifications:
+        for channel, wanted in ((Channel.ZALO, zalo_users), (Channel.SMS, sms_users)):
+            if user_id not in wanted:
+                continue
+            if channel == Channel.ZALO and not zalo_template_id(kinds.get(notification_id, "")):
+                continue
+            rows.append(
+                Delivery(
+                    notification_id=notification_id,
+                    channel=channel,
+                    state=DeliveryState.PENDING,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
         mode = modes[user_id]
         if user_id in with_email and mode != EmailMode.OFF:
             state = DeliveryState.PENDING if mode == EmailMode.IMMEDIATE else DeliveryState.DIGEST
@@ -115,6 +162,15 @@ def _finish(
         mine.update(state=DeliveryState.SENT, sent_at=now, last_error="")
         return DeliveryState.SENT
     message = str(error)[:2000]
+    if error.throttled and not error.permanent:
+        # Not the message's failure: wait, and give the attempt back.
+        mine.update(
+            state=DeliveryState.PENDING,
+            last_error=message,
+            next_attempt_at=now + THROTTLED_WAIT,
+            attempts=F("attempts") - 1,
+        )
+        return DeliveryState.PENDING
     if error.permanent or attempts >= MAX_ATTEMPTS:
         mine.update(state=DeliveryState.FAILED, last_error=message, next_attempt_at=None)
         return DeliveryState.FAILED
@@ -127,8 +183,62 @@ def _message_id(kind: str, pk: int) -> str:
     return f"<{kind}-{pk}@{host}>"
 
 
-def _send_delivery(delivery: Delivery) -> None:
+class _ZaloSession:
+    """The access token for one batch of sends: read once, refreshed at most once per refusal."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+        self._token: str | None = None
+
+    def send(self, **message) -> str:
+        if self._token is None:
+            self._token = zalo_token_current(now=self.now)
+        try:
+            return channels.send_zalo(access_token=self._token, **message)
+        except channels.ZaloTokenExpired:
+            self._token = zalo_token_refresh(stale=self._token, now=self.now)
+        try:
+            return channels.send_zalo(access_token=self._token, **message)
+        except channels.ZaloTokenExpired as exc:  # refused again: retried later, not in a loop here
+            raise channels.ChannelError(f"{exc} (after a token refresh)") from exc
+
+
+def _phone(delivery: Delivery) -> str:
+    """The recipient's number, if they are still opted into this channel (read with the batch)."""
+    try:
+        pref = delivery.notification.recipient.notification_preference
+    except NotificationPreference.DoesNotExist:  # no preference row: never opted in
+        return ""
+    opted = pref.zalo_enabled if delivery.channel == Channel.ZALO else pref.sms_enabled
+    return pref.phone if opted else ""
+
+
+def _zalo_data(n) -> dict:
+    """The ZNS template's parameters (README "Zalo and SMS"): within ZNS's per-parameter lengths."""
+    return {
+        "title": n.title[:100],
+        "kind": n.get_kind_display()[:30],
+        "due_date": n.due_date.strftime("%d/%m/%Y") if n.due_date else "",
+        "link": n.url[:200],
+    }
+
+
+def _send_delivery(delivery: Delivery, zalo: _ZaloSession | None = None) -> None:
     n = delivery.notification
+    if delivery.channel in (Channel.ZALO, Channel.SMS):
+        phone = _phone(delivery)
+        if not phone:
+            raise channels.ChannelError("the recipient turned this off or has no number", permanent=True)
+        if delivery.channel == Channel.ZALO:
+            (zalo or _ZaloSession(timezone.now())).send(
+                phone=phone,
+                template_id=zalo_template_id(n.kind),
+                template_data=_zalo_data(n),
+                tracking_id=str(delivery.pk),
+            )
+        else:
+            channels.send_sms(to=phone, text=channels.sms_text(n.title, n.url), ref=str(delivery.pk))
+        return
     if delivery.channel == Channel.EMAIL:
         channels.send_email(
             channels.Message(
@@ -196,11 +306,17 @@ def deliveries_send(*, now: dt.datetime | None = None, limit: int = 100) -> Send
 def _deliveries_send_claimed(result: SendResult, *, now: dt.datetime, limit: int) -> int:
     """Claim and send up to `limit` due deliveries into `result`; returns how many were claimed."""
     ids = _claim(Delivery, now=now, limit=limit)
-    for d in Delivery.objects.filter(pk__in=ids).select_related("notification__recipient").order_by("id"):
+    zalo = _ZaloSession(now)
+    batch = (
+        Delivery.objects.filter(pk__in=ids)
+        .select_related("notification__recipient__notification_preference")
+        .order_by("id")
+    )
+    for d in batch:
         label = f"{d.get_channel_display()} → {d.notification.recipient.username}: {d.notification.title}"
         error = None
         try:
-            _send_delivery(d)
+            _send_delivery(d, zalo)
         except channels.ChannelError as exc:
             error = exc
             log.warning("delivery %s (%s) failed, attempt %s: %s", d.pk, d.channel, d.attempts, exc)
