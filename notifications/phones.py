@@ -23,6 +23,8 @@ _SEPARATORS = re.compile(r"[\s.\-()]")
 def normalize_vn_mobile(raw: str) -> str:
     """The number in the form `84xxxxxxxxx`, or ValidationError with a sentence a person can act on."""
     digits = _SEPARATORS.sub("", raw or "")
+    if not digits:
+        raise ValidationError(_("Nhập số điện thoại di động."), code="required")
     if digits.startswith("+"):
         digits = digits[1:]
         if not digits.startswith("84"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,94 @@ def webhook(settings):
     yield start
     for hook in hooks:
         hook.close()
+
+
+class GatewayStub:
+    """A loopback http.server in a thread speaking the Zalo OA and SMS gateway shapes (README "Zalo and
+    SMS"). `answers` maps a path to a list of (status, JSON body) answered in turn (the last one repeats);
+    a callable instead gets (headers with lower-case names, body) and returns (status, JSON body).
+    Records every request."""
+
+    def __init__(self, answers: dict):
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, dict, bytes]] = []
+        self.answers = answers
+        self.lock = threading.Lock()
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}  # names are case-blind
+                with stub.lock:
+                    stub.requests.append((self.path, headers, body))
+                    answer = stub.answers[self.path]
+                    if not callable(answer):
+                        status, data = answer.pop(0) if len(answer) > 1 else answer[0]
+                if callable(answer):
+                    status, data = answer(headers, body)
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def posted(self, path: str) -> list[tuple[dict, bytes]]:
+        return [(h, b) for p, h, b in self.requests if p == path]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+ZALO_MESSAGE = "/message/template"
+ZALO_TOKEN = "/v4/oa/access_token"
+SMS_SEND = "/sms/send"
+
+
+@pytest.fixture
+def gateway(settings):
+    """`gateway({path: answers})` starts a stub and points the Zalo and SMS settings at it."""
+    stubs = []
+
+    def start(answers: dict) -> GatewayStub:
+        stub = GatewayStub(answers)
+        stubs.append(stub)
+        settings.ZALO_OA_APP_ID = "app-123"
+        settings.ZALO_OA_SECRET_KEY = "khoa-bi-mat"
+        settings.ZALO_OA_ACCESS_TOKEN = "tok-1"
+        settings.ZALO_OA_REFRESH_TOKEN = "ref-1"
+        settings.ZALO_OA_TEMPLATES = {"overdue": "301", "default": "300"}
+        settings.ZALO_OA_MESSAGE_URL = stub.base + ZALO_MESSAGE
+        settings.ZALO_OA_TOKEN_URL = stub.base + ZALO_TOKEN
+        if SMS_SEND in answers:
+            settings.SMS_GATEWAY_URL = stub.base + SMS_SEND
+            settings.SMS_GATEWAY_API_KEY = "sms-key"
+            settings.SMS_GATEWAY_BRANDNAME = "UBND-TINH"
+        return stub
+
+    yield start
+    for stub in stubs:
+        stub.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_phone_channels(settings):
+    """Zalo and SMS are off unless a test starts a gateway."""
+    settings.ZALO_OA_APP_ID = ""
+    settings.ZALO_OA_TEMPLATES = {}
+    settings.SMS_GATEWAY_URL = ""
+    settings.SMS_GATEWAY_API_KEY = ""
