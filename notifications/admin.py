@@ -38,8 +38,8 @@ class ReminderPolicySettingAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "email_mode", "updated_at"]
-    list_filter = ["email_mode"]
+    list_display = ["user", "email_mode", "phone", "zalo_enabled", "sms_enabled", "updated_at"]
+    list_filter = ["email_mode", "zalo_enabled", "sms_enabled"]
     search_fields = ["user__username", "user__full_name", "user__email"]
     autocomplete_fields = ["user"]
 

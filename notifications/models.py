@@ -180,6 +180,20 @@ class NotificationPreference(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_email_mode_display()}"
 
+    def clean(self) -> None:
+        """The number as people write it becomes `84xxxxxxxxx` (the admin's form); opting in needs one."""
+        from .phones import normalize_vn_mobile
+
+        if self.phone:
+            try:
+                self.phone = normalize_vn_mobile(self.phone)
+            except ValidationError as exc:
+                raise ValidationError({"phone": exc.messages}) from None
+        if (self.zalo_enabled or self.sms_enabled) and not self.phone:
+            raise ValidationError(
+                {"phone": [_("Cần số điện thoại di động để nhận thông báo qua Zalo hoặc SMS.")]}
+            )
+
 
 class Notification(models.Model):
     """One notice to one user, shown in the app and carried by the deliveries. Exactly one of:

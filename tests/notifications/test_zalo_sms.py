@@ -417,3 +417,15 @@ def test_the_preferences_page_saves_the_number_normalized_and_explains_a_bad_one
 def test_without_the_gateways_the_page_offers_no_phone_fields(world, web):
     page = web.as_(world.official).get("/notifications/preferences/").content.decode()
     assert 'name="phone"' not in page
+
+
+def test_the_admin_normalizes_a_number_and_names_a_bad_one(world):
+    admin = Client()
+    admin.force_login(world.admin)
+    url = "/admin/notifications/notificationpreference/add/"
+    form = {"user": world.official.pk, "email_mode": "immediate", "phone": "0241234567", "sms_enabled": "on"}
+    r = admin.post(url, form)
+    assert r.status_code == 200 and "03, 05, 07, 08" in r.content.decode()
+    r = admin.post(url, {**form, "phone": "0912345678"})
+    assert r.status_code == 302
+    assert NotificationPreference.objects.get(user=world.official).phone == "84912345678"
