@@ -12,7 +12,7 @@ that include the event id).
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -56,7 +56,9 @@ class TaskChange:
     event_id: int | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
-        data = asdict(self)
+        # Field by field, not `dataclasses.asdict`: that deep-copies every id of a batch's tuples one by one
+        # (two seconds for a cascade's 68,000 tasks).
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["other_unit_ids"] = list(self.other_unit_ids)
         if self.task_ids:
             data["task_ids"] = list(self.task_ids)

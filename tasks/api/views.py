@@ -161,7 +161,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         body = CascadeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.task_cascade(actor=request.user, task=task, **body.validated_data)
-        data = {**result.summary(), "task_ids": [t.pk for t in result.created]}
+        data = {**result.summary(), "task_ids": result.task_ids}
         return Response(data, status=201 if result.created else 200)
 
     @extend_schema(request=SplitSerializer, responses=TaskSerializer(many=True))

@@ -24,7 +24,7 @@ package changes nobody's globals.
 """
 
 from .bulk import BulkResult, tasks_create_bulk
-from .cascade import CascadeResult, can_split, task_cascade, task_split
+from .cascade import CascadeResult, can_split, task_cascade, task_split, tasks_cascade
 from .comments import CommentAdded, task_comment_add
 from .common import TaskTransitionError
 from .crud import (
@@ -83,6 +83,7 @@ __all__ = [
     "CommentAdded",
     "can_split",
     "task_cascade",
+    "tasks_cascade",
     "task_split",
     "EDITABLE_FIELDS",
     "EVIDENCE_STATES",

@@ -10,8 +10,6 @@ was created and what was there already.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from org.models import Unit, UnitKind
 from org.selectors import user_has_role
-from plans.models import PlanState
+from plans.models import Plan, PlanState
 from plans.permissions import reach_q
 
 from ..choices import FROZEN_STATES, TaskState
 from ..models import Task
 from ..permissions import is_owner_leader
-from .bulk import tasks_create_bulk
+from .bulk import BulkResult, Content, Placement, tasks_create_batch, tasks_create_bulk
 from .common import TaskTransitionError, _lock
 from .crud import check_may_add_tasks
 
@@ -34,22 +32,33 @@ from .crud import check_may_add_tasks
 MAX_CASCADE_UNITS = 5000
 
 
-@dataclass
 class CascadeResult:
-    """What a cascade did: the copies it created, how many units had theirs already, the units aimed at."""
+    """What a cascade did: the ids of the copies it created, how many were there already, the units aimed
+    at, and (built when asked for) the copies themselves."""
 
-    created: list[Task] = field(default_factory=list)
-    existing: int = 0
-    units: int = 0
+    def __init__(self, bulk: BulkResult | None = None, *, units: int = 0):
+        self._bulk = bulk or BulkResult()
+        self.units = units
+
+    @property
+    def task_ids(self) -> list[int]:
+        return self._bulk.ids
+
+    @property
+    def existing(self) -> int:
+        return self._bulk.existing
+
+    @property
+    def created(self) -> list[Task]:
+        return self._bulk.created
 
     def summary(self) -> dict:
-        return {"created": len(self.created), "existing": self.existing, "units": self.units}
+        return {"created": len(self.task_ids), "existing": self.existing, "units": self.units}
 
 
-def _targets(task: Task, *, unit_kind: str | None, units) -> list[int]:
-    """The ids of the units a cascade of `task` aims at, in the plan's reach; a unit outside it is refused,
-    named by the id it was given as (one answer for a unit out of reach and one that does not exist)."""
-    plan = task.plan
+def _targets(plan, *, unit_kind: str | None, units) -> list[int]:
+    """The ids of the units a cascade aims at, in the plan's reach; a unit outside it is refused, named by
+    the id it was given as (one answer for a unit out of reach and one that does not exist)."""
     if bool(unit_kind) == bool(units):
         raise ValidationError({"unit_kind": [_("Chọn một cấp đơn vị hoặc một danh sách đơn vị.")]})
     if unit_kind:
@@ -88,39 +97,75 @@ def task_cascade(
     *, actor, task: Task, unit_kind: str | None = None, units=None, assign: bool | None = None, now=None
 ) -> CascadeResult:
     """Issue a copy of `task` to every unit of `unit_kind` in its plan's reach, or to `units` (ids or
-    units): title, description, dates, priority and criterion code copied, no lead (each unit's leaders
-    choose theirs). The copies are assigned at once when the plan is issued and the task has a due date
-    (`assign=None`), else drafts. Leaders of the plan's owner unit only. A retry creates only what is
-    missing (the key (source, unit)); the result says what was created and what was there."""
+    units): `tasks_cascade` of this one task (the page and the API's cascade of a task)."""
+    return tasks_cascade(
+        actor=actor, plan=task.plan, tasks=[task], unit_kind=unit_kind, units=units, assign=assign, now=now
+    )
+
+
+@transaction.atomic
+def tasks_cascade(
+    *,
+    actor,
+    plan: Plan,
+    tasks,
+    unit_kind: str | None = None,
+    units=None,
+    assign: bool | None = None,
+    now=None,
+) -> CascadeResult:
+    """Issue a plan's template tasks (`tasks`: tasks or ids of the plan) to every unit of `unit_kind` in the
+    plan's reach, or to `units` (ids or units), in ONE batch: a copy of each task per unit (title,
+    description, dates, priority and criterion code copied, no lead: each unit's leaders choose theirs),
+    one history row per copy and one outbox event. A task's copies are assigned at once when the plan is
+    issued and the task has a due date (`assign=None`), else drafts. Leaders of the plan's owner unit only.
+    Each template is checked once for all its copies. A retry creates only what is missing (the key
+    (source, unit)); the result says what was created and what was there."""
     now = now or timezone.now()
-    task = _lock(task)
-    if not is_owner_leader(task, actor):
+    ids = sorted({int(getattr(t, "pk", t)) for t in tasks})
+    # The templates' rows locked (in id order, so two cascades never wait on each other in a cycle): a
+    # cascade of the same task runs after this one has committed, and then finds every copy there.
+    templates = list(
+        Task.objects.select_for_update(of=("self",))
+        .select_related("plan__owner_unit", "assignee_unit")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if not templates or len(templates) != len(ids) or any(t.plan_id != plan.pk for t in templates):
+        raise ValidationError({"tasks": [_("Các nhiệm vụ phải thuộc kế hoạch này.")]})
+    plan = templates[0].plan
+    if not is_owner_leader(templates[0], actor):
         raise PermissionDenied(
             _("Chỉ lãnh đạo đơn vị ban hành kế hoạch được giao nhiệm vụ này cho các đơn vị.")
         )
-    check_may_add_tasks(actor, task.plan)
-    if task.state == TaskState.CANCELLED or task.source_id is not None:
+    check_may_add_tasks(actor, plan)
+    if any(t.state == TaskState.CANCELLED or t.source_id is not None for t in templates):
         raise TaskTransitionError(_("Không giao tiếp được nhiệm vụ đã hủy hoặc nhiệm vụ là bản giao."))
-    ids = _targets(task, unit_kind=unit_kind, units=units or ())
-    if assign is None:
-        assign = task.plan.state == PlanState.ISSUED and task.due_date is not None
-    rows = [
-        {
-            "title": task.title,
-            "description": task.description,
-            "assignee_unit": unit_id,
-            "start_date": task.start_date,
-            "due_date": task.due_date,
-            "priority": task.priority,
-            "criterion_code": task.criterion_code,
-            "source": task.pk,
-        }
-        for unit_id in ids
+    unit_ids = _targets(plan, unit_kind=unit_kind, units=units or ())
+    contents = [
+        Content(
+            plan=plan,
+            fields={
+                "title": t.title,
+                "description": t.description,
+                "start_date": t.start_date,
+                "due_date": t.due_date,
+                "priority": t.priority,
+                "criterion_code": t.criterion_code,
+                "source": t.pk,
+            },
+            assign=(plan.state == PlanState.ISSUED and t.due_date is not None) if assign is None else assign,
+            row=i,
+        )
+        for i, t in enumerate(templates, start=1)
     ]
-    result = tasks_create_bulk(
-        actor=actor, plan=task.plan, rows=rows, assign=assign, check_actor=False, now=now
-    )
-    return CascadeResult(created=result.created, existing=result.existing, units=len(ids))
+    placements = [
+        Placement(i, unit_id, None, n)
+        for i in range(len(contents))
+        for n, unit_id in enumerate(unit_ids, start=i * len(unit_ids) + 1)
+    ]
+    result = tasks_create_batch(actor=actor, plan=plan, contents=contents, placements=placements, now=now)
+    return CascadeResult(result, units=len(unit_ids))
 
 
 def can_split(user, task: Task) -> bool:
