@@ -4,7 +4,7 @@ series' units or every unit of a kind in the plan's reach, until the series ends
 occurrences, editing changes the ones not yet created (those created live their own lives), skipping
 names one period that is never created.
 
-`series_generate_due` (a beat job) creates what is due in bulk, one `tasks_create_bulk` per plan, and is
+`series_generate_due` (a beat job) creates what is due in one batch for every plan, and is
 idempotent: the unique key (series, period, unit) makes a cycle run twice, or after a killed worker, create
 each occurrence once. An occurrence already past due when the job first sees it is not created (a series
 started late does not flood its units with overdue tasks).
@@ -14,21 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from criteria.models import Criterion
 from org.calendar import get_calendar
 from org.models import Membership, Unit, UnitKind
 from plans.models import PlanState
-from plans.permissions import can_manage_plan, plan_reaches, reach_q
+from plans.permissions import can_manage_plan, plan_reaches, reach_root
 
 from .. import schedule as sched
 from ..models import Schedule, Task, TaskSeries
-from .bulk import tasks_create_bulk
+from .bulk import Content, Placement, tasks_write_bulk
 from .crud import ASSIGNEE_OUT_OF_REACH, LEAD_NOT_MEMBER, check_may_add_tasks
 
 log = logging.getLogger(__name__)
@@ -189,9 +189,13 @@ def series_due_occurrences(series: TaskSeries, today: dt.date, calendar=None) ->
     return [o for o in found if o.create_on <= today and o.key not in skipped]
 
 
+@transaction.atomic
 def series_generate_due(*, now=None) -> int:
-    """Create every occurrence due to be created now, of every active series, in bulk: one batch (one
-    transaction, one outbox event) per plan. Returns how many tasks were created."""
+    """Create every occurrence due to be created now, of every active series, in ONE batch: one transaction
+    and one statement for the tasks and their history rows, one outbox event per plan. The rows are checked
+    set-based: the units are those of the plan's reach (read, not given), a lead only for a unit they are an
+    active member of, and a series whose criterion is no longer scored in its plan's set is left out (and
+    logged) while the others go on. Returns how many tasks were created."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     calendar = get_calendar()
@@ -202,30 +206,63 @@ def series_generate_due(*, now=None) -> int:
             starts_on__lte=today + dt.timedelta(days=2 * _MAX_LEAD_DAYS),
         )
         .exclude(ends_on__lt=today)
-        .select_related("plan__owner_unit", "plan__criteria_set", "created_by")
+        .select_related("plan__owner_unit__parent", "plan__criteria_set")
         .prefetch_related("assignee_units")
         .order_by("plan_id", "id")
     )
-    by_plan: dict[int, list[tuple[TaskSeries, list[sched.Occurrence]]]] = defaultdict(list)
+    items: list[tuple[TaskSeries, list[sched.Occurrence]]] = []
     for series in active:
         due = series_due_occurrences(series, today, calendar)
         if due:
-            by_plan[series.plan_id].append((series, due))
-    created = 0
-    for items in by_plan.values():
-        created += _generate_plan(items, now=now)
-    return created
+            items.append((series, due))
+    items = _scored_only(items)
+    if not items:
+        return 0
+    contents, placements = _batch(items)
+    result = tasks_write_bulk(contents=contents, placements=placements, actor=None, now=now)
+    return len(result.ids)
 
 
-def _generate_plan(items, *, now) -> int:
-    plan = items[0][0].plan
+def _scored_only(items):
+    """The series whose criterion code (if any) is a scored criterion of their plan's set: one query."""
+    wanted = {(s.plan.criteria_set_id, s.criterion_code) for s, _o in items if s.criterion_code}
+    scored = (
+        set(
+            Criterion.objects.filter(
+                criteria_set_id__in={set_id for set_id, _c in wanted if set_id},
+                code__in={code for _s, code in wanted},
+                rule__isnull=False,
+            ).values_list("criteria_set_id", "code")
+        )
+        if wanted
+        else set()
+    )
+    kept = []
+    for series, occurrences in items:
+        if series.criterion_code and (series.plan.criteria_set_id, series.criterion_code) not in scored:
+            log.warning(
+                "recurring series %s not generated: %r is not a scored criterion of plan %s's set",
+                series.pk,
+                series.criterion_code,
+                series.plan_id,
+            )
+            continue
+        kept.append((series, occurrences))
+    return kept
+
+
+def _batch(items) -> tuple[list[Content], list[Placement]]:
+    """Every due occurrence of every series for each of its units, less what earlier cycles created (the
+    unique key stays the guard): the contents (a series' occurrence) and their placements (its units)."""
+    plans = {s.plan_id: s.plan for s, _o in items}
     kinds = {s.unit_kind for s, _o in items if s.unit_kind}
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    if kinds:
-        for pk, kind in (
-            Unit.objects.filter(reach_q(plan), kind__in=kinds).order_by("path").values_list("pk", "kind")
-        ):
-            by_kind[kind].append(pk)
+    # Every unit of the kinds asked for, once, with its path: a plan's reach is a path prefix.
+    units = (
+        list(Unit.objects.filter(kind__in=kinds).order_by("path").values_list("pk", "kind", "path"))
+        if kinds
+        else []
+    )
+    roots = {pk: reach_root(plan.owner_unit).path for pk, plan in plans.items()}
     leads = {s.lead_id for s, _o in items if s.lead_id}
     members = (
         set(
@@ -236,44 +273,59 @@ def _generate_plan(items, *, now) -> int:
         if leads
         else set()
     )
-    # What earlier cycles created is left out before the insert (the unique key stays the guard).
     existing = set(
         Task.objects.filter(
             series_id__in=[s.pk for s, _o in items], period__in={o.key for _s, occ in items for o in occ}
         ).values_list("series_id", "period", "assignee_unit_id")
     )
-    rows = []
+    contents: list[Content] = []
+    placements: list[Placement] = []
+    reach: dict[tuple[int, str], list[int]] = {}
     for series, occurrences in items:
-        unit_ids = (
-            by_kind[series.unit_kind]
-            if series.unit_kind
-            else [u.pk for u in series.assignee_units.all() if plan_reaches(plan, u)]
-        )
+        plan = series.plan
+        if series.unit_kind:
+            key = (plan.pk, series.unit_kind)
+            if key not in reach:
+                root = roots[plan.pk]
+                reach[key] = [
+                    pk for pk, kind, path in units if kind == series.unit_kind and path.startswith(root)
+                ]
+            unit_ids = reach[key]
+        else:
+            unit_ids = [u.pk for u in series.assignee_units.all() if plan_reaches(plan, u)]
         for occurrence in occurrences:
-            for unit_id in unit_ids:
-                if (series.pk, occurrence.key, unit_id) in existing:
-                    continue
-                lead_id = series.lead_id if (series.lead_id, unit_id) in members else None
-                rows.append(
-                    {
+            index = len(contents)
+            rows = [
+                Placement(
+                    index,
+                    unit_id,
+                    series.lead_id if (series.lead_id, unit_id) in members else None,
+                    len(placements) + n + 1,
+                )
+                for n, unit_id in enumerate(
+                    u for u in unit_ids if (series.pk, occurrence.key, u) not in existing
+                )
+            ]
+            if not rows:
+                continue
+            contents.append(
+                Content(
+                    plan=plan,
+                    fields={
                         "title": series.title,
                         "description": series.description,
                         "criterion_code": series.criterion_code,
                         "priority": series.priority,
-                        "assignee_unit": unit_id,
-                        "lead": lead_id,
                         "start_date": min(occurrence.create_on, occurrence.due),
                         "due_date": occurrence.due,
                         "series": series.pk,
                         "period": occurrence.key,
-                    }
+                    },
+                    assign=True,
+                    row=index + 1,
+                    actor_id=series.created_by_id,
+                    own_actor=True,
                 )
-    if not rows:
-        return 0
-    actor = items[0][0].created_by
-    try:
-        result = tasks_create_bulk(actor=actor, plan=plan, rows=rows, assign=True, check_actor=False, now=now)
-    except ValidationError as exc:  # e.g. a criterion removed from the plan's set: the other plans go on
-        log.warning("recurring series of plan %s not generated: %s", plan.pk, exc.messages[:5])
-        return 0
-    return len(result.created)
+            )
+            placements.extend(rows)
+    return contents, placements
