@@ -3,7 +3,7 @@ against what the plan and the database hold, then write them all as drafts, or n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -59,6 +59,15 @@ class _Known:
     scored_codes: set[str]  # codes of the scored criteria of the plan's set
     bound: bool  # is the plan bound to a criteria set?
     seen: set[tuple[str, str]]  # (unit code, title) of the plan's tasks and of the rows so far
+    priorities: dict = field(default_factory=dict)  # a priority cell's value → its choice (or None)
+
+    def priority(self, value):
+        """The priority a cell names: each distinct value read once (a file repeats a few of them)."""
+        try:
+            return self.priorities[value]
+        except KeyError:
+            self.priorities[value] = found = xlsx.priority_from_cell(value)
+            return found
 
     @classmethod
     def load(cls, plan: Plan, rows: list[tuple[int, dict]]) -> _Known:
@@ -81,7 +90,16 @@ class _Known:
             if bound
             else set()
         )
-        seen = set(plan.tasks.exclude(state=TaskState.CANCELLED).values_list("assignee_unit__code", "title"))
+        # Only the plan's tasks that a row could repeat: those of the file's units with one of its titles
+        # (the titles as the rows give them, spaces collapsed as they are written).
+        titles = {" ".join(text(r.get("title")).split()) for _n, r in rows} - {""}
+        code_of = {u.pk: code for code, u in units.items()}
+        seen = {
+            (code_of[unit_id], title)
+            for unit_id, title in plan.tasks.filter(assignee_unit_id__in=code_of, title__in=titles)
+            .exclude(state=TaskState.CANCELLED)
+            .values_list("assignee_unit_id", "title")
+        }
         return cls(units, leads, lead_units, scored_codes, bound, seen)
 
 
@@ -128,7 +146,7 @@ def _check_row(raw: dict, known: _Known) -> tuple[list[str], dict]:
             if known.bound
             else _("kế hoạch chưa gắn bộ tiêu chí nên phải để trống mã tiêu chí")
         )
-    priority = xlsx.priority_from_cell(raw.get("priority"))
+    priority = known.priority(raw.get("priority"))
     if priority is None:
         problems.append(
             _("mức ưu tiên '%(value)s' không phải: Bình thường, Cao, Khẩn")
