@@ -1,5 +1,5 @@
-"""Bulk creation at national scale (issue 15), measured in `make bench`: a cascade of one plan's 20-task
-template to every commune in its reach (`task_cascade`, one call per template task), a 1,000-row XLSX
+"""Bulk creation at national scale (issue 15), measured in `make bench`: a cascade of a national plan's
+20-task template to every unit of the country (`tasks_cascade`, one batch: 68,000 tasks), a 1,000-row XLSX
 import (`tasks_import_xlsx`) and one cycle of recurring occurrences for every unit (`series_generate_due`
 over a "reports" series per unit kind in every province's plan), each next to its floor.
 
@@ -170,24 +170,98 @@ def templates_create(plan, leader, *, today: dt.date, n: int = TEMPLATE_TASKS) -
 
 # --- 1. the cascade -------------------------------------------------------------------------------------
 
+NATIONAL_CODE = "BENCH-VN"
 
-def bench_cascade(plan, leader, *, repeat: int, now) -> dict:
-    from tasks.services import task_cascade
 
-    templates = templates_create(plan, leader, today=timezone.localdate(now))
-    since = marks()
-    units = _units_in_reach(plan, "commune")
+def national_setup(*, today: dt.date):
+    """A national unit above the 34 provinces (the data set has none: its provinces are roots), its leader
+    and its issued plan, bound to the provinces' criteria set: the plan reaches every unit of the country.
+    The provinces are moved under it with one UPDATE of the materialised paths; `national_undo` moves them
+    back. Returns (plan, leader, ids of the 3,400 units below the national one)."""
+    from org.models import Membership, Role, Unit, User
+    from plans.models import Plan
 
-    def real():
-        for template in templates:
-            task_cascade(actor=leader, task=template, unit_kind="commune", now=now)
+    model, _leader = _province_plan()
+    with transaction.atomic():
+        root = Unit.objects.create(code=NATIONAL_CODE, name="Bộ Nội vụ (thử tải)", kind="province")
+        execute("UPDATE org_unit SET path = %s WHERE id = %s", [f"/{root.pk}/", root.pk])
+        execute(
+            "UPDATE org_unit SET path = %s || path, parent_id = coalesce(parent_id, %s) WHERE id <> %s",
+            [f"/{root.pk}", root.pk, root.pk],
+        )
+        root.refresh_from_db()
+        leader = User.objects.create(username="bench-vn-leader", full_name="Lãnh đạo Bộ (thử tải)")
+        Membership.objects.create(user=leader, unit=root, role=Role.LEADER)
+        plan = Plan(
+            owner_unit=root,
+            number="1/KH-BNV",
+            title="Kế hoạch CCHC toàn quốc (thử tải)",
+            year=model.year,
+            issued_on=today,
+            criteria_set=model.criteria_set,
+            state="issued",
+            created_by=leader,
+        )
+        plan.save()
+    units = list(Unit.objects.exclude(pk=root.pk).order_by("path").values_list("pk", flat=True))
+    return plan, leader, units
 
-    out = _measure(
-        real, lambda: floor_cascade(plan, templates, units, actor=leader, now=now), since, repeat=repeat
-    )
+
+def national_undo() -> None:
+    """Delete the national plan's tasks, the plan, its leader and the national unit; the provinces are
+    roots again, with their paths as before."""
+    from org.models import Unit
+
+    root = Unit.objects.filter(code=NATIONAL_CODE).values_list("pk", flat=True).first()
+    if root is None:
+        return
+    with transaction.atomic():
+        plans = "SELECT id FROM plans_plan WHERE owner_unit_id = %s"
+        tasks = f"SELECT id FROM tasks_task WHERE plan_id IN ({plans})"
+        execute(
+            "DELETE FROM notifications_delivery WHERE notification_id IN (SELECT id FROM "
+            f"notifications_notification WHERE task_id IN ({tasks}))",
+            [root],
+        )
+        execute(f"DELETE FROM notifications_notification WHERE task_id IN ({tasks})", [root])
+        execute(f"DELETE FROM tasks_taskevent WHERE task_id IN ({tasks})", [root])
+        execute(f"DELETE FROM tasks_task WHERE plan_id IN ({plans})", [root])
+        execute("DELETE FROM plans_plan WHERE owner_unit_id = %s", [root])
+        execute(
+            "DELETE FROM org_user WHERE id IN (SELECT user_id FROM org_membership WHERE unit_id = %s)", [root]
+        )
+        execute("DELETE FROM org_membership WHERE unit_id = %s", [root])
+        prefix = f"/{root}"
+        execute(
+            "UPDATE org_unit SET path = substr(path, %s), parent_id = nullif(parent_id, %s) WHERE id <> %s "
+            "AND path LIKE %s",
+            [len(prefix) + 1, root, root, prefix + "/%"],
+        )
+        execute("DELETE FROM org_unit WHERE id = %s", [root])
+
+
+def bench_cascade(*, repeat: int, now) -> dict:
+    """The national plan's 20-task template to every unit of the country in one batch (`tasks_cascade`,
+    what the API's and the page's cascade of one task also go through)."""
+    from tasks.services import tasks_cascade
+
+    national_undo()  # a run interrupted before its end left it
+    try:
+        plan, leader, units = national_setup(today=timezone.localdate(now))
+        templates = templates_create(plan, leader, today=timezone.localdate(now))
+        since = marks()
+
+        def real():
+            tasks_cascade(actor=leader, plan=plan, tasks=templates, units=units, now=now)
+
+        out = _measure(
+            real, lambda: floor_cascade(plan, templates, units, actor=leader, now=now), since, repeat=repeat
+        )
+    finally:
+        national_undo()
     out["units"] = len(units)
     out["templates"] = len(templates)
-    return out  # the templates go with the part's final undo
+    return out
 
 
 # --- 2. the XLSX import ---------------------------------------------------------------------------------
@@ -357,8 +431,8 @@ def bench_bulk(*, repeat: int, import_rows_n: int = IMPORT_ROWS, log=None) -> di
     start = marks()
     out: dict = {"load_average_start": os.getloadavg()}
     try:
-        log(f"bulk: cascade of {TEMPLATE_TASKS} template tasks of {plan.owner_unit.code}'s plan")
-        out["cascade"] = bench_cascade(plan, leader, repeat=repeat, now=now)
+        log(f"bulk: cascade of a national plan's {TEMPLATE_TASKS} template tasks to every unit")
+        out["cascade"] = bench_cascade(repeat=repeat, now=now)
         log(f"bulk: XLSX import of {import_rows_n} rows")
         out["import"] = bench_import(plan, leader, repeat=repeat, now=now, n=import_rows_n)
         log("bulk: recurring occurrences, one cycle")

@@ -909,7 +909,7 @@ def table(result: dict) -> str:
         bk = result["bulk"]
         c, i, sr = bk["cascade"], bk["import"], bk["series"]
         for d, label in (
-            (c, f"cascade: {c['templates']} template tasks × {c['units']} communes = {c['rows']} tasks"),
+            (c, f"cascade: {c['templates']} template tasks × {c['units']} units = {c['rows']} tasks"),
             (i, f"XLSX import: {i['rows']} rows"),
             (sr, f"recurring occurrences ({sr['period']}): {sr['rows']} tasks, {sr['plans']} plans"),
         ):

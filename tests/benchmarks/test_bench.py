@@ -232,9 +232,15 @@ def _bulk_tables() -> tuple[int, int, int, int]:
     )
 
 
+def _units_tree() -> list[tuple]:
+    from org.models import Unit
+
+    return list(Unit.objects.order_by("pk").values_list("pk", "parent_id", "path"))
+
+
 def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
     from benchmarks import bulk as bulk_bench
-    from tasks.services import series_generate_due, task_cascade, tasks_import_xlsx
+    from tasks.services import series_generate_due, task_cascade, tasks_cascade, tasks_import_xlsx
 
     now = timezone.now()
     today = timezone.localdate(now)
@@ -270,7 +276,25 @@ def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
             "assigned",
         )
     )
-    for real, floor, state in cases:
+    tree = _units_tree()
+
+    def national_case():
+        # The national plan's template to every unit of the country, in one batch (set up last: it moves
+        # the provinces under a national unit, which the province plan's loaded units do not know).
+        national, national_leader, everyone = bulk_bench.national_setup(today=today)
+        assert len(everyone) == len(tree)
+        templates = bulk_bench.templates_create(national, national_leader, today=today, n=4)
+        return (
+            lambda: tasks_cascade(
+                actor=national_leader, plan=national, tasks=templates, units=everyone, now=now
+            ),
+            lambda: bulk_bench.floor_cascade(national, templates, everyone, actor=national_leader, now=now),
+            "assigned",
+        )
+
+    digests = []
+    for case in [*cases, national_case]:
+        real, floor, state = case if isinstance(case, tuple) else case()
         since = bulk_bench.marks()
         with transaction.atomic():
             floor()
@@ -285,15 +309,20 @@ def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
 
         assert set(Task.objects.filter(pk__gt=since[0]).values_list("state", flat=True)) == {state}
         bulk_bench.undo(since)
-    # One occurrence for every generated unit (the series cover each unit kind of every province's plan).
+        digests.append(floor_digest)
+    # One occurrence for every generated unit (the series cover each unit kind of every province's plan),
+    # and one copy of each of the 4 national templates for every unit.
     from org.models import Unit
 
-    assert floor_digest[0] == Unit.objects.filter(code__startswith="L").count()
+    assert digests[2][0] == Unit.objects.filter(code__startswith="L").count()
+    assert digests[3][0] == 4 * len(tree)
     from tasks.models import TaskSeries
 
     bulk_bench.undo(start)
     TaskSeries.objects.filter(pk__in=[s.pk for s in series]).delete()
+    bulk_bench.national_undo()
     assert _bulk_tables() == before
+    assert _units_tree() == tree
 
 
 def test_the_bulk_benchmark_runs_and_leaves_no_rows_behind(dataset):
@@ -301,6 +330,7 @@ def test_the_bulk_benchmark_runs_and_leaves_no_rows_behind(dataset):
     from notifications.models import Notification
 
     before = _bulk_tables()
+    tree = _units_tree()
     notifications = Notification.objects.count()
     out = bulk_bench.bench_bulk(repeat=2, import_rows_n=30)
     for key in ("cascade", "import", "series"):
@@ -308,6 +338,8 @@ def test_the_bulk_benchmark_runs_and_leaves_no_rows_behind(dataset):
         assert len(out[key]["runs"]) == 2 and len(out[key]["floor_runs"]) == bulk_bench.FLOOR_RUNS
         assert out[key]["seconds"] > 0 and out[key]["floor"] > 0
     assert out["cascade"]["rows"] == bulk_bench.TEMPLATE_TASKS * out["cascade"]["units"]
+    assert out["cascade"]["units"] == len(tree)  # every unit of the country
+    assert _units_tree() == tree  # the national unit gone, the provinces roots again
     assert out["import"]["rows"] == 30
     assert out["series"]["plans"] == 34
     assert all(out[k]["outbox_left"] == 0 for k in ("cascade", "import", "series"))  # all dispatched

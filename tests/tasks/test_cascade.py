@@ -192,3 +192,57 @@ def test_the_cascade_page_issues_the_copies_and_says_how_many(world, source, web
     r = client.post(f"/tasks/{source.pk}/cascade/", {}, follow=True)
     assert r.status_code == 400 and "Chọn một cấp đơn vị" in r.content.decode()
     assert web.as_(world.official).get(f"/tasks/{source.pk}/cascade/").status_code == 404
+
+
+def test_after_a_cascade_the_next_reminder_cycle_and_the_scores_include_every_copy(world):
+    """A plan's template of two tasks cascaded in one batch (`tasks_cascade`) to the city's three
+    communes: the recompute counts every copy as pending on its criterion, and the reminder cycle on the
+    due day reminds every copy's people."""
+    import time_machine
+
+    from notifications.models import Notification
+    from notifications.services import reminders_plan
+    from scoring.models import LeafScore
+    from scoring.services import scores_recompute
+    from tasks.services import tasks_cascade
+    from tests.factories import bound_plan, criteria_set_from
+    from tests.scoring.sets import NOW, SET_2026, TZ
+
+    third = unit("X03", parent=world.city)
+    user("canbo.x03", memberships=[(third, "official")])
+    cs = criteria_set_from(SET_2026)
+    plan = bound_plan(world, cs, number="10/KH-UBND")
+    due = dt.date(2026, 6, 19)  # the Friday after NOW (a Monday)
+    templates = [
+        task_create_in(plan, world.city_leader, world.city, title="Báo cáo CCHC quý II", code="1.4", due=due),
+        task_create_in(plan, world.city_leader, world.city, title="Kế hoạch CCHC năm", code="1.1", due=due),
+    ]
+    with time_machine.travel(NOW, tick=False):
+        result = tasks_cascade(
+            actor=world.city_leader, plan=plan, tasks=templates, unit_kind=UnitKind.COMMUNE, now=NOW
+        )
+        assert result.summary() == {"created": 6, "existing": 0, "units": 3}
+        copies = set(result.task_ids)
+        assert set(Task.objects.filter(source__in=templates).values_list("pk", flat=True)) == copies
+        assert TaskEvent.objects.filter(task_id__in=copies, action=TaskAction.ASSIGN).count() == 6
+        scores_recompute(criteria_set=cs, now=NOW)
+    communes = (world.commune, world.other_commune, third)
+    for code in ("1.1", "1.4"):
+        leaves = LeafScore.objects.filter(criteria_set=cs, criterion__code=code, unit__in=communes)
+        assert sorted((leaf.unit_id, leaf.pending) for leaf in leaves) == sorted((u.pk, 1) for u in communes)
+    # The copies are due on Friday: the cycle at 08:00 that day plans their due-day reminders.
+    reminders_plan(now=dt.datetime(2026, 6, 19, 8, 0, tzinfo=TZ))
+    reminded = set(
+        Notification.objects.filter(task_id__in=copies, kind__startswith="due_").values_list(
+            "task_id", flat=True
+        )
+    )
+    assert reminded == copies
+
+
+def task_create_in(plan, leader, owner, *, title: str, code: str, due: dt.date) -> Task:
+    from tasks.services import task_create
+
+    return task_create(
+        actor=leader, plan=plan, title=title, assignee_unit=owner, due_date=due, criterion_code=code
+    )
