@@ -97,16 +97,32 @@ def task_event_after_commit(change: TaskChange) -> None:
 
 
 def task_events_after_commit(changes: list[TaskChange]) -> None:
-    """`task_event_after_commit` for many changes at once (a bulk approval): the outbox rows written in one
-    insert, each dispatched after commit as one task's event, exactly as if the tasks were acted on one by
-    one (the receivers see nothing new)."""
+    """Record several changes (a batch's events, one per plan; a bulk approval's, one per task) in the outbox
+    with one insert (same transaction), and dispatch them together after commit: each row reaches the
+    receivers as its own event, exactly as if the tasks were acted on one by one."""
     from .models import Outbox
 
-    if not changes:
+    if len(changes) == 1:
+        task_event_after_commit(changes[0])
         return
     rows = Outbox.objects.bulk_create([Outbox(payload=change.as_dict()) for change in changes])
-    for row in rows:
-        transaction.on_commit(lambda pk=row.pk: dispatch(pk))
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: dispatch_many(ids))
+
+
+def _send(row) -> bool:
+    """Send one outbox row's change to every receiver; True when all succeeded (else its attempt noted)."""
+    from .models import Outbox
+
+    change = TaskChange.from_dict(row.payload, row.pk)
+    failed = False
+    for receiver, result in task_changed.send_robust(sender=TaskChange, change=change):
+        if isinstance(result, Exception):
+            failed = True
+            log.warning("task_changed receiver %r failed, will retry: %r", receiver, result)
+    if failed:
+        Outbox.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_attempt_at=timezone.now())
+    return not failed
 
 
 def dispatch(outbox_id: int) -> bool:
@@ -116,17 +132,22 @@ def dispatch(outbox_id: int) -> bool:
     row = Outbox.objects.filter(pk=outbox_id).first()
     if row is None:  # another dispatcher got there first
         return True
-    change = TaskChange.from_dict(row.payload, row.pk)
-    failed = False
-    for receiver, result in task_changed.send_robust(sender=TaskChange, change=change):
-        if isinstance(result, Exception):
-            failed = True
-            log.warning("task_changed receiver %r failed, will retry: %r", receiver, result)
-    if failed:
-        Outbox.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_attempt_at=timezone.now())
+    if not _send(row):
         return False
     Outbox.objects.filter(pk=row.pk).delete()
     return True
+
+
+def dispatch_many(outbox_ids: list[int]) -> int:
+    """`dispatch` of several rows, read with one query and the delivered ones deleted with one. Returns
+    how many were delivered (a row another dispatcher got first counts)."""
+    from .models import Outbox
+
+    rows = list(Outbox.objects.filter(pk__in=outbox_ids).order_by("pk"))
+    delivered = [row.pk for row in rows if _send(row)]
+    if delivered:
+        Outbox.objects.filter(pk__in=delivered).delete()
+    return len(delivered) + len(outbox_ids) - len(rows)
 
 
 def outbox_dispatch_pending(*, older_than_seconds: int = 20, limit: int = 1000) -> int:

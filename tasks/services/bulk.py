@@ -38,7 +38,7 @@ from plans.models import Plan, PlanState
 from plans.permissions import reach_q
 
 from ..choices import Priority, TaskAction, TaskState
-from ..events import TaskChange, task_event_after_commit
+from ..events import TaskChange, task_events_after_commit
 from ..models import Task, TaskEvent
 from .crud import ASSIGNEE_OUT_OF_REACH, LEAD_NOT_MEMBER, check_may_add_tasks
 from .transitions import SCORED_ACTIONS
@@ -452,7 +452,8 @@ def _write_orm(cols: list[_Columns], placements: list[Placement], *, actor_id, n
 
 
 def _announce(cols: list[_Columns], placements: list[Placement], ids: list, *, actor_id) -> None:
-    """ONE outbox event per plan and action of the batch: the ids of every task and every unit concerned."""
+    """ONE outbox event per plan and action of the batch: the ids of every task and every unit concerned;
+    the events written with one insert and dispatched together after commit."""
     groups: dict[tuple[int, str], tuple[list[int], set[int], set]] = defaultdict(lambda: ([], set(), set()))
     for p, pk in zip(placements, ids, strict=True):
         if pk is None:
@@ -463,9 +464,10 @@ def _announce(cols: list[_Columns], placements: list[Placement], ids: list, *, a
         task_ids.append(pk)
         units.add(p.unit_id)
         actors.add(c.assigned_by_id if action == TaskAction.ASSIGN else actor_id)
+    changes = []
     for (plan_id, action), (task_ids, units, actors) in groups.items():
         ordered = sorted(units)
-        task_event_after_commit(
+        changes.append(
             TaskChange(
                 task_id=task_ids[0],
                 action=action,
@@ -477,6 +479,8 @@ def _announce(cols: list[_Columns], placements: list[Placement], ids: list, *, a
                 task_ids=tuple(task_ids),
             )
         )
+    if changes:
+        task_events_after_commit(changes)
 
 
 def tasks_write_bulk(*, contents: list[Content], placements: list[Placement], actor, now) -> BulkResult:

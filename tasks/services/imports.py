@@ -19,7 +19,7 @@ from plans.permissions import reach_q
 from .. import xlsx
 from ..choices import TaskState
 from ..models import Task
-from .bulk import tasks_create_bulk
+from .bulk import Content, Placement, tasks_write_bulk
 from .crud import check_may_add_tasks
 
 #: At most this many errors are listed; the rest are counted.
@@ -31,7 +31,7 @@ def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]
     """Add a plan's tasks from an XLSX file (the template `tasks.xlsx.import_template` offers: unit code,
     title, dates, criterion code, priority, lead, description). Every row is checked first; any bad row
     refuses the whole file with the errors by row number, and nothing is written. The tasks are drafts,
-    written by `tasks_create_bulk` (up to `TASK_IMPORT_MAX_ROWS` rows in a constant number of queries)."""
+    written by `tasks_write_bulk` (up to `TASK_IMPORT_MAX_ROWS` rows in a constant number of queries)."""
     now = now or timezone.now()
     check_may_add_tasks(actor, plan)
     rows = _read_rows(data)
@@ -209,10 +209,20 @@ def _row_lead(username: str, unit: Unit | None, code: str, known: _Known, proble
 
 def _write_rows(*, actor, plan: Plan, clean: list[tuple[int, dict]], now) -> list[Task]:
     """Create the checked rows' tasks (in the import's transaction) in bulk: a constant number of queries
-    for the whole file, one history row per task and one outbox event for the file."""
-    rows = [{**fields, "row": rownum} for rownum, fields in clean]
-    try:
-        result = tasks_create_bulk(actor=actor, plan=plan, rows=rows, check_actor=False, now=now)
-    except ValidationError as exc:  # checked above; kept so a missed case still names its row
-        raise ValidationError({"file": exc.message_dict.get("rows", exc.messages)}) from exc
-    return result.created
+    for the whole file, one history row per task and one outbox event for the file. The rows were checked
+    above against everything a task of the file may say (the unit in the plan's reach, the lead a member of
+    it, a scored criterion code, the dates, the priority), so they go to `tasks_write_bulk` as they are."""
+    contents = [
+        Content(
+            plan=plan,
+            fields={k: v for k, v in fields.items() if k not in ("assignee_unit", "lead")},
+            assign=False,
+            row=rownum,
+        )
+        for rownum, fields in clean
+    ]
+    placements = [
+        Placement(i, fields["assignee_unit"].pk, getattr(fields["lead"], "pk", None), rownum)
+        for i, (rownum, fields) in enumerate(clean)
+    ]
+    return tasks_write_bulk(contents=contents, placements=placements, actor=actor, now=now).created

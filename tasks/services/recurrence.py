@@ -172,19 +172,28 @@ def series_skip(*, actor, series: TaskSeries, period: str, skip: bool = True, no
     return series
 
 
-def series_due_occurrences(series: TaskSeries, today: dt.date, calendar=None) -> list[sched.Occurrence]:
-    """The occurrences of the series whose creation day has come and that are not past due nor skipped."""
+def series_due_occurrences(
+    series: TaskSeries, today: dt.date, calendar=None, memo: dict | None = None
+) -> list[sched.Occurrence]:
+    """The occurrences of the series whose creation day has come and that are not past due nor skipped.
+    `memo` (a dict kept over one cycle) computes each distinct schedule once: a cycle's series mostly share
+    theirs (the four report periods of every plan)."""
     calendar = calendar or get_calendar()
-    found = sched.occurrences(
-        schedule=series.schedule,
-        due_day=series.due_day,
-        lead_days=series.lead_days,
-        starts_on=max(series.starts_on, today),
-        ends_on=series.ends_on,
-        until=today + dt.timedelta(days=2 * _MAX_LEAD_DAYS),
-        calendar=calendar,
-        rrule_text=series.rrule,
-    )
+    args = {
+        "schedule": series.schedule,
+        "due_day": series.due_day,
+        "lead_days": series.lead_days,
+        "starts_on": max(series.starts_on, today),
+        "ends_on": series.ends_on,
+        "until": today + dt.timedelta(days=2 * _MAX_LEAD_DAYS),
+        "rrule_text": series.rrule,
+    }
+    key = tuple(args.values())
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = sched.occurrences(calendar=calendar, **args)
+        if memo is not None:
+            memo[key] = found
     skipped = set(series.skipped or ())
     return [o for o in found if o.create_on <= today and o.key not in skipped]
 
@@ -211,8 +220,9 @@ def series_generate_due(*, now=None) -> int:
         .order_by("plan_id", "id")
     )
     items: list[tuple[TaskSeries, list[sched.Occurrence]]] = []
+    memo: dict = {}
     for series in active:
-        due = series_due_occurrences(series, today, calendar)
+        due = series_due_occurrences(series, today, calendar, memo)
         if due:
             items.append((series, due))
     items = _scored_only(items)
