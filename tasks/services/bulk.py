@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -99,18 +100,41 @@ class Placement:
     row: int = 0
 
 
+class CreatedTasks(Sequence):
+    """The tasks a batch created, as a sequence whose length is known at once and whose `Task` instances
+    are built on first use (a page that says how many were created never builds 1,000 of them)."""
+
+    def __init__(self, ids: list[int], built):
+        self._ids = ids
+        self._built = built
+
+    @cached_property
+    def _tasks(self) -> list[Task]:
+        return self._built()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index):
+        return self._tasks[index]
+
+    def __iter__(self):
+        return iter(self._tasks)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
+
+
 class BulkResult:
     """What a bulk creation did: the ids of the tasks it created (in the rows' order), how many rows were
-    there already (their key existed), and, built when asked for, the created tasks themselves."""
+    there already (their key existed), and the created tasks themselves (built when first used)."""
 
     def __init__(self, ids=(), existing: int = 0, built=None):
         self.ids: list[int] = list(ids)
         self.existing = existing
-        self._built = built or (lambda: [])
-
-    @cached_property
-    def created(self) -> list[Task]:
-        return self._built()
+        self.created = CreatedTasks(self.ids, built or (lambda: []))
 
 
 def _row_error(rownum: int, name: str, message) -> str:

@@ -3,6 +3,7 @@ against what the plan and the database hold, then write them all as drafts, or n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,7 +28,7 @@ _ERRORS_SHOWN = 50
 
 
 @transaction.atomic
-def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> list[Task]:
+def tasks_import_xlsx(*, actor, plan: Plan, data: bytes, now=None) -> Sequence[Task]:
     """Add a plan's tasks from an XLSX file (the template `tasks.xlsx.import_template` offers: unit code,
     title, dates, criterion code, priority, lead, description). Every row is checked first; any bad row
     refuses the whole file with the errors by row number, and nothing is written. The tasks are drafts,
@@ -207,7 +208,7 @@ def _row_lead(username: str, unit: Unit | None, code: str, known: _Known, proble
     return lead
 
 
-def _write_rows(*, actor, plan: Plan, clean: list[tuple[int, dict]], now) -> list[Task]:
+def _write_rows(*, actor, plan: Plan, clean: list[tuple[int, dict]], now) -> Sequence[Task]:
     """Create the checked rows' tasks (in the import's transaction) in bulk: a constant number of queries
     for the whole file, one history row per task and one outbox event for the file. The rows were checked
     above against everything a task of the file may say (the unit in the plan's reach, the lead a member of
