@@ -13,7 +13,7 @@ from django.utils import timezone
 from org.models import UnitKind
 from tasks.choices import TaskAction, TaskState
 from tasks.models import Outbox, Task, TaskEvent
-from tasks.services import task_cascade, task_split, tasks_create_bulk
+from tasks.services import TaskTransitionError, task_cascade, task_split, tasks_create_bulk
 from tests.factories import unit, user
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +246,47 @@ def task_create_in(plan, leader, owner, *, title: str, code: str, due: dt.date) 
     return task_create(
         actor=leader, plan=plan, title=title, assignee_unit=owner, due_date=due, criterion_code=code
     )
+
+
+def test_a_plan_s_template_cascades_in_one_batch_once(world, source, django_capture_on_commit_callbacks):
+    """`tasks_cascade` of two template tasks: one outbox event for every copy; a retry creates nothing; a
+    task of another plan or a cancelled one refuses the whole batch."""
+    from tasks.services import tasks_cascade
+
+    other = world.task("draft", unit=world.city, title="Niêm yết thủ tục hành chính", due=_due(40))
+    Outbox.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=False):
+        result = tasks_cascade(
+            actor=world.city_leader, plan=world.plan, tasks=[source, other.pk], unit_kind=UnitKind.COMMUNE
+        )
+    assert result.summary() == {"created": 4, "existing": 0, "units": 2}
+    [row] = Outbox.objects.all()
+    assert sorted(row.payload["task_ids"]) == sorted(result.task_ids)
+    copies = Task.objects.filter(pk__in=result.task_ids)
+    assert sorted((c.source_id, c.assignee_unit_id, c.due_date) for c in copies) == sorted(
+        (t.pk, u.pk, t.due_date) for t in (source, other) for u in (world.commune, world.other_commune)
+    )
+    again = tasks_cascade(
+        actor=world.city_leader,
+        plan=world.plan,
+        tasks=[source, other],
+        units=[world.commune, world.other_commune],
+    )
+    assert again.summary() == {"created": 0, "existing": 4, "units": 2}
+
+    from plans import services as plan_services
+
+    elsewhere = plan_services.plan_create(
+        actor=world.city_leader, owner_unit=world.city, number="99/KH", title="Kế hoạch khác", year=2026
+    )
+    foreign = task_create_in(elsewhere, world.city_leader, world.city, title="Việc khác", code="", due=_due())
+    with pytest.raises(ValidationError) as refused:
+        tasks_cascade(actor=world.city_leader, plan=world.plan, tasks=[source, foreign], unit_kind="commune")
+    assert "tasks" in refused.value.message_dict
+    cancelled = world.task("cancelled", unit=world.city, title="Đã hủy", due=_due())
+    with pytest.raises(TaskTransitionError):
+        tasks_cascade(
+            actor=world.city_leader, plan=world.plan, tasks=[source, cancelled], unit_kind="commune"
+        )
+    assert Task.objects.filter(source__in=[source, other]).count() == 4
+    assert not Task.objects.filter(source=cancelled).exists()
