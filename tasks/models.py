@@ -177,6 +177,11 @@ class Task(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["plan", "state"]),
             models.Index(fields=["state", "effective_due_date"]),
             models.Index(fields=["lead", "state"]),
+            # The import's duplicate check reads the (unit, title) of a plan's tasks of the file's units and
+            # titles from this index alone (with the state, to leave cancelled tasks out).
+            models.Index(
+                fields=["plan", "assignee_unit", "title"], include=["state"], name="task_import_key_idx"
+            ),
             # Scoring reads a batch of units' linked tasks from this index alone (an index-only scan): it
             # includes the columns that decide the status, the plan, and the latest metric and its tie-break.
             models.Index(

@@ -99,6 +99,7 @@ class _Known:
             (code_of[unit_id], title)
             for unit_id, title in plan.tasks.filter(assignee_unit_id__in=code_of, title__in=titles)
             .exclude(state=TaskState.CANCELLED)
+            .order_by()  # no sort: read from the (plan, assignee unit, title) index alone
             .values_list("assignee_unit_id", "title")
         }
         return cls(units, leads, lead_units, scored_codes, bound, seen)
