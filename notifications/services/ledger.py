@@ -130,3 +130,44 @@ def _ledger_insert_orm(ledger: list[tuple], now: dt.datetime, kind: LedgerKind) 
         for n in scoped.filter(created_at=now).values(*kind.created)
         if tuple(n[c] for c in kind.key) not in existing
     ]
+
+
+def ledger_insert_fanout(
+    groups: list[tuple[tuple, list[int]]], now: dt.datetime, kind: LedgerKind = EVENT_LEDGER
+) -> list[dict]:
+    """Insert, for each (row, recipient ids) of `groups`, the row once per recipient (the row in
+    `kind.columns` order, its `recipient_id` left out: each recipient's id goes there), skipping those the
+    ledger has, and return the rows this call inserted: what `ledger_insert` of the rows written out one
+    per recipient does, in one statement on PostgreSQL, where each row's values travel once whatever its
+    number of recipients (a batch's notice of a task to the unit's officials says the same to each)."""
+    groups = [(row, recipients) for row, recipients in groups if recipients]
+    if not groups:
+        return []
+    at = kind.index("recipient_id")
+    if connection.vendor != "postgresql":
+        rows = [(*row[:at], user_id, *row[at + 1 :]) for row, recipients in groups for user_id in recipients]
+        return _ledger_insert_orm(rows, now, kind)
+    q = connection.ops.quote_name
+    columns = [c for c in kind.columns if c != "recipient_id"]
+    types = [t for c, t in zip(kind.columns, kind.types, strict=True) if c != "recipient_id"]
+    select = ", ".join("r.recipient_id" if c == "recipient_id" else f"x.{q(c)}" for c in kind.columns)
+    record = ", ".join(f"{q(c)} {t}" for c, t in zip(columns, types, strict=True))
+    sql = (
+        f"INSERT INTO {q(Notification._meta.db_table)} ({', '.join(q(c) for c in kind.columns)}, "
+        f"{q('created_at')}) SELECT {select}, %s FROM json_to_recordset(%s::json) "
+        f"AS x({record}, recipient_ids bigint[]) CROSS JOIN LATERAL unnest(x.recipient_ids) "
+        "AS r(recipient_id) "
+        f"ON CONFLICT ({', '.join(q(c) for c in kind.key)}) WHERE {kind.predicate_sql} "
+        "DO NOTHING "
+        f"RETURNING {', '.join(q(c) for c in kind.created)}"
+    )
+    document = json.dumps(
+        [
+            {**dict(zip(columns, (*row[:at], *row[at + 1 :]), strict=True)), "recipient_ids": recipients}
+            for row, recipients in groups
+        ],
+        default=dt.date.isoformat,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, document])
+        return [dict(zip(kind.created, row, strict=True)) for row in cursor.fetchall()]

@@ -15,9 +15,9 @@ from tasks.models import Task, TaskComment, TaskEvent
 
 from ..models import Notification
 from ..texts import mention_text, notice_text
-from .common import _TASK_FIELDS, Planned, _batched, _People, _task_info
+from .common import _TASK_FIELDS, Planned, _People, _task_info
 from .delivery import _deliveries_create
-from .ledger import EVENT_LEDGER, ledger_insert
+from .ledger import EVENT_LEDGER, ledger_insert, ledger_insert_fanout
 
 # Task actions that send a notice at once, and the notice kind (one of `EVENT_KINDS`).
 NOTICE_KINDS = {
@@ -83,8 +83,8 @@ def batch_event_id(task_id: int) -> int:
 
 def _batch_notices(kind: str, *, change: TaskChange, now: dt.datetime) -> list[Planned]:
     """The notices of a batch event (one per task and recipient), planned in bulk through the ledger: a
-    few queries and one insert per 2,000 rows whatever the batch's size; at most once per (task, recipient,
-    kind), so a retried event creates nothing."""
+    few queries and one insert whatever the batch's size; at most once per (task, recipient, kind), so a
+    retried event creates nothing."""
     if kind not in BATCH_KINDS:
         raise ValueError(f"a batch event cannot carry the notice {kind!r}")
     tasks = list(Task.objects.filter(pk__in=change.task_ids).values(*_TASK_FIELDS).order_by("id"))
@@ -106,30 +106,21 @@ def _batch_notices(kind: str, *, change: TaskChange, now: dt.datetime) -> list[P
     actor = User.objects.filter(pk=change.actor_id).first() if change.actor_id else None
     actor_name = actor.display_name if actor else ""
     languages = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "language"))
-    texts: dict[tuple[int, str], tuple[str, str]] = {}
-    ledger = []
+    # One row per task and language, with its recipients: each task's text is written once per language
+    # its recipients read (the words once per language, `notice_text`), and travels once to the ledger.
+    groups = []
     for t in tasks:
-        info = _task_info(t)
+        by_language: dict[str, list[int]] = {}
         for user_id in sorted(by_task[t["id"]]):
-            language = languages.get(user_id) or "vi"
-            if (t["id"], language) not in texts:
-                texts[t["id"], language] = notice_text(info, kind, language, actor=actor_name)
-            title, body = texts[t["id"], language]
-            ledger.append(
-                (
-                    user_id,
-                    kind,
-                    t["id"],
-                    t["plan_id"],
-                    title,
-                    body,
-                    t["effective_due_date"],
-                    batch_event_id(t["id"]),
-                )
-            )
-    created = []
-    for chunk in _batched(ledger, 2000):
-        created.extend(ledger_insert(chunk, now, EVENT_LEDGER))
+            by_language.setdefault(languages.get(user_id) or "vi", []).append(user_id)
+        if not by_language:
+            continue
+        info = _task_info(t)
+        for language, recipients in by_language.items():
+            title, body = notice_text(info, kind, language, actor=actor_name)
+            row = (None, kind, t["id"], t["plan_id"], title, body, t["effective_due_date"])
+            groups.append(((*row, batch_event_id(t["id"])), recipients))
+    created = ledger_insert_fanout(groups, now, EVENT_LEDGER)
     _deliveries_create([(n["id"], n["recipient_id"]) for n in created], now=now)
     return [Planned(notification_id=n.pop("id"), **n) for n in created]
 
