@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -67,6 +68,49 @@ def history_count(since: int) -> int:
     return _scalar("SELECT count(*) FROM tasks_taskevent WHERE task_id > %s", [since])
 
 
+def notice_digest(since: int) -> tuple[int, str]:
+    """(count, md5) of the notices of the tasks above id `since`: recipient, kind, plan, the task's unit and
+    title, the notice's title and body (the task's id in its link written as "ID"), due date, and whether
+    its event id is the batch key of its task (minus the task's id)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(md5(string_agg(concat_ws('|', n.recipient_id, n.kind, n.plan_id, "
+            "t.assignee_unit_id, t.title, n.title, replace(n.body, '/tasks/' || t.id || '/', '/tasks/ID/'), "
+            "n.due_date, n.event_id = -t.id), ',' ORDER BY t.plan_id, t.assignee_unit_id, t.title, "
+            "n.recipient_id)), '') FROM notifications_notification n JOIN tasks_task t ON t.id = n.task_id "
+            "WHERE n.task_id > %s",
+            [since],
+        )
+        return cursor.fetchone()
+
+
+@contextmanager
+def changes_sent():
+    """The task changes sent to the receivers (`tasks.events.task_changed`) while in the block, kept in
+    the list it gives: what the notice jobs the dispatch queued are about."""
+    from tasks.events import task_changed
+
+    changes: list = []
+
+    def keep(sender, change, **kwargs):
+        changes.append(change)
+
+    task_changed.connect(keep, weak=False, dispatch_uid="benchmarks.bulk.changes_sent")
+    try:
+        yield changes
+    finally:
+        task_changed.disconnect(dispatch_uid="benchmarks.bulk.changes_sent")
+
+
+def notices_plan(changes) -> int:
+    """What the worker's notice job (`notices_for_event_job`) does for each of these changes, run here in
+    turn (its body, as a worker runs it; the queued jobs themselves are purged): returns how many notices
+    were created."""
+    from notifications.tasks import notices_for_event_job
+
+    return sum(notices_for_event_job.run(c.event_id, c.as_dict()) for c in changes)
+
+
 def undo(since: tuple[int, int]) -> None:
     """Delete the tasks above the marks, their history, notifications and deliveries, and the outbox rows;
     purge the jobs their dispatch queued (no worker runs during this part)."""
@@ -88,7 +132,7 @@ def undo(since: tuple[int, int]) -> None:
         cursor.execute("VACUUM tasks_task, tasks_taskevent, tasks_outbox")
 
 
-def _measure(real, floor, since, *, repeat: int) -> dict:
+def _measure(real, floor, since, *, repeat: int, notices: bool = False) -> dict:
     """One untimed run of the real path (imports, connections and caches warmed, as the floor's first run
     warms them), then the floor's `FLOOR_RUNS` runs and the real path's `repeat` runs taken in turn (floor,
     real, floor, real, …), so that a change of the machine's load between them falls on both. Each floor run
@@ -97,23 +141,31 @@ def _measure(real, floor, since, *, repeat: int) -> dict:
     out: dict = {"floor_runs": [], "runs": []}
     real()
     undo(since)
-    digests = set()
+    digests, notice_digests = set(), set()
     for turn in range(max(FLOOR_RUNS, repeat)):
         if turn < FLOOR_RUNS:
             out["floor_runs"].append(committed(floor))
             out["floor_digest"] = task_digest(since[0])
             out["floor_history"] = history_count(since[0])
+            out["floor_notices"] = notice_digest(since[0]) if notices else None
             undo(since)
         if turn < repeat:
             out["runs"].append(timed(real))
             digests.add(task_digest(since[0]))
             out["history"] = history_count(since[0])
+            notice_digests.add(notice_digest(since[0]) if notices else None)
             # Dispatched after commit (the jobs queued on the broker) and so deleted: what is left was not.
             out["outbox_left"] = _scalar("SELECT count(*) FROM tasks_outbox WHERE id > %s", [since[1]])
             undo(since)
     out["digest"] = digests.pop() if len(digests) == 1 else None
     out["rows"] = out["floor_digest"][0]
-    out["same_rows"] = out["digest"] == out["floor_digest"] and out["history"] == out["floor_history"]
+    out["notices"] = notice_digests.pop() if len(notice_digests) == 1 else "differ"
+    out["same_rows"] = (
+        out["digest"] == out["floor_digest"]
+        and out["history"] == out["floor_history"]
+        and out["notices"] == out["floor_notices"]
+    )
+    out["notice_rows"] = out["floor_notices"][0] if notices else 0
     out["seconds"] = sorted(out["runs"])[len(out["runs"]) // 2]
     out["floor"] = min(out["floor_runs"])
     return out
@@ -258,10 +310,16 @@ def bench_cascade(*, repeat: int, now) -> dict:
         since = marks()
 
         def real():
-            tasks_cascade(actor=leader, plan=plan, tasks=templates, units=units, now=now)
+            with changes_sent() as changes:
+                tasks_cascade(actor=leader, plan=plan, tasks=templates, units=units, now=now)
+            notices_plan(changes)
 
         out = _measure(
-            real, lambda: floor_cascade(plan, templates, units, actor=leader, now=now), since, repeat=repeat
+            real,
+            lambda: floor_cascade(plan, templates, units, actor=leader, now=now),
+            since,
+            repeat=repeat,
+            notices=True,
         )
     finally:
         national_undo()

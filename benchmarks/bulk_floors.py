@@ -1,7 +1,7 @@
 """The floors of the bulk part (`benchmarks/bulk.py`, issue 15): for each bulk path, the single statement the
 database needs for the same rows, hand-written as data-modifying CTEs: the task rows (`INSERT … SELECT`),
-their history rows and the outbox row(s). `tests/benchmarks/test_bench.py` checks that each writes the task
-rows of its real path."""
+their history rows and the outbox row(s), and for the cascade the assigned notices of its copies.
+`tests/benchmarks/test_bench.py` checks that each writes the rows of its real path."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ def _execute(sql: str, params) -> int:
 
 
 def floor_cascade(plan, templates, unit_ids: list[int], *, actor, now) -> int:
-    """The copies of every template for every unit, their history rows and one outbox row."""
+    """The copies of every template for every unit, their history rows, one outbox row, and the
+    "assigned" notice of every copy to each active official of its unit but the actor (the copies have no
+    lead), in Vietnamese, through the ledger's key (event id minus the task's id)."""
+    from django.conf import settings
+
     from org.calendar import get_calendar
 
     calendar = get_calendar()
@@ -39,6 +43,10 @@ def floor_cascade(plan, templates, unit_ids: list[int], *, actor, now) -> int:
         "effective": [calendar.next_working_day(t.due_date) for t in templates],
         "priorities": [t.priority for t in templates],
         "codes": [t.criterion_code for t in templates],
+        # What every notice of the batch says of the plan and the actor, and the task links' start.
+        "plan_line": f"Kế hoạch: {plan.number} — {plan.title}",
+        "actor_line": f"Người giao: {actor.display_name}",
+        "link": f"Xem nhiệm vụ: {settings.SITE_URL.rstrip('/')}/tasks/",
     }
     return _execute(
         "WITH t AS (SELECT * FROM unnest(%(ids)s::bigint[], %(titles)s::text[], %(descriptions)s::text[], "
@@ -47,9 +55,19 @@ def floor_cascade(plan, templates, unit_ids: list[int], *, actor, now) -> int:
         f"code)), new AS (INSERT INTO tasks_task ({_COLUMNS}) SELECT %(plan)s, t.title, t.description, "
         "u.unit_id, t.start_date, t.due_date, t.effective, t.priority, t.code, 0, 'assigned', %(now)s, "
         "%(actor)s, %(now)s, %(now)s, t.source_id, NULL, '' FROM t CROSS JOIN "
-        "unnest(%(units)s::bigint[]) AS u(unit_id) RETURNING id, assignee_unit_id, state, source_id), "
+        "unnest(%(units)s::bigint[]) AS u(unit_id) "
+        "RETURNING id, assignee_unit_id, state, source_id, title, effective_due_date), "
         f"ev AS (INSERT INTO tasks_taskevent ({_EVENT_COLUMNS}) SELECT id, 'assign', '', state, %(actor)s, "
-        "%(now)s, '', jsonb_build_object('bulk', true, 'source', source_id) FROM new) "
+        "%(now)s, '', jsonb_build_object('bulk', true, 'source', source_id) FROM new), "
+        "notice AS (INSERT INTO notifications_notification (recipient_id, kind, task_id, plan_id, title, "
+        "body, due_date, event_id, created_at) SELECT m.user_id, 'assigned', new.id, %(plan)s, "
+        "left('Nhiệm vụ mới được giao: ' || new.title, 500), 'Nhiệm vụ: ' || new.title || E'\\n' || "
+        "%(plan_line)s || E'\\n' || 'Đơn vị thực hiện: ' || o.name || E'\\n' || 'Hạn hoàn thành: ' || "
+        "to_char(new.effective_due_date, 'DD/MM/YYYY') || E'\\n' || %(actor_line)s || E'\\n' || "
+        "%(link)s || new.id || '/', new.effective_due_date, -new.id, %(now)s FROM new "
+        "JOIN org_unit o ON o.id = new.assignee_unit_id "
+        "JOIN org_membership m ON m.unit_id = new.assignee_unit_id AND m.role = 'official' "
+        "JOIN org_user mu ON mu.id = m.user_id AND mu.is_active WHERE m.user_id <> %(actor)s) "
         "INSERT INTO tasks_outbox (payload, created_at, attempts) SELECT jsonb_build_object('task_id', "
         "min(id), 'action', 'assign', 'plan_id', %(plan)s, 'assignee_unit_id', min(assignee_unit_id), "
         "'actor_id', %(actor)s, 'affects_score', true, 'task_ids', jsonb_agg(id ORDER BY id)), %(now)s, 0 "

@@ -747,7 +747,7 @@ def run(args) -> dict:
         checks["round: the same rows every run"] = all(rd[k]["digest"] for k in ("open", "close", "freeze"))
     if "bulk" in result:
         bk = result["bulk"]
-        checks["bulk: each floor writes its real path's task and history rows, every run"] = all(
+        checks["bulk: each floor writes its real path's task, history and notice rows, every run"] = all(
             bk[k]["same_rows"] for k in ("cascade", "import", "series")
         )
     result["checks"] = checks
@@ -909,7 +909,11 @@ def table(result: dict) -> str:
         bk = result["bulk"]
         c, i, sr = bk["cascade"], bk["import"], bk["series"]
         for d, label in (
-            (c, f"cascade: {c['templates']} template tasks × {c['units']} units = {c['rows']} tasks"),
+            (
+                c,
+                f"cascade: {c['templates']} template tasks × {c['units']} units = {c['rows']} tasks, "
+                f"{c['notice_rows']} assigned notices",
+            ),
             (i, f"XLSX import: {i['rows']} rows"),
             (sr, f"recurring occurrences ({sr['period']}): {sr['rows']} tasks, {sr['plans']} plans"),
         ):

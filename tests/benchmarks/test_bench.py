@@ -256,7 +256,12 @@ def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
             task_cascade(actor=leader, task=template, unit_kind="commune", now=now)
 
     cases.append(
-        (cascade, lambda: bulk_bench.floor_cascade(plan, templates, units, actor=leader, now=now), "assigned")
+        (
+            cascade,
+            lambda: bulk_bench.floor_cascade(plan, templates, units, actor=leader, now=now),
+            "assigned",
+            True,
+        )
     )
     rows = bulk_bench.import_rows(plan, today=today, n=40)
     data = bulk_bench.import_file(rows)
@@ -265,6 +270,7 @@ def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
             lambda: tasks_import_xlsx(actor=leader, plan=plan, data=data, now=now),
             lambda: bulk_bench.floor_import(plan, rows, actor=leader, now=now),
             "draft",
+            False,
         )
     )
     series = bulk_bench.series_setup(today=today)
@@ -274,6 +280,7 @@ def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
             lambda: series_generate_due(now=moment),
             lambda: bulk_bench.floor_series([s.pk for s in series], occurrence, now=moment),
             "assigned",
+            False,
         )
     )
     tree = _units_tree()
@@ -290,21 +297,30 @@ def test_the_bulk_floors_write_the_task_rows_of_the_bulk_services(dataset):
             ),
             lambda: bulk_bench.floor_cascade(national, templates, everyone, actor=national_leader, now=now),
             "assigned",
+            True,
         )
 
     digests = []
     for case in [*cases, national_case]:
-        real, floor, state = case if isinstance(case, tuple) else case()
+        real, floor, state, notices = case if isinstance(case, tuple) else case()
         since = bulk_bench.marks()
         with transaction.atomic():
             floor()
         floor_digest = bulk_bench.task_digest(since[0])
         floor_history = bulk_bench.history_count(since[0])
+        floor_notices = bulk_bench.notice_digest(since[0])
         bulk_bench.undo(since)
         assert bulk_bench.task_digest(since[0]) == (0, "")
-        real()
+        assert bulk_bench.notice_digest(since[0]) == (0, "")
+        with bulk_bench.changes_sent() as changes:
+            real()
         assert bulk_bench.task_digest(since[0]) == floor_digest and floor_digest[0] >= 3
         assert bulk_bench.history_count(since[0]) == floor_history == floor_digest[0]
+        if notices:
+            # A cascade's floor writes the assigned notices too: those the notice job plans for the
+            # copies (each to its unit's officials), text for text.
+            assert bulk_bench.notices_plan(changes) == floor_notices[0] > floor_digest[0]
+            assert bulk_bench.notice_digest(since[0]) == floor_notices
         from tasks.models import Task
 
         assert set(Task.objects.filter(pk__gt=since[0]).values_list("state", flat=True)) == {state}
