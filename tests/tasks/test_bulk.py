@@ -64,6 +64,39 @@ def test_the_import_writes_one_history_row_per_task_and_one_outbox_event(
     assert row.payload["action"] == TaskAction.CREATE and row.payload["affects_score"] is False
 
 
+# Titles that an array literal must quote: quotes, a backslash, braces, commas, the word NULL, an empty
+# description, and one line breaks.
+AWKWARD = [
+    ('Báo cáo "quý" {I}, II', 'Mô tả có \\ và "ngoặc"\nxuống dòng'),
+    ("NULL", ""),
+    ("C:\\thư mục\\báo cáo, {}", "{a,b}"),
+    ("Đánh giá 'mức độ' hài lòng", "NULL"),
+]
+
+
+def test_awkward_titles_and_descriptions_are_written_as_they_are(world):
+    rows = [
+        {"title": t, "description": d, "assignee_unit": world.commune, "due_date": _due()} for t, d in AWKWARD
+    ]
+    created = tasks_create_bulk(actor=world.city_leader, plan=world.plan, rows=rows).created
+    stored = list(Task.objects.filter(pk__in=[t.pk for t in created]).order_by("pk"))
+    assert [(t.title, t.description) for t in stored] == AWKWARD
+    assert all(t.description is not None for t in stored)
+
+
+def test_the_import_finds_an_awkward_title_the_plan_has(world):
+    title = AWKWARD[0][0]
+    tasks_import_xlsx(actor=world.city_leader, plan=world.plan, data=_sheet([["X01", title, _due(), ""]]))
+    with pytest.raises(ValidationError) as refused:
+        tasks_import_xlsx(
+            actor=world.city_leader,
+            plan=world.plan,
+            data=_sheet([["X02", title, _due(), ""], ["X01", title, _due(), ""]]),
+        )
+    [message] = refused.value.message_dict["file"]
+    assert message.startswith("Dòng 3:") and "X01" in message  # the other unit's row is not a repeat
+
+
 def _import_queries(world, n: int) -> int:
     with CaptureQueriesContext(connection) as ctx:
         created = tasks_import_xlsx(
