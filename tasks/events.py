@@ -102,6 +102,8 @@ def task_events_after_commit(changes: list[TaskChange]) -> None:
     receivers as its own event, exactly as if the tasks were acted on one by one."""
     from .models import Outbox
 
+    if not changes:
+        return
     if len(changes) == 1:
         task_event_after_commit(changes[0])
         return
