@@ -17,6 +17,7 @@ TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(TEST_DB) REDIS_URL
 venv: $(STAMP)
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(PY) || python3 -m venv $(VENV)
+	@dpkg -s $(LDAP_BUILD_DEBS) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LDAP_BUILD_DEBS) >/dev/null; }
 	$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/pip install -q --disable-pip-version-check ".[dev]"
 	npm ci --no-audit --no-fund --silent
@@ -49,10 +50,15 @@ check: venv
 # gettext's xgettext (Django's makemessages); PDF documents (WeasyPrint) need Pango, HarfBuzz's subsetter
 # and a local serif font (DejaVu Serif renders every Vietnamese letter).
 PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# python-ldap (org.sso) builds against these; the LDAP sign-in tests start their own slapd (never the service).
+LDAP_BUILD_DEBS := libldap2-dev libsasl2-dev
+LDAP_DEBS := $(LDAP_BUILD_DEBS) slapd ldap-utils
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v xgettext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS) >/dev/null; }
+	@dpkg -s $(LDAP_DEBS) >/dev/null 2>&1 || { apt-get update -qq && echo "slapd slapd/no_configuration boolean true" | debconf-set-selections && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confdef $(LDAP_DEBS) >/dev/null; }
 
 services:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

@@ -321,6 +321,61 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip_address"
 AXES_VERBOSE = False
 
+# Sign-in with the province's accounts (org.sso, README "Sign-in with the province's accounts"). Both off
+# unless configured; local accounts keep signing in either way. A first sign-in is linked by username or
+# e-mail to an account an administrator created; SSO_CREATE_USERS=1 creates unknown users instead.
+SSO_CREATE_USERS = env.bool("SSO_CREATE_USERS", default=False)
+# Roles a claim or group mapping may grant (memberships are only ever added; "admin" is granted by people).
+SSO_MAPPED_ROLES = env.list("SSO_MAPPED_ROLES", default=["official", "leader", "appraiser"])
+# OpenID Connect (mozilla-django-oidc), on when OIDC_RP_CLIENT_ID is set: the endpoints each, or read from
+# the provider's OIDC_OP_DISCOVERY_URL (…/.well-known/openid-configuration). Redirect URI to register at the
+# provider: SITE_URL + /accounts/oidc/callback/.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_CREATE_USER = SSO_CREATE_USERS
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+# Optional mapping: the claims naming a unit code and a role (e.g. unit_code, role); empty: no mapping.
+OIDC_UNIT_CLAIM = env.str("OIDC_UNIT_CLAIM", default="")
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="")
+OIDC_AUTHENTICATE_CLASS = "org.sso.OidcSignInStartView"
+OIDC_CALLBACK_CLASS = "org.sso.OidcCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+# LDAP / Active Directory (django-auth-ldap), on when LDAP_SERVER_URI is set; it signs in through the same
+# username and password form, before the local accounts (and behind the login throttle).
+LDAP_SERVER_URI = env.str("LDAP_SERVER_URI", default="")
+LDAP_ENABLED = bool(LDAP_SERVER_URI)
+AUTH_LDAP_SERVER_URI = LDAP_SERVER_URI
+AUTH_LDAP_BIND_DN = env.str("LDAP_BIND_DN", default="")
+AUTH_LDAP_BIND_PASSWORD = env.str("LDAP_BIND_PASSWORD", default="")
+AUTH_LDAP_START_TLS = env.bool("LDAP_START_TLS", default=False)
+LDAP_USER_SEARCH_BASE = env.str("LDAP_USER_SEARCH_BASE", default="")
+# Active Directory: (sAMAccountName=%(user)s).
+LDAP_USER_FILTER = env.str("LDAP_USER_FILTER", default="(uid=%(user)s)")
+LDAP_ATTR_FULL_NAME = env.str("LDAP_ATTR_FULL_NAME", default="cn")
+LDAP_ATTR_EMAIL = env.str("LDAP_ATTR_EMAIL", default="mail")
+AUTH_LDAP_USER_ATTR_MAP = {"full_name": LDAP_ATTR_FULL_NAME, "email": LDAP_ATTR_EMAIL}
+AUTH_LDAP_ALWAYS_UPDATE_USER = False  # the account is ours: LDAP only fills a user it creates
+AUTH_LDAP_NO_NEW_USERS = not SSO_CREATE_USERS
+# Optional mapping: groups under LDAP_GROUP_SEARCH_BASE of LDAP_GROUP_TYPE (groupOfNames, activeDirectory,
+# nestedActiveDirectory, posixGroup) to memberships, as JSON {"<group DN>": ["<unit code>", "<role>"], …}.
+LDAP_GROUP_SEARCH_BASE = env.str("LDAP_GROUP_SEARCH_BASE", default="")
+LDAP_GROUP_TYPE = env.str("LDAP_GROUP_TYPE", default="groupOfNames")
+LDAP_GROUP_ROLES = env.json("LDAP_GROUP_ROLES", default={})
+# After the throttle, before the local accounts (org.sso.LdapBackend builds its searches from the above).
+AUTHENTICATION_BACKENDS[1:1] = (["org.sso.LdapBackend"] if LDAP_ENABLED else []) + (
+    ["org.sso.OidcBackend"] if OIDC_ENABLED else []
+)
+
 # Content Security Policy (django-csp 4): only this origin's scripts, styles, images and fonts; no inline
 # script or style, no plugins, no framing. The Swagger UI page has its own, scoped allowance
 # (config.urls).

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .sso import refusal
 
 
 class SignInForm(AuthenticationForm):
@@ -12,6 +15,11 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = _("Tên đăng nhập")
         self.fields["password"].label = _("Mật khẩu")
         self.fields["username"].widget.attrs.update({"autocapitalize": "none", "autocomplete": "username"})
+
+    def get_invalid_login_error(self):
+        # The province's directory knew the password but no account here is linked to it (org.sso): say so.
+        reason = refusal(self.request)
+        return ValidationError(reason, code="sso_unlinked") if reason else super().get_invalid_login_error()
 
 
 class ChangePasswordForm(PasswordChangeForm):

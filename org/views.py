@@ -35,6 +35,10 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # The province's single sign-on button (org.sso), when OpenID Connect is configured.
+        return super().get_context_data(**kwargs) | {"oidc_enabled": settings.OIDC_ENABLED}
+
     def form_valid(self, form):
         response = super().form_valid(form)
         language = form.get_user().language
