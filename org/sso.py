@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+import jwt
 import ldap
 import requests
 from django.conf import settings
@@ -290,7 +291,13 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
             raise Http404
         try:
             return super().get(request)
-        except (requests.RequestException, SuspiciousOperation, ImproperlyConfigured, ValueError) as exc:
+        except (
+            requests.RequestException,
+            jwt.InvalidTokenError,  # an expired or not yet valid ID token, say
+            SuspiciousOperation,
+            ImproperlyConfigured,
+            ValueError,
+        ) as exc:
             logger.warning("OIDC sign-in failed: %s", exc)
             return self.login_failure()
 

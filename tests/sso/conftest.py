@@ -1,10 +1,19 @@
-"""A real slapd on loopback for the LDAP tests (tests.sso.slapd), one for the module's tests, and the
-settings that turn LDAP sign-in on against it (as the README's LDAP_* settings do)."""
+"""A real slapd on loopback for the LDAP tests (tests.sso.slapd) and a real OpenID Connect provider in its own
+process (tests.sso.provider), one each for the session, and the settings that turn each sign-in on against
+them (as the README's LDAP_* and OIDC_* settings do)."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+from django.core.cache import cache
+
+from tests.conftest import session_clock_env
 from tests.sso.slapd import ROOT_DN, ROOT_PASSWORD, SUFFIX, Slapd
 
 LDAP_PASSWORD = "Ldap-pass-456"
@@ -72,3 +81,87 @@ def ldap_on(settings, slapd):
         "django.contrib.auth.backends.ModelBackend",
     ]
     return slapd
+
+
+# ---- The OpenID Connect provider (tests.sso.provider), its own Django process on loopback ----------------
+
+CLIENT_ID = "reform-tracker"
+CLIENT_SECRET = "client-secret-for-tests-0123456789"
+IDP_PASSWORD = "Idp-pass-789"
+# username, password, e-mail, "UNIT:role" claims or "", name
+PROVIDER_PEOPLE = [
+    ["official", IDP_PASSWORD, "official.idp@tinh.vn", "", "Official"],  # our username
+    ["nguyenvanb", IDP_PASSWORD, "leader@example.vn", "", "Nguyen Van B"],  # our leader's e-mail
+    ["colleague", IDP_PASSWORD, "colleague@example.vn", "X01:leader", "Colleague"],  # with a mapping
+    ["outsider", IDP_PASSWORD, "outsider@tinh.vn", "", "Outsider"],  # nobody here
+    ["promoted", IDP_PASSWORD, "promoted@tinh.vn", "X01:admin", "Promoted"],
+]
+
+
+class Provider:
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.proc = None
+        self.url = ""
+
+    def start(self):
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")
+        } | session_clock_env()
+        env |= {
+            "PROVIDER_DB": str(self.workdir / "provider.sqlite3"),
+            "PROVIDER_CLIENT_ID": CLIENT_ID,
+            "PROVIDER_CLIENT_SECRET": CLIENT_SECRET,
+            # Django's test client is the browser: our callback as it sees it.
+            "PROVIDER_REDIRECT_URI": "http://testserver/accounts/oidc/callback/",
+            "PROVIDER_PEOPLE": json.dumps(PROVIDER_PEOPLE),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.sso.provider"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline().strip()
+        if not line.isdigit():
+            self.stop()
+            raise RuntimeError(f"the OIDC provider did not start: {line} {self.proc.stderr.read()}")
+        self.url = f"http://127.0.0.1:{line}"
+        return self
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    provider = Provider(tmp_path_factory.mktemp("oidc-provider")).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc_on(settings, oidc_provider):
+    """OpenID Connect sign-in on, against the test's provider, its endpoints from its discovery document, and
+    the unit_code / role claim mapping."""
+    settings.OIDC_ENABLED = True
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_OP_DISCOVERY_URL = f"{oidc_provider.url}/o/.well-known/openid-configuration"
+    settings.OIDC_UNIT_CLAIM = "unit_code"
+    settings.OIDC_ROLE_CLAIM = "role"
+    settings.AUTHENTICATION_BACKENDS = [
+        "config.auth.LoginThrottleBackend",
+        "org.sso.OidcBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    cache.delete(f"sso:oidc-discovery:{settings.OIDC_OP_DISCOVERY_URL}")
+    return oidc_provider
