@@ -358,6 +358,7 @@ AUTH_LDAP_SERVER_URI = LDAP_SERVER_URI
 AUTH_LDAP_BIND_DN = env.str("LDAP_BIND_DN", default="")
 AUTH_LDAP_BIND_PASSWORD = env.str("LDAP_BIND_PASSWORD", default="")
 AUTH_LDAP_START_TLS = env.bool("LDAP_START_TLS", default=False)
+LDAP_TIMEOUT = env.int("LDAP_TIMEOUT", default=5)  # seconds to connect, and for each answer
 LDAP_USER_SEARCH_BASE = env.str("LDAP_USER_SEARCH_BASE", default="")
 # Active Directory: (sAMAccountName=%(user)s).
 LDAP_USER_FILTER = env.str("LDAP_USER_FILTER", default="(uid=%(user)s)")

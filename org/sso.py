@@ -137,6 +137,10 @@ class LdapBackend(LDAPBackend):
                 if group_type is None:
                     raise ImproperlyConfigured(f"LDAP_GROUP_TYPE must be one of {', '.join(_GROUP_TYPES)}")
                 ours.GROUP_TYPE = group_type()
+            if not ours.CONNECTION_OPTIONS:
+                # A directory that hangs must not hold the sign-in page (the local accounts come after it).
+                timeout = settings.LDAP_TIMEOUT
+                ours.CONNECTION_OPTIONS = {ldap.OPT_NETWORK_TIMEOUT: timeout, ldap.OPT_TIMEOUT: timeout}
             self._settings = ours
         return self._settings
 

@@ -122,3 +122,21 @@ def test_without_ldap_settings_the_directory_is_not_asked(world, slapd):
     client = Client()
     assert sign_in(client, "official", LDAP_PASSWORD).status_code == 200
     assert signed_in_as(client) is None
+
+
+def test_a_directory_that_does_not_answer_leaves_the_local_accounts_working(world, ldap_on, settings):
+    settings.AUTH_LDAP_SERVER_URI = "ldap://127.0.0.1:9"  # nothing listens there
+    client = Client()
+    response = sign_in(client, "official", LDAP_PASSWORD)
+    assert response.status_code == 200  # refused, with the form again: not a 500
+    assert signed_in_as(client) is None
+    assert sign_in(client, "official", LOCAL_PASSWORD).status_code == 302
+    assert signed_in_as(client) == world.official
+
+
+def test_a_deactivated_account_does_not_sign_in_through_the_directory(world, ldap_on):
+    User.objects.filter(pk=world.official.pk).update(is_active=False)
+    client = Client()
+    response = sign_in(client, "official", LDAP_PASSWORD)
+    assert response.status_code == 200
+    assert signed_in_as(client) is None

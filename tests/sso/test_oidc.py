@@ -138,3 +138,12 @@ def test_without_oidc_settings_there_is_no_button_and_no_endpoint(world):
     assert not any(words in page for words in SSO_BUTTON)
     assert Client().get("/accounts/oidc/authenticate/").status_code == 404
     assert Client().get("/accounts/oidc/callback/?code=x&state=y").status_code == 404
+
+
+def test_a_deactivated_account_does_not_sign_in_through_the_provider(world, oidc_on):
+    User.objects.filter(pk=world.official.pk).update(is_active=False)
+    client = Client()
+    response = walk(client, oidc_on, "official")
+    assert response["Location"] == "/accounts/login/"
+    assert signed_in_as(client) is None
+    assert "một cửa" in client.get("/accounts/login/").content.decode()
