@@ -429,3 +429,60 @@ SENTRY_ENABLED = sentry_init(
     release=env.str("SENTRY_RELEASE", default=""),
     traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
 )
+
+# ---- More than one host (issue 17 part 4; docs/deploy.md). Each piece is off unless its variable is set, so
+# `make run` and a single host need none of them. ----
+# Evidence and published annexes on S3-compatible storage (MinIO, Ceph, a cloud's S3) when a bucket is named:
+# private objects, streamed through the permission-checked downloads, never a public URL (config.storage).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "config.storage.EvidenceS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # MinIO and most S3-compatible servers want path-style addressing (http://minio:9000/bucket/key).
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
+            "location": env.str("AWS_S3_LOCATION", default=""),
+        },
+    }
+# A PostgreSQL replica for the reads of the dashboard and ranking pages (config.replica): those views only,
+# and never for a browser that wrote in the last REPLICA_PIN_SECONDS (its own change is read back from the
+# primary). Tests share the primary's test database (TEST MIRROR).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=30)
+# Views that only read (a published annex is rendered and stored on first download: not among them).
+REPLICA_READ_VIEWS = [
+    "scoring:dashboard",
+    "scoring:ranking",
+    "scoring:ranking_pdf",
+    "scoring:breakdown",
+    "scoring:breakdown_pdf",
+]
+if DATABASE_REPLICA_URL:
+    _primary = DATABASES["default"]
+    _shared = ("ENGINE", "OPTIONS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS")
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        # The primary's driver (django-prometheus's, when metrics are on), options and pooling.
+        **{k: v for k, v in _primary.items() if k in _shared},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "config.replica.ReplicaMiddleware",
+    )
+# Redis Sentinel: REDIS_URL=sentinel://host1:26379,host2:26379/0?master=mymaster (config.sentinel) gives the
+# cache and Celery's broker the current master, followed through a failover.
+if REDIS_URL and REDIS_URL.split("://", 1)[0].lower() in ("sentinel", "redis+sentinel"):
+    from config.sentinel import parse_sentinel_url
+
+    _sentinel = parse_sentinel_url(REDIS_URL)
+    CACHES = {"default": {"BACKEND": "config.sentinel.SentinelRedisCache", "LOCATION": REDIS_URL}}
+    CELERY_BROKER_URL = _sentinel.kombu_url()
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "master_name": _sentinel.master}
+# ---- end: more than one host ----
