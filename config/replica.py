@@ -16,6 +16,7 @@ import time
 
 from django.conf import settings
 from django.core import signing
+from django.db import connections
 
 REPLICA = "replica"
 PIN_COOKIE = "primary_pin"
@@ -28,7 +29,7 @@ _pinned = contextvars.ContextVar("pinned_to_primary", default=False)
 
 
 def replica_configured() -> bool:
-    return REPLICA in settings.DATABASES
+    return REPLICA in connections.settings
 
 
 @contextlib.contextmanager

@@ -23,7 +23,8 @@ def free_port() -> int:
 
 def settings_from_env(expr: str, **env) -> object:
     """The value of `expr` (over `settings`) as config.settings computes it from this environment alone, in
-    a fresh interpreter: what a host started with these variables would run with."""
+    a fresh interpreter: what a host started with these variables would run with (None: the variable
+    unset)."""
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
         f"print(json.dumps({expr}, default=str))"
@@ -31,7 +32,11 @@ def settings_from_env(expr: str, **env) -> object:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_REPLICA"))}
     out = subprocess.run(
         [sys.executable, "-c", code],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={
+            k: v
+            for k, v in {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env}.items()
+            if v is not None
+        },
         cwd=ROOT,
         capture_output=True,
         text=True,
