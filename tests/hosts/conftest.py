@@ -56,3 +56,55 @@ def s3_server():
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+class Sentinel:
+    """A redis-sentinel (`redis-server --sentinel`, Debian's redis-server package) on a free loopback port,
+    watching `master` (a RedisServer) under the name `mymaster`."""
+
+    def __init__(self, tmp_path: Path, master):
+        self.port = free_port()
+        self.master = master
+        self.conf = tmp_path / f"sentinel-{self.port}.conf"
+        self.conf.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {tmp_path}\n"
+            f"sentinel monitor mymaster 127.0.0.1 {master.port} 1\n"
+            "sentinel down-after-milliseconds mymaster 2000\nsentinel failover-timeout mymaster 10000\n"
+        )
+        self.proc = subprocess.Popen(
+            ["redis-server", str(self.conf), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def url(self, db: int = 0) -> str:
+        return f"sentinel://127.0.0.1:{self.port}/{db}?master=mymaster"
+
+    def master_address(self):
+        import redis
+
+        try:
+            return redis.Redis(port=self.port, socket_timeout=1).sentinel_get_master_addr_by_name("mymaster")
+        except redis.RedisError:
+            return None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def sentinel(tmp_path):
+    """A Redis of the test's own and a Sentinel that knows it as `mymaster`; both stopped afterwards."""
+    from tests.faults.procs import RedisServer
+    from tests.polling import wait_for
+
+    master = RedisServer().start()
+    watcher = Sentinel(tmp_path, master)
+    try:
+        wait_for(watcher.master_address, timeout=15, what="the Sentinel names the master")
+        yield watcher
+    finally:
+        watcher.stop()
+        master.stop()
