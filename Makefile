@@ -53,12 +53,16 @@ PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-co
 # python-ldap (org.sso) builds against these; the LDAP sign-in tests start their own slapd (never the service).
 LDAP_BUILD_DEBS := libldap2-dev libsasl2-dev
 LDAP_DEBS := $(LDAP_BUILD_DEBS) slapd ldap-utils
+# More than one host (tests/hosts/): Redis Sentinel is `redis-server --sentinel` (Debian's redis-server); the
+# Kubernetes manifests are rendered offline by kubectl's kustomize (Debian's kubernetes-client).
+HOSTS_DEBS := redis-server kubernetes-client
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v xgettext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS) >/dev/null; }
 	@dpkg -s $(LDAP_DEBS) >/dev/null 2>&1 || { apt-get update -qq && echo "slapd slapd/no_configuration boolean true" | debconf-set-selections && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confdef $(LDAP_DEBS) >/dev/null; }
+	@{ command -v redis-server && command -v kubectl; } >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(HOSTS_DEBS) >/dev/null; }
 
 services:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
