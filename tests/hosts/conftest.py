@@ -70,6 +70,7 @@ class Sentinel:
             f"port {self.port}\nbind 127.0.0.1\ndir {tmp_path}\n"
             f"sentinel monitor mymaster 127.0.0.1 {master.port} 1\n"
             "sentinel down-after-milliseconds mymaster 2000\nsentinel failover-timeout mymaster 10000\n"
+            f"logfile {tmp_path}/sentinel-{self.port}.log\n"
         )
         self.proc = subprocess.Popen(
             ["redis-server", str(self.conf), "--sentinel"],

@@ -63,3 +63,67 @@ def test_a_celery_task_goes_through_the_sentinel_to_a_worker(sentinel):
     assert seen == ["qua sentinel"]
     # The message went through the master the Sentinel named (kombu keeps its bindings there).
     assert redis.Redis(port=sentinel.master.port, db=0).keys("_kombu.binding.*")
+
+
+def test_when_the_master_dies_the_cache_follows_the_promoted_replica(sentinel, settings):
+    """The test's Redis has a replica; the master is stopped; the Sentinel promotes the replica. The app's
+    cache, with the same settings and without a restart, then reads and writes on the new master."""
+    import subprocess
+
+    from tests.hosts.conftest import free_port
+    from tests.polling import wait_for
+
+    port = free_port()
+    replica = subprocess.Popen(
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--replicaof",
+            "127.0.0.1",
+            str(sentinel.master.port),
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        settings.CACHES = settings_from_env("settings.CACHES", REDIS_URL=sentinel.url(db=1))
+        cache = caches["default"]
+        cache.set("before", "trước", 600)
+        watcher = redis.Redis(port=sentinel.port)
+
+        def replica_known():
+            """the Sentinel lists the replica, its link to the master up"""
+            found = watcher.sentinel_slaves("mymaster")
+            return [r for r in found if r["port"] == port and r.get("master-link-status") == "ok"]
+
+        wait_for(replica_known, timeout=30)
+        wait_for(lambda: redis.Redis(port=port, db=1).get(":1:before"), timeout=15, what="replication")
+
+        sentinel.master.stop()
+        wait_for(
+            lambda: (sentinel.master_address() or (None, None))[1] == port,
+            timeout=40,
+            what="the Sentinel promotes the replica",
+        )
+
+        def written():
+            """a cache write accepted after the failover"""
+            try:
+                cache.set("after", "sau", 600)
+            except redis.ConnectionError:
+                return False  # a connection to the dead master, dropped; the next asks the Sentinel again
+            return True
+
+        wait_for(written, timeout=20)
+        assert cache.get("before") == "trước" and cache.get("after") == "sau"
+        assert redis.Redis(port=port, db=1).get(":1:after") is not None  # on the promoted replica
+    finally:
+        replica.terminate()
+        replica.wait(10)
