@@ -65,7 +65,7 @@ def test_a_celery_task_goes_through_the_sentinel_to_a_worker(sentinel):
     assert redis.Redis(port=sentinel.master.port, db=0).keys("_kombu.binding.*")
 
 
-def test_when_the_master_dies_the_cache_follows_the_promoted_replica(sentinel, settings):
+def test_when_the_master_dies_the_cache_follows_the_promoted_replica(sentinel, settings, tmp_path):
     """The test's Redis has a replica; the master is stopped; the Sentinel promotes the replica. The app's
     cache, with the same settings and without a restart, then reads and writes on the new master."""
     import subprocess
@@ -85,10 +85,12 @@ def test_when_the_master_dies_the_cache_follows_the_promoted_replica(sentinel, s
             "",
             "--appendonly",
             "no",
+            "--dir",
+            str(tmp_path),
             "--replicaof",
             "127.0.0.1",
             str(sentinel.master.port),
-        ],  # fmt: skip
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
