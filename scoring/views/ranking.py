@@ -8,6 +8,7 @@ one, marked provisional (`ranking_pdf`, `scoring.reports`)."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,8 @@ from .. import exports, jobs, permissions, reports, selectors
 from ..models import PublishedResult, UnitScore
 from ..xlsx import XLSX_CONTENT_TYPE
 from ._common import int_param, optional_url, past_sets, set_param, svg_number
+
+log = logging.getLogger(__name__)
 
 
 def _member_units(user) -> list[tuple[int, str, int | None]]:
@@ -229,7 +232,16 @@ def published_pdf(request, set_id: int, version: int):
         exports.published_annex_store(result.pk)
         result.refresh_from_db(fields=["annex"])
     if result.annex:
-        with result.annex.open("rb") as stored:
-            return _download(stored.read(), PDF_CONTENT_TYPE, filename)
+        try:
+            with result.annex.open("rb") as stored:
+                return _download(stored.read(), PDF_CONTENT_TYPE, filename)
+        except (FileNotFoundError, ValueError):
+            # The stored file is gone (a lost disk or bucket, a restored database): the annex is drawn from
+            # the version's frozen rows, so the same document is drawn again for this reader; the stored
+            # one is never replaced behind the version's back, and the operators are told.
+            log.error(
+                "the annex of published version %s is missing from storage: %s", result.pk, result.annex.name
+            )
+            return _download(exports.published_ranking_pdf(result), PDF_CONTENT_TYPE, filename)
     jobs.render_annex(result.pk)
     return render(request, "scoring/annex_pending.html", {"result": result}, status=202)

@@ -361,3 +361,29 @@ def test_a_large_annex_not_yet_rendered_answers_that_it_is_being_prepared(db, we
     client = web.as_(user("reader", memberships=[(p.dong_tam, "official")]))
     r = client.get(reverse("scoring:published_pdf", args=[p.cs.pk, 1]))
     assert r.status_code == 202 and "đang tạo" in r.content.decode() and queued == [p.result.pk]
+
+
+def test_an_annex_lost_from_storage_is_drawn_again_from_the_frozen_rows_not_a_500(
+    db, web, settings, tmp_path
+):
+    import os
+
+    import pypdfium2 as pdfium
+
+    def text(content: bytes) -> str:
+        doc = pdfium.PdfDocument(content)
+        return "".join(page.get_textpage().get_text_range() for page in doc)
+
+    settings.MEDIA_ROOT = tmp_path
+    p = Published()
+    client = web.as_(user("reader", memberships=[(p.dong_tam, "official")]))
+    url = reverse("scoring:published_pdf", args=[p.cs.pk, 1])
+    first = client.get(url)
+    p.result.refresh_from_db()
+    os.remove(p.result.annex.path)  # the disk (or bucket) lost the file; the database still names it
+    again = client.get(url)
+    assert again.status_code == 200 and again["Content-Type"] == "application/pdf"
+    assert text(again.content) == text(first.content)  # the same document, from the same frozen rows
+    p.result.refresh_from_db()
+    assert p.result.annex.name  # the version's stored annex is not rewritten behind its back
+    assert first.status_code == 200
