@@ -125,9 +125,11 @@ def _ledger_insert_orm(ledger: list[tuple], now: dt.datetime, kind: LedgerKind) 
         return []
     Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
     # Rows this cycle created carry its `now` (and were not in the ledger before it).
+    # Read with the key's columns too (`created` need not hold them all: an event notice's has no event id).
+    fields = list(dict.fromkeys((*kind.created, *kind.key)))
     return [
-        n
-        for n in scoped.filter(created_at=now).values(*kind.created)
+        {c: n[c] for c in kind.created}
+        for n in scoped.filter(created_at=now).values(*fields)
         if tuple(n[c] for c in kind.key) not in existing
     ]
 
