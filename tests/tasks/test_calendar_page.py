@@ -58,7 +58,8 @@ def test_the_grid_is_monday_first_whole_weeks_with_today_weekends_and_holidays_m
     new_year = next(d for d in days if d.date == first)
     assert new_year.holiday and not new_year.is_working
     assert all(d.is_weekend == (d.date.weekday() >= 5) for d in days)
-    assert not any(d.is_today for d in days)  # next year's January never holds today
+    # Next year's January never holds today (its grid's first days may: 31 December is in its first week).
+    assert not any(d.is_today for d in in_month)
 
     this = month_grid(today.replace(day=1), today=today, working=CAL)
     marked = [d for week in this.weeks for d in week if d.is_today]
