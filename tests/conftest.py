@@ -75,12 +75,7 @@ def session_clock_env() -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """For every test: evidence files in a temporary folder; a fast password hasher (the factories make many
-    users); {% static %} without collectstatic's manifest (tests run with DEBUG off); the interface
-    language (Vietnamese) active, whatever language an earlier test's request left on this thread (the
-    LocaleMiddleware activates a request's language and nothing takes it back)."""
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
+    users); {% static %} without collectstatic's manifest (tests run with DEBUG off)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
